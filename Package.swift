@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+import PackageDescription
+import Foundation
+
+/// The host kernels are compiled for the vector width of the machine that builds them:
+/// Swift has no per-function CPU dispatch, and the batch-1 latency target needs AVX-512.
+/// The embedded core never sees these flags.
+let hostCPU: String? = {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+    if info.contains(" avx512f") && info.contains(" avx512bw") && info.contains(" avx512vl") { return "x86-64-v4" }
+    if info.contains(" avx2") && info.contains(" fma") { return "x86-64-v3" }
+    return nil
+}()
+let hostKernelFlags: [SwiftSetting] = hostCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+
+let package = Package(
+    name: "Vigil",
+    products: [
+        .library(name: "VigilRuntime", targets: ["VigilRuntime"]),
+        .library(name: "VigilKernels", targets: ["VigilKernels"]),
+        .library(name: "VigilSignal", targets: ["VigilSignal"]),
+        .executable(name: "vigil", targets: ["vigil"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CAllocationCounter"),
+
+        .target(name: "VigilRuntime"),
+        .target(
+            name: "VigilKernels",
+            dependencies: ["VigilRuntime", "CBLAS"],
+            swiftSettings: hostKernelFlags
+        ),
+        .target(name: "VigilHDF5", dependencies: ["CHDF5"]),
+        .target(name: "VigilSignal"),
+        .executableTarget(
+            name: "vigil",
+            dependencies: [
+                "VigilRuntime", "VigilKernels", "VigilSignal", "VigilHDF5", "CAllocationCounter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "VigilRuntimeTests", dependencies: ["VigilRuntime"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels"]),
+        .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilHDF5"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

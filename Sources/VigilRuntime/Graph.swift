@@ -1,0 +1,124 @@
+/// A model as the runtime executes it: tensors, nodes in execution order, and the
+/// constant bytes that weights point into.
+///
+/// A `Graph` may come from the builder, an importer or a package file, so nothing
+/// about it is trusted: `validated()` checks every reference, attribute and shape
+/// before a plan is made, and names the node at fault.
+public struct Graph: Sendable, Equatable {
+    public var tensors: [TensorDescriptor]
+    public var nodes: [Node]
+    public var inputs: [TensorID]
+    public var outputs: [TensorID]
+    /// Weights and other constants, each at the offset its descriptor names,
+    /// aligned to `Graph.constantAlignment`.
+    public var constantData: [UInt8]
+
+    /// Constants start on this boundary so that kernels and a device reading from
+    /// flash can use them in place.
+    public static let constantAlignment = 16
+
+    public init(tensors: [TensorDescriptor] = [], nodes: [Node] = [], inputs: [TensorID] = [], outputs: [TensorID] = [], constantData: [UInt8] = []) {
+        self.tensors = tensors
+        self.nodes = nodes
+        self.inputs = inputs
+        self.outputs = outputs
+        self.constantData = constantData
+    }
+
+    /// Bytes of constant data (weights, biases) the model needs.
+    public var constantBytes: Int {
+        var total = 0
+        for t in tensors where t.isConstant { total += t.byteCount }
+        return total
+    }
+
+    /// Returns the graph with the shapes of every intermediate tensor inferred, or
+    /// the first problem found.
+    public func validated() throws(GraphError) -> Graph {
+        var g = self
+        try g.checkReferences()
+        try g.checkOrder()
+        for index in g.nodes.indices {
+            try g.inferShapes(ofNode: index)
+        }
+        return g
+    }
+
+    // MARK: - Structure
+
+    private func checkReferences() throws(GraphError) {
+        let count = tensors.count
+        if outputs.isEmpty { throw .noOutputs }
+        for id in inputs where id < 0 || id >= count { throw .danglingTensor(node: "graph inputs", tensor: id) }
+        for id in outputs where id < 0 || id >= count { throw .danglingTensor(node: "graph outputs", tensor: id) }
+        for node in nodes {
+            for id in node.inputs where id < 0 || id >= count { throw .danglingTensor(node: node.name, tensor: id) }
+            for id in node.outputs where id < 0 || id >= count { throw .danglingTensor(node: node.name, tensor: id) }
+            if node.outputs.isEmpty { throw .badAttribute(node: node.name, reason: "the node has no outputs") }
+        }
+        for id in inputs {
+            let t = tensors[id]
+            if t.isConstant { throw .badAttribute(node: "graph inputs", reason: "input '\(t.name)' is a constant") }
+            try Graph.checkDimensions(t)
+        }
+        for t in tensors {
+            guard case .constant(let offset) = t.storage else { continue }
+            try Graph.checkDimensions(t)
+            if offset < 0 || offset > constantData.count || t.byteCount > constantData.count - offset {
+                throw .constantOutOfRange(tensor: t.name)
+            }
+        }
+    }
+
+    static func checkDimensions(_ t: TensorDescriptor) throws(GraphError) {
+        for d in t.shape where d <= 0 { throw .nonPositiveDimension(tensor: t.name, shape: t.shape) }
+    }
+
+    /// Every tensor has at most one producer, inputs and constants have none, there is
+    /// no cycle, and every node runs after the producers of what it reads.
+    private func checkOrder() throws(GraphError) {
+        var producer = [Int](repeating: -1, count: tensors.count)
+        var isSource = [Bool](repeating: false, count: tensors.count)
+        for id in inputs { isSource[id] = true }
+        for (id, t) in tensors.enumerated() where t.isConstant { isSource[id] = true }
+        for (index, node) in nodes.enumerated() {
+            for id in node.outputs {
+                if isSource[id] || producer[id] >= 0 { throw .producedTwice(tensor: tensors[id].name, node: node.name) }
+                producer[id] = index
+            }
+        }
+        // Cycle search over the producer edges (iterative DFS, colours 0 new, 1 open, 2 done).
+        var colour = [UInt8](repeating: 0, count: nodes.count)
+        var stack: [(node: Int, next: Int)] = []
+        for start in nodes.indices where colour[start] == 0 {
+            colour[start] = 1
+            stack.append((start, 0))
+            while let top = stack.last {
+                let node = nodes[top.node]
+                if top.next == node.inputs.count {
+                    colour[top.node] = 2
+                    stack.removeLast()
+                    continue
+                }
+                stack[stack.count - 1].next += 1
+                let p = producer[node.inputs[top.next]]
+                if p < 0 { continue }
+                if colour[p] == 1 { throw .cycle(node: nodes[p].name) }
+                if colour[p] == 0 {
+                    colour[p] = 1
+                    stack.append((p, 0))
+                }
+            }
+        }
+        for (index, node) in nodes.enumerated() {
+            for id in node.inputs where !isSource[id] {
+                let p = producer[id]
+                if p < 0 { throw .undefinedTensor(node: node.name, tensor: tensors[id].name) }
+                if p >= index { throw .notInExecutionOrder(node: node.name, tensor: tensors[id].name) }
+            }
+        }
+        for id in outputs where !isSource[id] && producer[id] < 0 {
+            throw .undefinedTensor(node: "graph outputs", tensor: tensors[id].name)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/// Why a graph, a plan or a model file was rejected. Every case names the node or
+/// tensor at fault, so that an importer's user can find it in their model.
+public enum GraphError: Error, Sendable, Equatable {
+    /// A node or the graph's input/output list refers to a tensor id that does not exist.
+    case danglingTensor(node: String, tensor: Int)
+    /// A node reads a tensor that is neither an input, a constant, nor produced by any node.
+    case undefinedTensor(node: String, tensor: String)
+    /// Two nodes write the same tensor, or a node writes an input or a constant.
+    case producedTwice(tensor: String, node: String)
+    /// The node is part of a dependency cycle.
+    case cycle(node: String)
+    /// The node reads a tensor that a later node produces.
+    case notInExecutionOrder(node: String, tensor: String)
+    /// A declared dimension is zero or negative.
+    case nonPositiveDimension(tensor: String, shape: [Int])
+    case wrongInputCount(node: String, expected: String, got: Int)
+    case shapeMismatch(node: String, reason: String)
+    case badAttribute(node: String, reason: String)
+    case typeMismatch(node: String, reason: String)
+    /// A constant's bytes lie outside the graph's constant data.
+    case constantOutOfRange(tensor: String)
+    case noOutputs
+    /// The planned arena does not fit the configured budget.
+    case arenaBudgetExceeded(required: Int, budget: Int)
+    case invalidBatchSize(Int)
+
+    public var message: String {
+        switch self {
+        case .danglingTensor(let node, let tensor):
+            return "\(node): refers to tensor id \(tensor), which does not exist"
+        case .undefinedTensor(let node, let tensor):
+            return "\(node): reads tensor '\(tensor)', which no node produces and which is neither an input nor a constant"
+        case .producedTwice(let tensor, let node):
+            return "\(node): writes tensor '\(tensor)', which already has a producer (or is an input or constant)"
+        case .cycle(let node):
+            return "\(node): is part of a dependency cycle"
+        case .notInExecutionOrder(let node, let tensor):
+            return "\(node): reads tensor '\(tensor)' before the node that produces it runs"
+        case .nonPositiveDimension(let tensor, let shape):
+            return "tensor '\(tensor)': dimension zero or negative in shape \(shape)"
+        case .wrongInputCount(let node, let expected, let got):
+            return "\(node): expects \(expected) inputs, got \(got)"
+        case .shapeMismatch(let node, let reason):
+            return "\(node): shape mismatch: \(reason)"
+        case .badAttribute(let node, let reason):
+            return "\(node): bad attribute: \(reason)"
+        case .typeMismatch(let node, let reason):
+            return "\(node): type mismatch: \(reason)"
+        case .constantOutOfRange(let tensor):
+            return "constant '\(tensor)': data lies outside the constant buffer"
+        case .noOutputs:
+            return "the graph has no outputs"
+        case .arenaBudgetExceeded(let required, let budget):
+            return "arena needs \(required) bytes, budget is \(budget) bytes"
+        case .invalidBatchSize(let n):
+            return "batch size \(n) must be at least 1"
+        }
+    }
+}

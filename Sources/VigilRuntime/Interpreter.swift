@@ -1,0 +1,311 @@
+/// A source of timestamps for per-op profiling (a monotonic clock on the host, a
+/// cycle counter on a device). Generic, not an existential, so that the core stays
+/// embedded-clean.
+public protocol TickSource {
+    /// Monotonic ticks; `ticksPerSecond` converts them.
+    static func now() -> UInt64
+    static var ticksPerSecond: UInt64 { get }
+}
+
+/// One resolved kernel call. Payloads are integers and pointers only.
+@usableFromInline
+enum Step {
+    case conv1D(Conv1DParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutableRawPointer?)
+    case dense(DenseParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>)
+    case matMul(batch: Int, m: Int, k: Int, n: Int, UnsafePointer<Float>, UnsafePointer<Float>, bStride: Int, UnsafeMutablePointer<Float>)
+    case binary(BinaryParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
+    case activation(Activation, UnsafePointer<Float>, UnsafeMutablePointer<Float>, count: Int)
+    case maxPool(Pool1DParameters, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
+    case averagePool(Pool1DParameters, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
+    case globalPool(max: Bool, batch: Int, length: Int, channels: Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
+    case softmax(rows: Int, width: Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
+    case affine(rows: Int, channels: Int, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
+    case zeroPadding(batch: Int, length: Int, channels: Int, left: Int, right: Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
+    case interleave(outer: Int, chunk: Int, stride: Int, UnsafeRawPointer, UnsafeMutableRawPointer)
+    case gru(RecurrentParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+    case lstm(RecurrentParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+}
+
+/// Runs a validated graph: plans once, then `invoke` runs it any number of times
+/// without allocating. All activations live in one arena laid out by
+/// `MemoryPlanner`; constants are read in place.
+public final class Interpreter<Kernels: KernelSet> {
+    public let graph: Graph
+    public let plan: MemoryPlan
+    @usableFromInline let steps: [Step]
+    /// The node each step belongs to (concatenation takes one step per input).
+    public let stepNodes: [Int]
+    public let arena: UnsafeMutableRawPointer
+    private let ownedConstants: UnsafeMutableRawPointer?
+    public let constants: UnsafeRawPointer
+
+    /// - Parameters:
+    ///   - batch: the batch size every `invoke` runs.
+    ///   - arenaBudget: largest arena allowed, in bytes; a larger plan is an error.
+    ///   - constants: where the graph's constant data already lives (a flash-mapped
+    ///     package); nil copies it into an aligned buffer the interpreter owns.
+    public init(graph: Graph, batch: Int = 1, arenaBudget: Int? = nil, constants: UnsafeRawPointer? = nil) throws(GraphError) {
+        let g = try graph.validated()
+        let scratch = Interpreter.scratchBytes(g, batch: batch)
+        let plan = try MemoryPlanner.plan(g, batch: batch, scratchBytes: scratch, alignment: 64, budget: arenaBudget)
+        self.graph = g
+        self.plan = plan
+        self.arena = UnsafeMutableRawPointer.allocate(byteCount: max(plan.arenaBytes, 64), alignment: 64)
+        self.arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(plan.arenaBytes, 64))
+        if let constants {
+            self.ownedConstants = nil
+            self.constants = constants
+        } else {
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(g.constantData.count, 16), alignment: 64)
+            g.constantData.withUnsafeBytes { bytes in
+                if let base = bytes.baseAddress { buffer.copyMemory(from: base, byteCount: bytes.count) }
+            }
+            self.ownedConstants = buffer
+            self.constants = UnsafeRawPointer(buffer)
+        }
+        var steps: [Step] = []
+        var stepNodes: [Int] = []
+        do {
+            try Interpreter.compile(g, plan: plan, arena: arena, constants: self.constants, into: &steps, nodes: &stepNodes)
+        } catch {
+            arena.deallocate()
+            ownedConstants?.deallocate()
+            throw error
+        }
+        self.steps = steps
+        self.stepNodes = stepNodes
+    }
+
+    deinit {
+        arena.deallocate()
+        ownedConstants?.deallocate()
+    }
+
+    public var batch: Int { plan.batch }
+
+    /// Raw bytes of graph input `index` in the arena. Write the input here before
+    /// `invoke`; the arena reuses the space once the input has been read.
+    public func inputBytes(_ index: Int) -> UnsafeMutableRawBufferPointer {
+        let id = graph.inputs[index]
+        return UnsafeMutableRawBufferPointer(start: arena + plan.offsets[id], count: plan.sizes[id])
+    }
+
+    public func input(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
+        let bytes = inputBytes(index)
+        return UnsafeMutableBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: Float.self), count: bytes.count / 4)
+    }
+
+    public func outputBytes(_ index: Int) -> UnsafeRawBufferPointer {
+        let id = graph.outputs[index]
+        return UnsafeRawBufferPointer(start: arena + plan.offsets[id], count: plan.sizes[id])
+    }
+
+    public func output(_ index: Int) -> UnsafeBufferPointer<Float> {
+        let bytes = outputBytes(index)
+        return UnsafeBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: Float.self), count: bytes.count / 4)
+    }
+
+    /// Runs the model on what the inputs hold. Allocates nothing.
+    @inlinable
+    public func invoke() {
+        steps.withUnsafeBufferPointer { steps in
+            for i in 0..<steps.count { Interpreter.run(steps[i]) }
+        }
+    }
+
+    /// Runs the model and adds each node's elapsed ticks to `ticks` (one entry per node).
+    public func invoke<Clock: TickSource>(profilingWith clock: Clock.Type, into ticks: inout [UInt64]) {
+        if ticks.count != graph.nodes.count { ticks = [UInt64](repeating: 0, count: graph.nodes.count) }
+        steps.withUnsafeBufferPointer { steps in
+            for i in 0..<steps.count {
+                let start = Clock.now()
+                Interpreter.run(steps[i])
+                ticks[stepNodes[i]] &+= Clock.now() &- start
+            }
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func run(_ step: Step) {
+        switch step {
+        case .conv1D(let p, let x, let w, let b, let y, let s):
+            Kernels.conv1D(p, input: x, weight: w, bias: b, output: y, scratch: s)
+        case .dense(let p, let x, let w, let b, let y):
+            Kernels.dense(p, input: x, weight: w, bias: b, output: y)
+        case .matMul(let batch, let m, let k, let n, let a, let b, let bStride, let y):
+            Kernels.batchedMatMul(batch: batch, m: m, k: k, n: n, a: a, b: b, bStride: bStride, output: y)
+        case .binary(let p, let a, let b, let y):
+            Kernels.binary(p, a: a, b: b, output: y)
+        case .activation(let a, let x, let y, let count):
+            Kernels.activation(a, input: x, output: y, count: count)
+        case .maxPool(let p, let x, let y):
+            Kernels.maxPool1D(p, input: x, output: y)
+        case .averagePool(let p, let x, let y):
+            Kernels.averagePool1D(p, input: x, output: y)
+        case .globalPool(let isMax, let batch, let length, let channels, let x, let y):
+            Kernels.globalPool1D(max: isMax, batch: batch, length: length, channels: channels, input: x, output: y)
+        case .softmax(let rows, let width, let x, let y):
+            Kernels.softmax(rows: rows, width: width, input: x, output: y)
+        case .affine(let rows, let channels, let x, let scale, let shift, let y):
+            ReferenceKernels.affine(rows: rows, channels: channels, input: x, scale: scale, shift: shift, output: y)
+        case .zeroPadding(let batch, let length, let channels, let left, let right, let x, let y):
+            ReferenceKernels.zeroPadding1D(batch: batch, length: length, channels: channels, left: left, right: right, input: x, output: y)
+        case .interleave(let outer, let chunk, let stride, let x, let y):
+            ReferenceKernels.interleave(outer: outer, chunk: chunk, stride: stride, input: x, output: y)
+        case .gru(let p, let x, let k, let rk, let b, let y, let s):
+            ReferenceKernels.gru(p, input: x, kernel: k, recurrentKernel: rk, bias: b, output: y, scratch: s)
+        case .lstm(let p, let x, let k, let rk, let b, let y, let s):
+            ReferenceKernels.lstm(p, input: x, kernel: k, recurrentKernel: rk, bias: b, output: y, scratch: s)
+        }
+    }
+
+    // MARK: - Compilation
+
+    static func conv1DParameters(_ g: Graph, _ node: Node, _ a: Conv1DAttributes, batch: Int) -> Conv1DParameters {
+        let x = g.tensors[node.inputs[0]].shape, y = g.tensors[node.outputs[0]].shape
+        let pad = a.padding.amounts(length: x[0], kernel: a.kernelSize, stride: a.stride, dilation: a.dilation)
+        return Conv1DParameters(batch: batch, inLength: x[0], inChannels: x[1], outLength: y[0], outChannels: y[1],
+                                kernelSize: a.kernelSize, stride: a.stride, dilation: a.dilation, padLeft: pad.left,
+                                groups: a.groups, activation: a.activation)
+    }
+
+    static func recurrentParameters(_ g: Graph, _ node: Node, _ a: RecurrentAttributes, batch: Int) -> RecurrentParameters {
+        let x = g.tensors[node.inputs[0]].shape
+        return RecurrentParameters(batch: batch, steps: x[0], features: x[1], units: a.units, returnSequences: a.returnSequences,
+                                   activation: a.activation, recurrentActivation: a.recurrentActivation,
+                                   resetAfter: a.resetAfter, hasBias: node.inputs.count == 4)
+    }
+
+    static func scratchBytes(_ g: Graph, batch: Int) -> [Int] {
+        g.nodes.map { node in
+            switch node.op {
+            case .conv1D(let a): return Kernels.conv1DScratchBytes(conv1DParameters(g, node, a, batch: batch))
+            case .gru(let a): return 4 * recurrentParameters(g, node, a, batch: batch).scratchFloats(gates: 3)
+            case .lstm(let a): return 4 * recurrentParameters(g, node, a, batch: batch).scratchFloats(gates: 4)
+            default: return 0
+            }
+        }
+    }
+
+    static func compile(_ g: Graph, plan: MemoryPlan, arena: UnsafeMutableRawPointer, constants: UnsafeRawPointer, into steps: inout [Step], nodes stepNodes: inout [Int]) throws(GraphError) {
+        let batch = plan.batch
+        func raw(_ id: TensorID) -> UnsafeMutableRawPointer {
+            if case .constant(let offset) = g.tensors[id].storage { return UnsafeMutableRawPointer(mutating: constants + offset) }
+            return arena + plan.offsets[id]
+        }
+        func f(_ id: TensorID) -> UnsafeMutablePointer<Float> { raw(id).assumingMemoryBound(to: Float.self) }
+        func cf(_ id: TensorID) -> UnsafePointer<Float> { UnsafePointer(f(id)) }
+        func shape(_ id: TensorID) -> [Int] { g.tensors[id].shape }
+        func elements(_ id: TensorID) -> Int { g.tensors[id].elementCount }
+
+        for (index, node) in g.nodes.enumerated() {
+            let out = node.outputs[0]
+            let scratch: UnsafeMutableRawPointer? = plan.scratchOffsets[index] >= 0 ? arena + plan.scratchOffsets[index] : nil
+            func optionalInput(_ i: Int) -> UnsafePointer<Float>? { node.inputs.count > i ? cf(node.inputs[i]) : nil }
+            let before = steps.count
+            switch node.op {
+            case .conv1D(let a):
+                steps.append(.conv1D(conv1DParameters(g, node, a, batch: batch), cf(node.inputs[0]), cf(node.inputs[1]), optionalInput(2), f(out), scratch))
+            case .dense(let act):
+                let w = shape(node.inputs[1])
+                let rows = batch * elements(node.inputs[0]) / w[0]
+                steps.append(.dense(DenseParameters(rows: rows, inFeatures: w[0], outFeatures: w[1], activation: act), cf(node.inputs[0]), cf(node.inputs[1]), optionalInput(2), f(out)))
+            case .matMul:
+                let a = shape(node.inputs[0]), b = shape(node.inputs[1])
+                if g.tensors[node.inputs[1]].isConstant {
+                    let rows = batch * elements(node.inputs[0]) / b[0]
+                    steps.append(.dense(DenseParameters(rows: rows, inFeatures: b[0], outFeatures: b[1], activation: .linear), cf(node.inputs[0]), cf(node.inputs[1]), nil, f(out)))
+                } else {
+                    steps.append(.matMul(batch: batch, m: a[0], k: a[1], n: b[1], cf(node.inputs[0]), cf(node.inputs[1]), bStride: b[0] * b[1], f(out)))
+                }
+            case .add(let act), .sub(let act), .mul(let act), .div(let act):
+                let op: BinaryOperator
+                switch node.op {
+                case .add: op = .add
+                case .sub: op = .sub
+                case .mul: op = .mul
+                default: op = .div
+                }
+                guard let p = binaryParameters(op: op, activation: act, a: g.tensors[node.inputs[0]], b: g.tensors[node.inputs[1]], out: shape(out), batch: batch) else {
+                    throw .badAttribute(node: node.name, reason: "elementwise ops support at most 4 dimensions besides the batch")
+                }
+                steps.append(.binary(p, cf(node.inputs[0]), cf(node.inputs[1]), f(out)))
+            case .concatenate(let axis):
+                let outShape = shape(out)
+                let a = (axis < 0 ? axis + outShape.count + 1 : axis) - 1
+                var outer = batch
+                for d in 0..<a { outer *= outShape[d] }
+                var inner = 4
+                for d in (a + 1)..<outShape.count { inner *= outShape[d] }
+                var offset = 0
+                for id in node.inputs {
+                    let chunk = shape(id)[a] * inner
+                    steps.append(.interleave(outer: outer, chunk: chunk, stride: outShape[a] * inner, UnsafeRawPointer(raw(id)), raw(out) + offset))
+                    offset += chunk
+                }
+            case .reshape:
+                let bytes = batch * g.tensors[out].byteCount
+                steps.append(.interleave(outer: 1, chunk: bytes, stride: bytes, UnsafeRawPointer(raw(node.inputs[0])), raw(out)))
+            case .zeroPadding1D(let left, let right):
+                let x = shape(node.inputs[0])
+                steps.append(.zeroPadding(batch: batch, length: x[0], channels: x[1], left: left, right: right, cf(node.inputs[0]), f(out)))
+            case .maxPool1D(let p), .averagePool1D(let p):
+                let x = shape(node.inputs[0])
+                let pad = p.padding.amounts(length: x[0], kernel: p.poolSize, stride: p.stride, dilation: 1)
+                let params = Pool1DParameters(batch: batch, inLength: x[0], channels: x[1], outLength: shape(out)[0], poolSize: p.poolSize, stride: p.stride, padLeft: pad.left)
+                if case .maxPool1D = node.op {
+                    steps.append(.maxPool(params, cf(node.inputs[0]), f(out)))
+                } else {
+                    steps.append(.averagePool(params, cf(node.inputs[0]), f(out)))
+                }
+            case .globalAveragePool1D, .globalMaxPool1D:
+                let x = shape(node.inputs[0])
+                var isMax = false
+                if case .globalMaxPool1D = node.op { isMax = true }
+                steps.append(.globalPool(max: isMax, batch: batch, length: x[0], channels: x[1], cf(node.inputs[0]), f(out)))
+            case .activation(let act):
+                steps.append(.activation(act, cf(node.inputs[0]), f(out), count: batch * elements(out)))
+            case .softmax:
+                let width = shape(out).last!
+                steps.append(.softmax(rows: batch * elements(out) / width, width: width, cf(node.inputs[0]), f(out)))
+            case .affine:
+                let c = shape(out).last!
+                steps.append(.affine(rows: batch * elements(out) / c, channels: c, cf(node.inputs[0]), cf(node.inputs[1]), cf(node.inputs[2]), f(out)))
+            case .gru(let a):
+                steps.append(.gru(recurrentParameters(g, node, a, batch: batch), cf(node.inputs[0]), cf(node.inputs[1]), cf(node.inputs[2]), optionalInput(3), f(out), scratch!.assumingMemoryBound(to: Float.self)))
+            case .lstm(let a):
+                steps.append(.lstm(recurrentParameters(g, node, a, batch: batch), cf(node.inputs[0]), cf(node.inputs[1]), cf(node.inputs[2]), optionalInput(3), f(out), scratch!.assumingMemoryBound(to: Float.self)))
+            }
+            for _ in before..<steps.count { stepNodes.append(index) }
+        }
+    }
+
+    /// Output shape [batch] + out, padded on the left to five axes; each operand's
+    /// strides are zero where it broadcasts (and along the batch axis for constants).
+    static func binaryParameters(op: BinaryOperator, activation: Activation, a: TensorDescriptor, b: TensorDescriptor, out: [Int], batch: Int) -> BinaryParameters? {
+        let rank = out.count + 1
+        if rank > 5 { return nil }
+        let full = [batch] + out
+        func strides(_ t: TensorDescriptor) -> [Int] {
+            var s = [Int](repeating: 0, count: rank)
+            var step = 1
+            let shape = t.shape
+            for i in stride(from: shape.count - 1, through: 0, by: -1) {
+                let axis = rank - shape.count + i
+                s[axis] = shape[i] == 1 && full[axis] != 1 ? 0 : step
+                step *= shape[i]
+            }
+            s[0] = t.isConstant ? 0 : step
+            return s
+        }
+        func pad(_ v: [Int], _ fill: Int) -> (Int, Int, Int, Int, Int) {
+            let p = [Int](repeating: fill, count: 5 - v.count) + v
+            return (p[0], p[1], p[2], p[3], p[4])
+        }
+        let sa = strides(a), sb = strides(b)
+        let contiguous = !a.isConstant && !b.isConstant && a.shape == out && b.shape == out
+        var count = batch
+        for d in out { count *= d }
+        return BinaryParameters(op: op, activation: activation, shape: pad(full, 1), stridesA: pad(sa, 0), stridesB: pad(sb, 0), isContiguous: contiguous, count: count)
+    }
+}

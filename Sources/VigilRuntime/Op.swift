@@ -1,0 +1,199 @@
+/// How a 1-D window op extends its input at the edges.
+public enum Padding: Sendable, Equatable {
+    /// No padding: the output shrinks by the receptive field.
+    case valid
+    /// Keras/TF `same`: output length ceil(L / stride), padding split with the odd
+    /// element on the right.
+    case same
+    /// All padding on the left, so output t depends only on inputs ≤ t.
+    case causal
+    /// Explicit amounts, as ONNX `pads` gives them.
+    case explicit(left: Int, right: Int)
+
+    /// Padding (left, right) for an input of `length` with the given receptive field.
+    public func amounts(length: Int, kernel: Int, stride: Int, dilation: Int) -> (left: Int, right: Int) {
+        let field = (kernel - 1) * dilation + 1
+        switch self {
+        case .valid:
+            return (0, 0)
+        case .same:
+            let outLength = (length + stride - 1) / stride
+            let total = max((outLength - 1) * stride + field - length, 0)
+            return (total / 2, total - total / 2)
+        case .causal:
+            return (field - 1, 0)
+        case .explicit(let left, let right):
+            return (left, right)
+        }
+    }
+
+    /// Output length, or a non-positive number when the window does not fit.
+    public func outputLength(length: Int, kernel: Int, stride: Int, dilation: Int) -> Int {
+        let (left, right) = amounts(length: length, kernel: kernel, stride: stride, dilation: dilation)
+        let field = (kernel - 1) * dilation + 1
+        let padded = length + left + right
+        if padded < field { return 0 }
+        return (padded - field) / stride + 1
+    }
+}
+
+/// An elementwise activation: a standalone op or fused into conv, dense and recurrent ops.
+public enum Activation: Sendable, Equatable {
+    case linear
+    case relu
+    case relu6
+    /// Clamp to [min, max] (ONNX Clip, Keras ReLU with max_value).
+    case clip(min: Float, max: Float)
+    case leakyRelu(alpha: Float)
+    case sigmoid
+    /// Keras 3 / ONNX: max(0, min(1, alpha·x + beta)).
+    case hardSigmoid(alpha: Float, beta: Float)
+    case tanh
+
+    public var name: String {
+        switch self {
+        case .linear: return "linear"
+        case .relu: return "relu"
+        case .relu6: return "relu6"
+        case .clip: return "clip"
+        case .leakyRelu: return "leaky_relu"
+        case .sigmoid: return "sigmoid"
+        case .hardSigmoid: return "hard_sigmoid"
+        case .tanh: return "tanh"
+        }
+    }
+
+    /// Whether this activation is a clamp, which an int8 kernel applies for free.
+    public var isClamp: Bool {
+        switch self {
+        case .linear, .relu, .relu6, .clip: return true
+        default: return false
+        }
+    }
+}
+
+public struct Conv1DAttributes: Sendable, Equatable {
+    public var kernelSize: Int
+    public var stride: Int
+    public var dilation: Int
+    public var padding: Padding
+    /// Input and output channels split into this many groups; groups == input
+    /// channels is a depthwise convolution.
+    public var groups: Int
+    public var activation: Activation
+
+    public init(kernelSize: Int, stride: Int = 1, dilation: Int = 1, padding: Padding = .valid, groups: Int = 1, activation: Activation = .linear) {
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.dilation = dilation
+        self.padding = padding
+        self.groups = groups
+        self.activation = activation
+    }
+}
+
+public struct Pool1DAttributes: Sendable, Equatable {
+    public var poolSize: Int
+    public var stride: Int
+    public var padding: Padding
+
+    public init(poolSize: Int, stride: Int? = nil, padding: Padding = .valid) {
+        self.poolSize = poolSize
+        self.stride = stride ?? poolSize
+        self.padding = padding
+    }
+}
+
+/// Keras-semantics recurrent layer settings. Weights are inputs of the node:
+/// kernel [features, gates·units], recurrent kernel [units, gates·units], bias.
+public struct RecurrentAttributes: Sendable, Equatable {
+    public var units: Int
+    /// Return the hidden state of every step (true) or only of the last (false).
+    public var returnSequences: Bool
+    public var activation: Activation
+    public var recurrentActivation: Activation
+    /// GRU only: apply the reset gate after the recurrent matmul (Keras default, cuDNN
+    /// compatible), with separate input and recurrent biases.
+    public var resetAfter: Bool
+
+    public init(units: Int, returnSequences: Bool = false, activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid, resetAfter: Bool = true) {
+        self.units = units
+        self.returnSequences = returnSequences
+        self.activation = activation
+        self.recurrentActivation = recurrentActivation
+        self.resetAfter = resetAfter
+    }
+}
+
+/// One operation of the graph. Attributes live in the case; tensors are the node's
+/// inputs, in the order each case documents.
+public enum Op: Sendable, Equatable {
+    /// inputs: x [L, Cin], weight [K, Cin/groups, Cout], optional bias [Cout] → [L', Cout]
+    case conv1D(Conv1DAttributes)
+    /// inputs: x [..., In], weight [In, Out], optional bias [Out] → [..., Out]
+    case dense(activation: Activation)
+    /// inputs: a [..., M, K], b [K, N] constant or [..., K, N] activation → [..., M, N]
+    case matMul
+    /// Elementwise with numpy broadcasting of trailing dimensions.
+    case add(activation: Activation)
+    case sub(activation: Activation)
+    case mul(activation: Activation)
+    case div(activation: Activation)
+    /// Axis counts the batch dimension as 0, as Keras and ONNX do; negative from the end.
+    case concatenate(axis: Int)
+    /// Target shape without the batch dimension; one entry may be -1.
+    case reshape(shape: [Int])
+    case zeroPadding1D(left: Int, right: Int)
+    case maxPool1D(Pool1DAttributes)
+    case averagePool1D(Pool1DAttributes)
+    case globalAveragePool1D
+    case globalMaxPool1D
+    case activation(Activation)
+    /// Axis counts the batch dimension as 0; -1 is the last.
+    case softmax(axis: Int)
+    /// inputs: x, scale [C], shift [C] → x·scale + shift per channel (last axis).
+    case affine
+    /// inputs: x [T, F], kernel [F, 3U], recurrent kernel [U, 3U], bias [3U] or [2, 3U] (reset_after).
+    case gru(RecurrentAttributes)
+    /// inputs: x [T, F], kernel [F, 4U], recurrent kernel [U, 4U], bias [4U]. Gate order i, f, c, o.
+    case lstm(RecurrentAttributes)
+
+    public var name: String {
+        switch self {
+        case .conv1D(let a): return a.groups == 1 ? "Conv1D" : "Conv1D(groups)"
+        case .dense: return "Dense"
+        case .matMul: return "MatMul"
+        case .add: return "Add"
+        case .sub: return "Sub"
+        case .mul: return "Mul"
+        case .div: return "Div"
+        case .concatenate: return "Concatenate"
+        case .reshape: return "Reshape"
+        case .zeroPadding1D: return "ZeroPadding1D"
+        case .maxPool1D: return "MaxPool1D"
+        case .averagePool1D: return "AveragePool1D"
+        case .globalAveragePool1D: return "GlobalAveragePool1D"
+        case .globalMaxPool1D: return "GlobalMaxPool1D"
+        case .activation(let a): return a.name
+        case .softmax: return "Softmax"
+        case .affine: return "Affine"
+        case .gru: return "GRU"
+        case .lstm: return "LSTM"
+        }
+    }
+}
+
+/// A node applies one op to input tensors and writes output tensors.
+public struct Node: Sendable, Equatable {
+    public var name: String
+    public var op: Op
+    public var inputs: [TensorID]
+    public var outputs: [TensorID]
+
+    public init(name: String, op: Op, inputs: [TensorID], outputs: [TensorID]) {
+        self.name = name
+        self.op = op
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+}

@@ -1,0 +1,268 @@
+extension Graph {
+    /// Checks node `index`'s inputs and attributes and sets its output shapes.
+    /// Shapes exclude the batch dimension; constants have none.
+    mutating func inferShapes(ofNode index: Int) throws(GraphError) {
+        let node = nodes[index]
+        let name = node.name
+        let ins = node.inputs.map { tensors[$0] }
+
+        func expectInputs(_ range: ClosedRange<Int>) throws(GraphError) {
+            if !range.contains(ins.count) {
+                let expected = range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
+                throw .wrongInputCount(node: name, expected: expected, got: ins.count)
+            }
+        }
+        func expectOutputs(_ n: Int) throws(GraphError) {
+            if node.outputs.count != n { throw .badAttribute(node: name, reason: "expects \(n) output(s), has \(node.outputs.count)") }
+        }
+        func activation(_ i: Int) throws(GraphError) -> TensorDescriptor {
+            let t = ins[i]
+            if t.isConstant { throw .badAttribute(node: name, reason: "input \(i) ('\(t.name)') must be an activation, not a constant") }
+            return t
+        }
+        func constant(_ i: Int, role: String) throws(GraphError) -> TensorDescriptor {
+            let t = ins[i]
+            if !t.isConstant { throw .badAttribute(node: name, reason: "\(role) ('\(t.name)') must be a constant") }
+            return t
+        }
+        func checkActivation(_ a: Activation) throws(GraphError) {
+            switch a {
+            case .clip(let lo, let hi):
+                if !(lo <= hi) { throw .badAttribute(node: name, reason: "clip range [\(lo), \(hi)] is empty") }
+            case .leakyRelu(let alpha):
+                if !alpha.isFinite { throw .badAttribute(node: name, reason: "leaky ReLU alpha is not finite") }
+            case .hardSigmoid(let alpha, let beta):
+                if !alpha.isFinite || !beta.isFinite { throw .badAttribute(node: name, reason: "hard sigmoid alpha/beta not finite") }
+            default: break
+            }
+        }
+        func requireFloat() throws(GraphError) {
+            for t in ins where t.dtype != .float32 {
+                throw .typeMismatch(node: name, reason: "'\(t.name)' is \(t.dtype.name); this op needs float32")
+            }
+        }
+        func rank(_ t: TensorDescriptor, _ r: Int, _ role: String) throws(GraphError) {
+            if t.shape.count != r { throw .shapeMismatch(node: name, reason: "\(role) '\(t.name)' has shape \(t.shape), expected rank \(r)") }
+        }
+        func setOutput(_ shape: [Int], dtype: DType = .float32, at position: Int = 0) throws(GraphError) {
+            for d in shape where d <= 0 {
+                throw .shapeMismatch(node: name, reason: "output shape \(shape) has a zero or negative dimension")
+            }
+            let id = node.outputs[position]
+            let declared = tensors[id].shape
+            if !declared.isEmpty && declared != shape {
+                throw .shapeMismatch(node: name, reason: "output '\(tensors[id].name)' declared \(declared), computed \(shape)")
+            }
+            tensors[id].shape = shape
+            tensors[id].dtype = dtype
+        }
+        /// Activation inputs must have known shapes (an earlier node produced them).
+        for t in ins where !t.isConstant && t.shape.isEmpty {
+            throw .shapeMismatch(node: name, reason: "input '\(t.name)' has no shape")
+        }
+
+        switch node.op {
+        case .conv1D(let a):
+            try expectInputs(2...3); try expectOutputs(1); try requireFloat()
+            let x = try activation(0), w = try constant(1, role: "weight")
+            try rank(x, 2, "input"); try rank(w, 3, "weight")
+            if a.kernelSize < 1 || a.stride < 1 || a.dilation < 1 || a.groups < 1 {
+                throw .badAttribute(node: name, reason: "kernel \(a.kernelSize), stride \(a.stride), dilation \(a.dilation), groups \(a.groups) must all be ≥ 1")
+            }
+            if case .explicit(let l, let r) = a.padding, l < 0 || r < 0 {
+                throw .badAttribute(node: name, reason: "negative padding (\(l), \(r))")
+            }
+            if a.stride > 1 && a.dilation > 1 {
+                throw .badAttribute(node: name, reason: "stride and dilation both above 1 are not supported")
+            }
+            try checkActivation(a.activation)
+            let (length, cin) = (x.shape[0], x.shape[1])
+            let (k, cinPerGroup, cout) = (w.shape[0], w.shape[1], w.shape[2])
+            if k != a.kernelSize { throw .shapeMismatch(node: name, reason: "weight kernel size \(k) ≠ attribute \(a.kernelSize)") }
+            if cin % a.groups != 0 || cout % a.groups != 0 {
+                throw .badAttribute(node: name, reason: "groups \(a.groups) must divide input channels \(cin) and output channels \(cout)")
+            }
+            if cinPerGroup * a.groups != cin {
+                throw .shapeMismatch(node: name, reason: "weight expects \(cinPerGroup * a.groups) input channels, input has \(cin)")
+            }
+            if ins.count == 3 {
+                let b = try constant(2, role: "bias")
+                if b.shape != [cout] { throw .shapeMismatch(node: name, reason: "bias shape \(b.shape) ≠ [\(cout)]") }
+            }
+            let out = a.padding.outputLength(length: length, kernel: k, stride: a.stride, dilation: a.dilation)
+            if out < 1 { throw .shapeMismatch(node: name, reason: "kernel field \((k - 1) * a.dilation + 1) longer than padded input \(length)") }
+            try setOutput([out, cout])
+
+        case .dense(let act):
+            try expectInputs(2...3); try expectOutputs(1); try requireFloat(); try checkActivation(act)
+            let x = try activation(0), w = try constant(1, role: "weight")
+            try rank(w, 2, "weight")
+            if x.shape.isEmpty || x.shape.last! != w.shape[0] {
+                throw .shapeMismatch(node: name, reason: "input \(x.shape) last dimension ≠ weight rows \(w.shape[0])")
+            }
+            if ins.count == 3 {
+                let b = try constant(2, role: "bias")
+                if b.shape != [w.shape[1]] { throw .shapeMismatch(node: name, reason: "bias shape \(b.shape) ≠ [\(w.shape[1])]") }
+            }
+            try setOutput(Array(x.shape.dropLast()) + [w.shape[1]])
+
+        case .matMul:
+            try expectInputs(2...2); try expectOutputs(1); try requireFloat()
+            let a = try activation(0), b = ins[1]
+            if a.shape.count < 1 { throw .shapeMismatch(node: name, reason: "left operand is a scalar") }
+            if b.shape.count != 2 { throw .shapeMismatch(node: name, reason: "right operand shape \(b.shape) must be [K, N]") }
+            if a.shape.last! != b.shape[0] {
+                throw .shapeMismatch(node: name, reason: "inner dimensions differ: \(a.shape) · \(b.shape)")
+            }
+            if !b.isConstant && a.shape.count != 2 {
+                throw .shapeMismatch(node: name, reason: "a batched right operand needs a left operand of rank 2, got \(a.shape)")
+            }
+            try setOutput(Array(a.shape.dropLast()) + [b.shape[1]])
+
+        case .add(let act), .sub(let act), .mul(let act), .div(let act):
+            try expectInputs(2...2); try expectOutputs(1); try requireFloat(); try checkActivation(act)
+            let a = ins[0], b = ins[1]
+            if a.isConstant && b.isConstant { throw .badAttribute(node: name, reason: "both operands are constants; fold the node at import") }
+            guard let shape = Broadcast.shape(a.shape, b.shape) else {
+                throw .shapeMismatch(node: name, reason: "shapes \(a.shape) and \(b.shape) do not broadcast")
+            }
+            // Batched operands align at the batch axis, so two of them need equal rank; a
+            // constant aligns at the last axis and may not add dimensions.
+            if !a.isConstant && !b.isConstant && a.shape.count != b.shape.count {
+                throw .shapeMismatch(node: name, reason: "batched operands \(a.shape) and \(b.shape) differ in rank")
+            }
+            if (a.isConstant && a.shape.count > b.shape.count) || (b.isConstant && b.shape.count > a.shape.count) {
+                throw .shapeMismatch(node: name, reason: "constant operand has more dimensions than the batched one: \(a.shape), \(b.shape)")
+            }
+            try setOutput(shape)
+
+        case .concatenate(let axis):
+            if ins.isEmpty { throw .wrongInputCount(node: name, expected: "at least 1", got: 0) }
+            try expectOutputs(1); try requireFloat()
+            for i in ins.indices { _ = try activation(i) }
+            let r = ins[0].shape.count
+            let a = axis < 0 ? axis + r + 1 : axis
+            if a < 1 || a > r { throw .badAttribute(node: name, reason: "axis \(axis) is the batch axis or out of range for rank \(r + 1)") }
+            var shape = ins[0].shape
+            shape[a - 1] = 0
+            for t in ins {
+                if t.shape.count != r { throw .shapeMismatch(node: name, reason: "inputs differ in rank: \(ins[0].shape) and \(t.shape)") }
+                for d in 0..<r where d != a - 1 && t.shape[d] != ins[0].shape[d] {
+                    throw .shapeMismatch(node: name, reason: "inputs \(ins[0].shape) and \(t.shape) differ outside axis \(axis)")
+                }
+                shape[a - 1] += t.shape[a - 1]
+            }
+            try setOutput(shape)
+
+        case .reshape(let target):
+            try expectInputs(1...1); try expectOutputs(1)
+            let x = try activation(0)
+            var known = 1
+            var unknown = -1
+            for (i, d) in target.enumerated() {
+                if d == -1 {
+                    if unknown >= 0 { throw .badAttribute(node: name, reason: "more than one -1 in target shape \(target)") }
+                    unknown = i
+                } else if d <= 0 {
+                    throw .badAttribute(node: name, reason: "target shape \(target) has a zero or negative dimension")
+                } else {
+                    known *= d
+                }
+            }
+            var shape = target
+            if unknown >= 0 {
+                if x.elementCount % known != 0 { throw .shapeMismatch(node: name, reason: "cannot reshape \(x.shape) to \(target)") }
+                shape[unknown] = x.elementCount / known
+            }
+            if shape.isEmpty || known * (unknown >= 0 ? shape[unknown] : 1) != x.elementCount {
+                throw .shapeMismatch(node: name, reason: "cannot reshape \(x.shape) (\(x.elementCount) elements) to \(target)")
+            }
+            try setOutput(shape, dtype: x.dtype)
+
+        case .zeroPadding1D(let left, let right):
+            try expectInputs(1...1); try expectOutputs(1); try requireFloat()
+            let x = try activation(0)
+            try rank(x, 2, "input")
+            if left < 0 || right < 0 { throw .badAttribute(node: name, reason: "negative padding (\(left), \(right))") }
+            try setOutput([x.shape[0] + left + right, x.shape[1]])
+
+        case .maxPool1D(let p), .averagePool1D(let p):
+            try expectInputs(1...1); try expectOutputs(1); try requireFloat()
+            let x = try activation(0)
+            try rank(x, 2, "input")
+            if p.poolSize < 1 || p.stride < 1 { throw .badAttribute(node: name, reason: "pool size \(p.poolSize) and stride \(p.stride) must be ≥ 1") }
+            let (l, r) = p.padding.amounts(length: x.shape[0], kernel: p.poolSize, stride: p.stride, dilation: 1)
+            if l < 0 || r < 0 || l >= p.poolSize || r >= p.poolSize {
+                throw .badAttribute(node: name, reason: "padding (\(l), \(r)) must be non-negative and smaller than the pool size \(p.poolSize)")
+            }
+            let out = p.padding.outputLength(length: x.shape[0], kernel: p.poolSize, stride: p.stride, dilation: 1)
+            if out < 1 { throw .shapeMismatch(node: name, reason: "pool size \(p.poolSize) longer than input length \(x.shape[0])") }
+            try setOutput([out, x.shape[1]])
+
+        case .globalAveragePool1D, .globalMaxPool1D:
+            try expectInputs(1...1); try expectOutputs(1); try requireFloat()
+            let x = try activation(0)
+            try rank(x, 2, "input")
+            try setOutput([x.shape[1]])
+
+        case .activation(let act):
+            try expectInputs(1...1); try expectOutputs(1); try requireFloat(); try checkActivation(act)
+            try setOutput(try activation(0).shape)
+
+        case .softmax(let axis):
+            try expectInputs(1...1); try expectOutputs(1); try requireFloat()
+            let x = try activation(0)
+            let r = x.shape.count
+            let a = axis < 0 ? axis + r + 1 : axis
+            if a != r { throw .badAttribute(node: name, reason: "softmax runs over the last axis only; axis \(axis) of rank \(r + 1)") }
+            try setOutput(x.shape)
+
+        case .affine:
+            try expectInputs(3...3); try expectOutputs(1); try requireFloat()
+            let x = try activation(0)
+            let c = x.shape.last ?? 0
+            for i in 1...2 {
+                let t = try constant(i, role: i == 1 ? "scale" : "shift")
+                if t.shape != [c] { throw .shapeMismatch(node: name, reason: "'\(t.name)' shape \(t.shape) ≠ [\(c)]") }
+            }
+            try setOutput(x.shape)
+
+        case .gru(let a), .lstm(let a):
+            let gates: Int
+            if case .gru = node.op { gates = 3 } else { gates = 4 }
+            try expectInputs(3...4); try expectOutputs(1); try requireFloat()
+            try checkActivation(a.activation); try checkActivation(a.recurrentActivation)
+            let x = try activation(0)
+            let k = try constant(1, role: "kernel"), rk = try constant(2, role: "recurrent kernel")
+            try rank(x, 2, "input")
+            if a.units < 1 { throw .badAttribute(node: name, reason: "units \(a.units) must be ≥ 1") }
+            let u = a.units
+            if k.shape != [x.shape[1], gates * u] {
+                throw .shapeMismatch(node: name, reason: "kernel shape \(k.shape) ≠ [\(x.shape[1]), \(gates * u)]")
+            }
+            if rk.shape != [u, gates * u] {
+                throw .shapeMismatch(node: name, reason: "recurrent kernel shape \(rk.shape) ≠ [\(u), \(gates * u)]")
+            }
+            if ins.count == 4 {
+                let b = try constant(3, role: "bias")
+                let expected = gates == 3 && a.resetAfter ? [2, gates * u] : [gates * u]
+                if b.shape != expected { throw .shapeMismatch(node: name, reason: "bias shape \(b.shape) ≠ \(expected)") }
+            }
+            try setOutput(a.returnSequences ? [x.shape[0], u] : [u])
+        }
+    }
+}
+
+/// Numpy broadcasting of shapes aligned at their last dimension.
+public enum Broadcast {
+    public static func shape(_ a: [Int], _ b: [Int]) -> [Int]? {
+        let r = max(a.count, b.count)
+        var out = [Int](repeating: 1, count: r)
+        for i in 0..<r {
+            let da = i < r - a.count ? 1 : a[i - (r - a.count)]
+            let db = i < r - b.count ? 1 : b[i - (r - b.count)]
+            if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else { return nil }
+        }
+        return out
+    }
+}

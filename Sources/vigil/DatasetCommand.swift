@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct DatasetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "dataset", abstract: "Export training data from WFDB records.")
+}
