@@ -7,8 +7,9 @@ import Foundation
 /// The embedded core never sees these flags.
 let hostCPU: String? = {
     guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
-    if info.contains(" avx512f") && info.contains(" avx512bw") && info.contains(" avx512vl") { return "x86-64-v4" }
-    if info.contains(" avx2") && info.contains(" fma") { return "x86-64-v3" }
+    if info.contains(" avx512_vnni") && info.contains(" avx512bw") && info.contains(" avx512vl") { return "icelake-server" }
+    if info.contains(" avx512f") && info.contains(" avx512bw") && info.contains(" avx512vl") { return "skylake-avx512" }
+    if info.contains(" avx2") && info.contains(" fma") { return "haswell" }
     return nil
 }()
 let hostKernelFlags: [SwiftSetting] = hostCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []

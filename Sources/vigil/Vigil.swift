@@ -1,5 +1,9 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @main
 struct Vigil: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -7,4 +11,31 @@ struct Vigil: ParsableCommand {
         abstract: "Vigil: an on-device inference runtime for cardiac implants.",
         subcommands: [DemoCommand.self, BenchCommand.self, DatasetCommand.self, QRSCommand.self]
     )
+
+    /// Errors go to stderr as `error: …`; exit 1 for failures, 2 for usage errors.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CLIError {
+            printError(error.description)
+            Glibc.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            let message = fullMessage(for: error)
+            if code == .validationFailure {
+                printError(message)
+                Glibc.exit(2)
+            }
+            printError(message)
+            Glibc.exit(1)
+        }
+    }
+
+    static func printError(_ message: String) {
+        var text = message
+        if text.hasPrefix("Error: ") { text.removeFirst(7) }
+        Standard.error("error: \(text)")
+    }
 }

@@ -1,0 +1,31 @@
+import CBLAS
+import VigilRuntime
+
+/// OpenBLAS sgemm for the large dense products of batched inference, where its
+/// cache blocking beats the register tiles alone.
+enum BLAS {
+    /// Below this many multiply-accumulates the tiles win: sgemm's packing and call
+    /// overhead dominate (measured by `vigil bench --compare-blas`).
+    nonisolated(unsafe) static var minimumMACs = 1 << 22
+
+    static func wins(rows: Int, inner: Int, columns: Int) -> Bool {
+        rows >= 64 && rows * inner * columns >= minimumMACs
+    }
+
+    static func dense(_ p: DenseParameters, input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+        let n = p.outFeatures
+        if let bias {
+            for r in 0..<p.rows { (output + r * n).update(from: bias, count: n) }
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(p.rows), Int32(n), Int32(p.inFeatures),
+                    1, input, Int32(p.inFeatures), weight, Int32(n), bias == nil ? 0 : 1, output, Int32(n))
+        if p.activation != .linear {
+            ReferenceKernels.activation(p.activation, input: output, output: output, count: p.rows * n)
+        }
+    }
+
+    /// OpenBLAS threads compete with the batch threads; the runtime parallelizes itself.
+    static func useSingleThread() {
+        openblas_set_num_threads(1)
+    }
+}

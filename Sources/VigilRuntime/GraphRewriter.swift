@@ -1,0 +1,136 @@
+/// Exact rewrites that make a graph cheaper to run without changing what it computes
+/// (up to float rounding): BatchNorm folding, activation fusion, dead-node removal
+/// and compaction of tensors and constant data.
+extension Graph {
+    /// Applies all rewrites to a validated graph and validates the result.
+    public func optimized() throws(GraphError) -> Graph {
+        var g = self
+        while g.foldAffine() || g.fuseActivation() {}
+        g.removeDeadNodes()
+        g.compact()
+        return try g.validated()
+    }
+
+    private func consumerCounts() -> [Int] {
+        var counts = [Int](repeating: 0, count: tensors.count)
+        for node in nodes { for id in node.inputs { counts[id] += 1 } }
+        for id in outputs { counts[id] += 1 }
+        return counts
+    }
+
+    private func producerIndex() -> [Int] {
+        var producer = [Int](repeating: -1, count: tensors.count)
+        for (i, node) in nodes.enumerated() { for id in node.outputs { producer[id] = i } }
+        return producer
+    }
+
+    /// The node producing `id` if it is the only consumer's single source and its
+    /// output is used nowhere else.
+    private func soleProducer(of id: TensorID, consumers: [Int], producer: [Int]) -> Int? {
+        let p = producer[id]
+        if p < 0 || consumers[id] != 1 || outputs.contains(id) { return nil }
+        return p
+    }
+
+    /// Folds a per-channel affine (inference BatchNorm) into the convolution or dense
+    /// layer before it, when that layer has no activation: w'·x + b' = s·(w·x + b) + t.
+    private mutating func foldAffine() -> Bool {
+        let consumers = consumerCounts(), producer = producerIndex()
+        for (i, node) in nodes.enumerated() {
+            guard case .affine = node.op, let p = soleProducer(of: node.inputs[0], consumers: consumers, producer: producer) else { continue }
+            let prev = nodes[p]
+            let outChannels: Int
+            switch prev.op {
+            case .conv1D(let a) where a.activation == .linear:
+                outChannels = tensors[prev.inputs[1]].shape[2]
+            case .dense(let act) where act == .linear:
+                outChannels = tensors[prev.inputs[1]].shape[1]
+            default: continue
+            }
+            let scale = floatValues(of: node.inputs[1]), shift = floatValues(of: node.inputs[2])
+            if scale.count != outChannels { continue }
+            var weight = floatValues(of: prev.inputs[1])
+            for j in weight.indices { weight[j] *= scale[j % outChannels] }
+            var bias = prev.inputs.count > 2 ? floatValues(of: prev.inputs[2]) : [Float](repeating: 0, count: outChannels)
+            for c in 0..<outChannels { bias[c] = bias[c] * scale[c] + shift[c] }
+            let w = addConstant(name: tensors[prev.inputs[1]].name, shape: tensors[prev.inputs[1]].shape, values: weight)
+            let b = addConstant(name: prev.name + "/bias", shape: [outChannels], values: bias)
+            nodes[p].inputs = [prev.inputs[0], w, b]
+            nodes[p].outputs = node.outputs
+            nodes.remove(at: i)
+            return true
+        }
+        return false
+    }
+
+    /// Moves a standalone activation into the op before it when that op applies none.
+    private mutating func fuseActivation() -> Bool {
+        let consumers = consumerCounts(), producer = producerIndex()
+        for (i, node) in nodes.enumerated() {
+            guard case .activation(let act) = node.op, let p = soleProducer(of: node.inputs[0], consumers: consumers, producer: producer) else { continue }
+            var op = nodes[p].op
+            switch op {
+            case .conv1D(var a) where a.activation == .linear: a.activation = act; op = .conv1D(a)
+            case .dense(let a) where a == .linear: op = .dense(activation: act)
+            case .add(let a) where a == .linear: op = .add(activation: act)
+            case .sub(let a) where a == .linear: op = .sub(activation: act)
+            case .mul(let a) where a == .linear: op = .mul(activation: act)
+            case .div(let a) where a == .linear: op = .div(activation: act)
+            default: continue
+            }
+            nodes[p].op = op
+            nodes[p].outputs = node.outputs
+            nodes.remove(at: i)
+            return true
+        }
+        return false
+    }
+
+    /// Drops nodes none of whose outputs reach a graph output.
+    private mutating func removeDeadNodes() {
+        var live = [Bool](repeating: false, count: tensors.count)
+        for id in outputs { live[id] = true }
+        var keep = [Bool](repeating: false, count: nodes.count)
+        for i in stride(from: nodes.count - 1, through: 0, by: -1) where nodes[i].outputs.contains(where: { live[$0] }) {
+            keep[i] = true
+            for id in nodes[i].inputs { live[id] = true }
+        }
+        var kept: [Node] = []
+        for (i, node) in nodes.enumerated() where keep[i] { kept.append(node) }
+        nodes = kept
+    }
+
+    /// Renumbers tensors to those still referenced and repacks constant data.
+    private mutating func compact() {
+        var used = [Bool](repeating: false, count: tensors.count)
+        for id in inputs { used[id] = true }
+        for id in outputs { used[id] = true }
+        for node in nodes {
+            for id in node.inputs { used[id] = true }
+            for id in node.outputs { used[id] = true }
+        }
+        var newID = [Int](repeating: -1, count: tensors.count)
+        var newTensors: [TensorDescriptor] = []
+        var newData: [UInt8] = []
+        for (id, t) in tensors.enumerated() where used[id] {
+            var t = t
+            if case .constant(let offset) = t.storage {
+                let align = Graph.constantAlignment
+                let at = (newData.count + align - 1) / align * align
+                newData.append(contentsOf: [UInt8](repeating: 0, count: at - newData.count))
+                newData.append(contentsOf: constantData[offset..<(offset + t.byteCount)])
+                t.storage = .constant(offset: at)
+            }
+            newID[id] = newTensors.count
+            newTensors.append(t)
+        }
+        tensors = newTensors
+        constantData = newData
+        inputs = inputs.map { newID[$0] }
+        outputs = outputs.map { newID[$0] }
+        for i in nodes.indices {
+            nodes[i].inputs = nodes[i].inputs.map { newID[$0] }
+            nodes[i].outputs = nodes[i].outputs.map { newID[$0] }
+        }
+    }
+}
