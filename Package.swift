@@ -12,7 +12,11 @@ let hostCPU: String? = {
     if info.contains(" avx2") && info.contains(" fma") { return "haswell" }
     return nil
 }()
-let hostKernelFlags: [SwiftSetting] = hostCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+/// Kernels index with wrapping arithmetic already; -Ounchecked drops the remaining
+/// overflow traps from their inner loops. Tests compare them against the checked
+/// reference kernels.
+let hostKernelFlags: [SwiftSetting] = (hostCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? [])
+    + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "Vigil",
@@ -31,7 +35,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "CAllocationCounter"),
 
-        .target(name: "VigilRuntime"),
+        // The core calls sqrtf and rintf, which the C library provides (picolibc on a device).
+        .target(name: "VigilRuntime", linkerSettings: [.linkedLibrary("m")]),
         .target(
             name: "VigilKernels",
             dependencies: ["VigilRuntime", "CBLAS"],
@@ -48,7 +53,7 @@ let package = Package(
         ),
 
         .testTarget(name: "VigilRuntimeTests", dependencies: ["VigilRuntime"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels"]),
+        .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels", "CAllocationCounter"]),
         .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilHDF5"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

@@ -13,9 +13,9 @@ SHAPES = [(12, 1), (12, 2), (6, 4), (1, 1), (1, 2), (1, 4)]
 def tile(mr, nv):
     lines = []
     name = f"tile{mr}x{nv * 16}"
-    lines.append(f"    /// {mr} rows × {nv * 16} columns of C = act(A·B + bias).")
+    lines.append(f"    /// {mr} rows × {nv * 16} columns of C = clamp(A·B + bias, lo, hi).")
     lines.append("    @inline(__always)")
-    lines.append(f"    static func {name}(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ activation: Activation) {{")
+    lines.append(f"    static func {name}(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ lo: Float, _ hi: Float) {{")
     for r in range(mr):
         lines.append(f"        let a{r} = a + {r} * lda")
     accs = [f"c{r}_{v}" for r in range(mr) for v in range(nv)]
@@ -34,9 +34,10 @@ def tile(mr, nv):
     lines.append("        }")
     for v in range(nv):
         lines.append(f"        let bias{v} = bias.map {{ UnsafeRawPointer($0).loadUnaligned(fromByteOffset: {64 * v}, as: V.self) }} ?? V()")
+    lines.append("        let low = V(repeating: lo), high = V(repeating: hi)")
     for r in range(mr):
         for v in range(nv):
-            lines.append(f"        store(finish(c{r}_{v} + bias{v}, activation), c + {r} * ldc + {16 * v})")
+            lines.append(f"        store(clamp(c{r}_{v} + bias{v}, low, high), c + {r} * ldc + {16 * v})")
     lines.append("    }")
     return "\n".join(lines)
 

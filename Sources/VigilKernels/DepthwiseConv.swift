@@ -22,7 +22,7 @@ enum DepthwiseConv {
                         let wv = UnsafeRawPointer(weight + k * c + ch).loadUnaligned(as: V.self)
                         acc = acc.addingProduct(xv, wv)
                     }
-                    UnsafeMutableRawPointer(y + t * c + ch).storeBytes(of: FloatGEMM.finish(acc, p.activation), as: V.self)
+                    UnsafeMutableRawPointer(y + t * c + ch).storeBytes(of: acc, as: V.self)
                     ch += 16
                 }
                 while ch < c {
@@ -32,9 +32,12 @@ enum DepthwiseConv {
                         if pos < 0 || pos >= p.inLength { continue }
                         sum += x[pos * c + ch] * weight[k * c + ch]
                     }
-                    y[t * c + ch] = ReferenceKernels.apply(p.activation, sum)
+                    y[t * c + ch] = sum
                     ch += 1
                 }
+            }
+            if p.activation != .linear {
+                ReferenceKernels.activation(p.activation, input: y, output: y, count: p.outLength * c)
             }
         }
     }

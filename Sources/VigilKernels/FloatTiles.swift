@@ -2,9 +2,9 @@
 import VigilRuntime
 
 extension FloatGEMM {
-    /// 12 rows × 16 columns of C = act(A·B + bias).
+    /// 12 rows × 16 columns of C = clamp(A·B + bias, lo, hi).
     @inline(__always)
-    static func tile12x16(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ activation: Activation) {
+    static func tile12x16(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ lo: Float, _ hi: Float) {
         let a0 = a + 0 * lda
         let a1 = a + 1 * lda
         let a2 = a + 2 * lda
@@ -60,23 +60,24 @@ extension FloatGEMM {
             bp += stride
         }
         let bias0 = bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 0, as: V.self) } ?? V()
-        store(finish(c0_0 + bias0, activation), c + 0 * ldc + 0)
-        store(finish(c1_0 + bias0, activation), c + 1 * ldc + 0)
-        store(finish(c2_0 + bias0, activation), c + 2 * ldc + 0)
-        store(finish(c3_0 + bias0, activation), c + 3 * ldc + 0)
-        store(finish(c4_0 + bias0, activation), c + 4 * ldc + 0)
-        store(finish(c5_0 + bias0, activation), c + 5 * ldc + 0)
-        store(finish(c6_0 + bias0, activation), c + 6 * ldc + 0)
-        store(finish(c7_0 + bias0, activation), c + 7 * ldc + 0)
-        store(finish(c8_0 + bias0, activation), c + 8 * ldc + 0)
-        store(finish(c9_0 + bias0, activation), c + 9 * ldc + 0)
-        store(finish(c10_0 + bias0, activation), c + 10 * ldc + 0)
-        store(finish(c11_0 + bias0, activation), c + 11 * ldc + 0)
+        let low = V(repeating: lo), high = V(repeating: hi)
+        store(clamp(c0_0 + bias0, low, high), c + 0 * ldc + 0)
+        store(clamp(c1_0 + bias0, low, high), c + 1 * ldc + 0)
+        store(clamp(c2_0 + bias0, low, high), c + 2 * ldc + 0)
+        store(clamp(c3_0 + bias0, low, high), c + 3 * ldc + 0)
+        store(clamp(c4_0 + bias0, low, high), c + 4 * ldc + 0)
+        store(clamp(c5_0 + bias0, low, high), c + 5 * ldc + 0)
+        store(clamp(c6_0 + bias0, low, high), c + 6 * ldc + 0)
+        store(clamp(c7_0 + bias0, low, high), c + 7 * ldc + 0)
+        store(clamp(c8_0 + bias0, low, high), c + 8 * ldc + 0)
+        store(clamp(c9_0 + bias0, low, high), c + 9 * ldc + 0)
+        store(clamp(c10_0 + bias0, low, high), c + 10 * ldc + 0)
+        store(clamp(c11_0 + bias0, low, high), c + 11 * ldc + 0)
     }
 
-    /// 12 rows × 32 columns of C = act(A·B + bias).
+    /// 12 rows × 32 columns of C = clamp(A·B + bias, lo, hi).
     @inline(__always)
-    static func tile12x32(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ activation: Activation) {
+    static func tile12x32(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ lo: Float, _ hi: Float) {
         let a0 = a + 0 * lda
         let a1 = a + 1 * lda
         let a2 = a + 2 * lda
@@ -158,35 +159,36 @@ extension FloatGEMM {
         }
         let bias0 = bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 0, as: V.self) } ?? V()
         let bias1 = bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 64, as: V.self) } ?? V()
-        store(finish(c0_0 + bias0, activation), c + 0 * ldc + 0)
-        store(finish(c0_1 + bias1, activation), c + 0 * ldc + 16)
-        store(finish(c1_0 + bias0, activation), c + 1 * ldc + 0)
-        store(finish(c1_1 + bias1, activation), c + 1 * ldc + 16)
-        store(finish(c2_0 + bias0, activation), c + 2 * ldc + 0)
-        store(finish(c2_1 + bias1, activation), c + 2 * ldc + 16)
-        store(finish(c3_0 + bias0, activation), c + 3 * ldc + 0)
-        store(finish(c3_1 + bias1, activation), c + 3 * ldc + 16)
-        store(finish(c4_0 + bias0, activation), c + 4 * ldc + 0)
-        store(finish(c4_1 + bias1, activation), c + 4 * ldc + 16)
-        store(finish(c5_0 + bias0, activation), c + 5 * ldc + 0)
-        store(finish(c5_1 + bias1, activation), c + 5 * ldc + 16)
-        store(finish(c6_0 + bias0, activation), c + 6 * ldc + 0)
-        store(finish(c6_1 + bias1, activation), c + 6 * ldc + 16)
-        store(finish(c7_0 + bias0, activation), c + 7 * ldc + 0)
-        store(finish(c7_1 + bias1, activation), c + 7 * ldc + 16)
-        store(finish(c8_0 + bias0, activation), c + 8 * ldc + 0)
-        store(finish(c8_1 + bias1, activation), c + 8 * ldc + 16)
-        store(finish(c9_0 + bias0, activation), c + 9 * ldc + 0)
-        store(finish(c9_1 + bias1, activation), c + 9 * ldc + 16)
-        store(finish(c10_0 + bias0, activation), c + 10 * ldc + 0)
-        store(finish(c10_1 + bias1, activation), c + 10 * ldc + 16)
-        store(finish(c11_0 + bias0, activation), c + 11 * ldc + 0)
-        store(finish(c11_1 + bias1, activation), c + 11 * ldc + 16)
+        let low = V(repeating: lo), high = V(repeating: hi)
+        store(clamp(c0_0 + bias0, low, high), c + 0 * ldc + 0)
+        store(clamp(c0_1 + bias1, low, high), c + 0 * ldc + 16)
+        store(clamp(c1_0 + bias0, low, high), c + 1 * ldc + 0)
+        store(clamp(c1_1 + bias1, low, high), c + 1 * ldc + 16)
+        store(clamp(c2_0 + bias0, low, high), c + 2 * ldc + 0)
+        store(clamp(c2_1 + bias1, low, high), c + 2 * ldc + 16)
+        store(clamp(c3_0 + bias0, low, high), c + 3 * ldc + 0)
+        store(clamp(c3_1 + bias1, low, high), c + 3 * ldc + 16)
+        store(clamp(c4_0 + bias0, low, high), c + 4 * ldc + 0)
+        store(clamp(c4_1 + bias1, low, high), c + 4 * ldc + 16)
+        store(clamp(c5_0 + bias0, low, high), c + 5 * ldc + 0)
+        store(clamp(c5_1 + bias1, low, high), c + 5 * ldc + 16)
+        store(clamp(c6_0 + bias0, low, high), c + 6 * ldc + 0)
+        store(clamp(c6_1 + bias1, low, high), c + 6 * ldc + 16)
+        store(clamp(c7_0 + bias0, low, high), c + 7 * ldc + 0)
+        store(clamp(c7_1 + bias1, low, high), c + 7 * ldc + 16)
+        store(clamp(c8_0 + bias0, low, high), c + 8 * ldc + 0)
+        store(clamp(c8_1 + bias1, low, high), c + 8 * ldc + 16)
+        store(clamp(c9_0 + bias0, low, high), c + 9 * ldc + 0)
+        store(clamp(c9_1 + bias1, low, high), c + 9 * ldc + 16)
+        store(clamp(c10_0 + bias0, low, high), c + 10 * ldc + 0)
+        store(clamp(c10_1 + bias1, low, high), c + 10 * ldc + 16)
+        store(clamp(c11_0 + bias0, low, high), c + 11 * ldc + 0)
+        store(clamp(c11_1 + bias1, low, high), c + 11 * ldc + 16)
     }
 
-    /// 6 rows × 64 columns of C = act(A·B + bias).
+    /// 6 rows × 64 columns of C = clamp(A·B + bias, lo, hi).
     @inline(__always)
-    static func tile6x64(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ activation: Activation) {
+    static func tile6x64(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ lo: Float, _ hi: Float) {
         let a0 = a + 0 * lda
         let a1 = a + 1 * lda
         let a2 = a + 2 * lda
@@ -260,35 +262,36 @@ extension FloatGEMM {
         let bias1 = bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 64, as: V.self) } ?? V()
         let bias2 = bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 128, as: V.self) } ?? V()
         let bias3 = bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 192, as: V.self) } ?? V()
-        store(finish(c0_0 + bias0, activation), c + 0 * ldc + 0)
-        store(finish(c0_1 + bias1, activation), c + 0 * ldc + 16)
-        store(finish(c0_2 + bias2, activation), c + 0 * ldc + 32)
-        store(finish(c0_3 + bias3, activation), c + 0 * ldc + 48)
-        store(finish(c1_0 + bias0, activation), c + 1 * ldc + 0)
-        store(finish(c1_1 + bias1, activation), c + 1 * ldc + 16)
-        store(finish(c1_2 + bias2, activation), c + 1 * ldc + 32)
-        store(finish(c1_3 + bias3, activation), c + 1 * ldc + 48)
-        store(finish(c2_0 + bias0, activation), c + 2 * ldc + 0)
-        store(finish(c2_1 + bias1, activation), c + 2 * ldc + 16)
-        store(finish(c2_2 + bias2, activation), c + 2 * ldc + 32)
-        store(finish(c2_3 + bias3, activation), c + 2 * ldc + 48)
-        store(finish(c3_0 + bias0, activation), c + 3 * ldc + 0)
-        store(finish(c3_1 + bias1, activation), c + 3 * ldc + 16)
-        store(finish(c3_2 + bias2, activation), c + 3 * ldc + 32)
-        store(finish(c3_3 + bias3, activation), c + 3 * ldc + 48)
-        store(finish(c4_0 + bias0, activation), c + 4 * ldc + 0)
-        store(finish(c4_1 + bias1, activation), c + 4 * ldc + 16)
-        store(finish(c4_2 + bias2, activation), c + 4 * ldc + 32)
-        store(finish(c4_3 + bias3, activation), c + 4 * ldc + 48)
-        store(finish(c5_0 + bias0, activation), c + 5 * ldc + 0)
-        store(finish(c5_1 + bias1, activation), c + 5 * ldc + 16)
-        store(finish(c5_2 + bias2, activation), c + 5 * ldc + 32)
-        store(finish(c5_3 + bias3, activation), c + 5 * ldc + 48)
+        let low = V(repeating: lo), high = V(repeating: hi)
+        store(clamp(c0_0 + bias0, low, high), c + 0 * ldc + 0)
+        store(clamp(c0_1 + bias1, low, high), c + 0 * ldc + 16)
+        store(clamp(c0_2 + bias2, low, high), c + 0 * ldc + 32)
+        store(clamp(c0_3 + bias3, low, high), c + 0 * ldc + 48)
+        store(clamp(c1_0 + bias0, low, high), c + 1 * ldc + 0)
+        store(clamp(c1_1 + bias1, low, high), c + 1 * ldc + 16)
+        store(clamp(c1_2 + bias2, low, high), c + 1 * ldc + 32)
+        store(clamp(c1_3 + bias3, low, high), c + 1 * ldc + 48)
+        store(clamp(c2_0 + bias0, low, high), c + 2 * ldc + 0)
+        store(clamp(c2_1 + bias1, low, high), c + 2 * ldc + 16)
+        store(clamp(c2_2 + bias2, low, high), c + 2 * ldc + 32)
+        store(clamp(c2_3 + bias3, low, high), c + 2 * ldc + 48)
+        store(clamp(c3_0 + bias0, low, high), c + 3 * ldc + 0)
+        store(clamp(c3_1 + bias1, low, high), c + 3 * ldc + 16)
+        store(clamp(c3_2 + bias2, low, high), c + 3 * ldc + 32)
+        store(clamp(c3_3 + bias3, low, high), c + 3 * ldc + 48)
+        store(clamp(c4_0 + bias0, low, high), c + 4 * ldc + 0)
+        store(clamp(c4_1 + bias1, low, high), c + 4 * ldc + 16)
+        store(clamp(c4_2 + bias2, low, high), c + 4 * ldc + 32)
+        store(clamp(c4_3 + bias3, low, high), c + 4 * ldc + 48)
+        store(clamp(c5_0 + bias0, low, high), c + 5 * ldc + 0)
+        store(clamp(c5_1 + bias1, low, high), c + 5 * ldc + 16)
+        store(clamp(c5_2 + bias2, low, high), c + 5 * ldc + 32)
+        store(clamp(c5_3 + bias3, low, high), c + 5 * ldc + 48)
     }
 
-    /// 1 rows × 16 columns of C = act(A·B + bias).
+    /// 1 rows × 16 columns of C = clamp(A·B + bias, lo, hi).
     @inline(__always)
-    static func tile1x16(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ activation: Activation) {
+    static func tile1x16(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ lo: Float, _ hi: Float) {
         let a0 = a + 0 * lda
         var c0_0 = V()
         var bp = UnsafeRawPointer(b)
@@ -300,12 +303,13 @@ extension FloatGEMM {
             bp += stride
         }
         let bias0 = bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 0, as: V.self) } ?? V()
-        store(finish(c0_0 + bias0, activation), c + 0 * ldc + 0)
+        let low = V(repeating: lo), high = V(repeating: hi)
+        store(clamp(c0_0 + bias0, low, high), c + 0 * ldc + 0)
     }
 
-    /// 1 rows × 32 columns of C = act(A·B + bias).
+    /// 1 rows × 32 columns of C = clamp(A·B + bias, lo, hi).
     @inline(__always)
-    static func tile1x32(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ activation: Activation) {
+    static func tile1x32(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ lo: Float, _ hi: Float) {
         let a0 = a + 0 * lda
         var c0_0 = V()
         var c0_1 = V()
@@ -321,13 +325,14 @@ extension FloatGEMM {
         }
         let bias0 = bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 0, as: V.self) } ?? V()
         let bias1 = bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 64, as: V.self) } ?? V()
-        store(finish(c0_0 + bias0, activation), c + 0 * ldc + 0)
-        store(finish(c0_1 + bias1, activation), c + 0 * ldc + 16)
+        let low = V(repeating: lo), high = V(repeating: hi)
+        store(clamp(c0_0 + bias0, low, high), c + 0 * ldc + 0)
+        store(clamp(c0_1 + bias1, low, high), c + 0 * ldc + 16)
     }
 
-    /// 1 rows × 64 columns of C = act(A·B + bias).
+    /// 1 rows × 64 columns of C = clamp(A·B + bias, lo, hi).
     @inline(__always)
-    static func tile1x64(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ activation: Activation) {
+    static func tile1x64(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ lo: Float, _ hi: Float) {
         let a0 = a + 0 * lda
         var c0_0 = V()
         var c0_1 = V()
@@ -351,9 +356,10 @@ extension FloatGEMM {
         let bias1 = bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 64, as: V.self) } ?? V()
         let bias2 = bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 128, as: V.self) } ?? V()
         let bias3 = bias.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 192, as: V.self) } ?? V()
-        store(finish(c0_0 + bias0, activation), c + 0 * ldc + 0)
-        store(finish(c0_1 + bias1, activation), c + 0 * ldc + 16)
-        store(finish(c0_2 + bias2, activation), c + 0 * ldc + 32)
-        store(finish(c0_3 + bias3, activation), c + 0 * ldc + 48)
+        let low = V(repeating: lo), high = V(repeating: hi)
+        store(clamp(c0_0 + bias0, low, high), c + 0 * ldc + 0)
+        store(clamp(c0_1 + bias1, low, high), c + 0 * ldc + 16)
+        store(clamp(c0_2 + bias2, low, high), c + 0 * ldc + 32)
+        store(clamp(c0_3 + bias3, low, high), c + 0 * ldc + 48)
     }
 }

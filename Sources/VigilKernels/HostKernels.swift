@@ -67,20 +67,25 @@ public enum HostKernels: KernelSet {
             return
         }
         typealias V = SIMD16<Float>
-        let c = p.channels
+        let rowBytes = 4 &* p.channels
+        let strideBytes = rowBytes &* p.stride
         for b in 0..<p.batch {
-            let x = UnsafeRawPointer(input + b * p.inLength * c)
-            let y = UnsafeMutableRawPointer(output + b * p.outLength * c)
-            for t in 0..<p.outLength {
+            var source = UnsafeRawPointer(input + b &* p.inLength &* p.channels)
+            var target = UnsafeMutableRawPointer(output + b &* p.outLength &* p.channels)
+            for _ in 0..<p.outLength {
                 var v = 0
-                while v < c {
-                    var m = x.loadUnaligned(fromByteOffset: 4 * (t * p.stride * c + v), as: V.self)
-                    for k in 1..<max(p.poolSize, 1) {
-                        m = FloatGEMM.maximum(m, x.loadUnaligned(fromByteOffset: 4 * ((t * p.stride + k) * c + v), as: V.self))
+                while v < rowBytes {
+                    var m = source.loadUnaligned(fromByteOffset: v, as: V.self)
+                    var offset = v &+ rowBytes
+                    for _ in 1..<p.poolSize {
+                        m = FloatGEMM.maximum(m, source.loadUnaligned(fromByteOffset: offset, as: V.self))
+                        offset &+= rowBytes
                     }
-                    y.storeBytes(of: m, toByteOffset: 4 * (t * c + v), as: V.self)
-                    v += 16
+                    target.storeBytes(of: m, toByteOffset: v, as: V.self)
+                    v &+= 64
                 }
+                source += strideBytes
+                target += rowBytes
             }
         }
     }

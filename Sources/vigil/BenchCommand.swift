@@ -34,7 +34,6 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        MicroBench.run()
         let graph: Graph
         do { graph = try GraphBuilder.validatedReference() } catch { throw CLIError(error.message) }
         let name = "reference arrhythmia (DESIGN §11)"
