@@ -28,6 +28,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -44,16 +46,25 @@ let package = Package(
         ),
         .target(name: "VigilHDF5", dependencies: ["CHDF5"]),
         .target(name: "VigilSignal"),
+        .target(
+            name: "VigilImport",
+            dependencies: [
+                "VigilRuntime", "VigilHDF5",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilRuntime", "VigilKernels", "VigilSignal", "VigilHDF5", "CAllocationCounter",
+                "VigilRuntime", "VigilKernels", "VigilSignal", "VigilHDF5", "VigilImport", "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "VigilRuntimeTests", dependencies: ["VigilRuntime"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels", "CAllocationCounter"]),
+        .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilHDF5"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

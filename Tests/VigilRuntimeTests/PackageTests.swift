@@ -1,0 +1,123 @@
+import Testing
+@testable import VigilRuntime
+
+@Suite("SHA-256")
+struct SHA256Tests {
+    func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+    }
+
+    // Expected digests are the FIPS 180-4 example vectors (NIST CSRC "SHA256.pdf" and
+    // "SHA2_Additional.pdf"), independent of this implementation.
+    @Test func nistVectors() {
+        #expect(hex(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(hex(SHA256.hash([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(hex(SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(hex(SHA256.hash([UInt8](repeating: 0x61, count: 1_000_000)))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func incrementalUpdatesEqualOneShot() {
+        var rng = SplitMix64(seed: 7)
+        let data = (0..<1000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        var h = SHA256()
+        var at = 0
+        for chunk in [1, 63, 64, 65, 0, 300, 507] {
+            data[at..<(at + chunk)].withUnsafeBytes { h.update($0) }
+            at += chunk
+        }
+        #expect(h.finalize() == SHA256.hash(data))
+    }
+}
+
+@Suite("Package file")
+struct PackageFileTests {
+    func referencePackage() throws -> ModelPackage {
+        let graph = try ReferenceModel.arrhythmia().validated().optimized()
+        var manifest = Manifest(name: "reference", version: "1.2.3", securityCounter: 42, hardwareClass: "implant-m4", provenance: "built in code")
+        manifest.metadata = [("classes", "N,S,V,F,Q")]
+        let golden = GoldenVectors(batch: 1, inputs: [[1, 2, 3, 4]], outputs: [[5, 6]], tolerance: 1e-5)
+        return ModelPackage(manifest: manifest, graph: graph, golden: golden)
+    }
+
+    @Test func roundTripPreservesEverything() throws {
+        let package = try referencePackage()
+        let bytes = package.encoded()
+        let decoded = try ModelPackage.decode(bytes)
+        #expect(decoded.graph == package.graph)
+        #expect(decoded.golden == package.golden)
+        #expect(decoded.manifest.name == "reference")
+        #expect(decoded.manifest.securityCounter == 42)
+        #expect(decoded.manifest.value(for: "classes") == "N,S,V,F,Q")
+        #expect(decoded.manifest.digests.count == 3)
+    }
+
+    @Test func constantsAreAlignedForInPlaceUse() throws {
+        let bytes = try referencePackage().encoded()
+        let layout = try bytes.withUnsafeBytes { try ModelPackage.layout(of: $0) }
+        let constants = try #require(layout.range(of: .constants))
+        #expect(constants.lowerBound % PackageFormat.sectionAlignment == 0)
+    }
+
+    @Test func everyTruncationIsRejected() throws {
+        let bytes = try referencePackage().encoded()
+        for length in stride(from: 0, to: bytes.count, by: 7) {
+            #expect(throws: PackageError.self) { try ModelPackage.decode(Array(bytes[0..<length])) }
+        }
+    }
+
+    @Test func corruptedSectionsFailTheirDigest() throws {
+        let bytes = try referencePackage().encoded()
+        let layout = try bytes.withUnsafeBytes { try ModelPackage.layout(of: $0) }
+        for kind in [SectionKind.graph, .constants, .golden] {
+            let range = try #require(layout.range(of: kind))
+            var corrupted = bytes
+            corrupted[range.lowerBound + range.count / 2] ^= 0x5A
+            #expect(throws: PackageError.digestMismatch(kind.name)) { try ModelPackage.decode(corrupted) }
+        }
+    }
+
+    @Test func headerDamageIsNamed() throws {
+        let bytes = try referencePackage().encoded()
+        var badMagic = bytes
+        badMagic[0] = 0
+        #expect(throws: PackageError.badMagic) { try ModelPackage.decode(badMagic) }
+        var badVersion = bytes
+        badVersion[8] = 9
+        #expect(throws: PackageError.unsupportedVersion(9)) { try ModelPackage.decode(badVersion) }
+        var outOfBounds = bytes
+        // First table entry's offset (bytes 32+8 ..< 32+16) pointed past the end of the file.
+        outOfBounds[32 + 8 + 6] = 0x7F
+        #expect(throws: PackageError.sectionOutOfBounds("manifest")) { try ModelPackage.decode(outOfBounds) }
+    }
+
+    /// Random byte flips anywhere must end in an error or a package that decodes:
+    /// never a crash or an out-of-bounds read.
+    @Test func randomCorruptionNeverCrashes() throws {
+        let bytes = try referencePackage().encoded()
+        var rng = SplitMix64(seed: 99)
+        var rejected = 0
+        for _ in 0..<400 {
+            var corrupted = bytes
+            for _ in 0..<(1 + Int(rng.next() % 4)) {
+                corrupted[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            if (try? ModelPackage.decode(corrupted)) == nil { rejected += 1 }
+        }
+        #expect(rejected > 300)
+    }
+
+    /// A graph section crafted to pass its digest but lie about its structure is
+    /// caught by decoding and validation, not trusted.
+    @Test func forgedGraphIsRejectedByValidation() throws {
+        var package = try referencePackage()
+        package.graph.nodes[0].inputs = [999]
+        let bytes = package.encoded()
+        #expect(throws: PackageError.self) { try ModelPackage.decode(bytes) }
+        var cyclic = try referencePackage()
+        cyclic.graph.nodes[0].inputs[0] = cyclic.graph.nodes[1].outputs[0]
+        #expect(throws: PackageError.invalidGraph(.cycle(node: cyclic.graph.nodes[0].name))) { try ModelPackage.decode(cyclic.encoded()) }
+    }
+}
