@@ -46,6 +46,7 @@ let package = Package(
         ),
         .target(name: "VigilHDF5", dependencies: ["CHDF5"]),
         .target(name: "VigilSignal"),
+        .target(name: "VigilNumPy", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(
             name: "VigilImport",
             dependencies: [
@@ -57,14 +58,15 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilRuntime", "VigilKernels", "VigilSignal", "VigilHDF5", "VigilImport", "CAllocationCounter",
+                "VigilRuntime", "VigilKernels", "VigilSignal", "VigilHDF5", "VigilImport", "VigilNumPy", "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "VigilRuntimeTests", dependencies: ["VigilRuntime"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels", "CAllocationCounter"]),
-        .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels", "VigilNumPy"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilHDF5"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

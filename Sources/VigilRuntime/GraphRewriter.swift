@@ -5,7 +5,7 @@ extension Graph {
     /// Applies all rewrites to a validated graph and validates the result.
     public func optimized() throws(GraphError) -> Graph {
         var g = self
-        while g.foldAffine() || g.fuseActivation() {}
+        while g.removeRedundantReshapes() || g.foldBiasAdd() || g.foldAffine() || g.fuseActivation() {}
         g.removeDeadNodes()
         g.compact()
         return try g.validated()
@@ -59,6 +59,72 @@ extension Graph {
             nodes[p].outputs = node.outputs
             nodes.remove(at: i)
             return true
+        }
+        return false
+    }
+
+    /// Folds the addition (or subtraction) of a per-channel constant into the bias of
+    /// the convolution or dense layer before it, as exporters that split BiasAdd emit.
+    private mutating func foldBiasAdd() -> Bool {
+        let consumers = consumerCounts(), producer = producerIndex()
+        for (i, node) in nodes.enumerated() {
+            let sign: Float
+            let activation: Activation
+            switch node.op {
+            case .add(let a): sign = 1; activation = a
+            case .sub(let a): sign = -1; activation = a
+            default: continue
+            }
+            // The constant may be either operand of an addition, only the second of a subtraction.
+            for (x, c) in [(0, 1), (1, 0)] where !(sign < 0 && x == 1) {
+                let constant = tensors[node.inputs[c]]
+                guard constant.isConstant, constant.dtype == .float32, !tensors[node.inputs[x]].isConstant,
+                      let p = soleProducer(of: node.inputs[x], consumers: consumers, producer: producer) else { continue }
+                let prev = nodes[p]
+                let channels: Int
+                switch prev.op {
+                case .conv1D(let a) where a.activation == .linear: channels = tensors[prev.inputs[1]].shape[2]
+                case .dense(let a) where a == .linear: channels = tensors[prev.inputs[1]].shape[1]
+                default: continue
+                }
+                // Only a constant that varies along channels alone: shape [C] or [1, …, C].
+                if constant.elementCount != channels || constant.shape.last != channels { continue }
+                let values = floatValues(of: node.inputs[c])
+                var bias = prev.inputs.count > 2 ? floatValues(of: prev.inputs[2]) : [Float](repeating: 0, count: channels)
+                for j in 0..<channels { bias[j] += sign * values[j] }
+                let b = addConstant(name: prev.name + "/bias", shape: [channels], values: bias)
+                nodes[p].inputs = [prev.inputs[0], prev.inputs[1], b]
+                switch prev.op {
+                case .conv1D(var a): a.activation = activation; nodes[p].op = .conv1D(a)
+                default: nodes[p].op = .dense(activation: activation)
+                }
+                nodes[p].outputs = node.outputs
+                nodes.remove(at: i)
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Drops reshapes that keep the shape, and merges a reshape of a reshape: both only
+    /// relabel the same bytes, and each costs a copy at run time.
+    private mutating func removeRedundantReshapes() -> Bool {
+        let consumers = consumerCounts(), producer = producerIndex()
+        for (i, node) in nodes.enumerated() {
+            guard case .reshape = node.op else { continue }
+            let input = node.inputs[0], output = node.outputs[0]
+            if let p = soleProducer(of: input, consumers: consumers, producer: producer), case .reshape = nodes[p].op {
+                nodes[i].inputs = [nodes[p].inputs[0]]
+                nodes.remove(at: p)
+                return true
+            }
+            if tensors[input].shape == tensors[output].shape && !outputs.contains(output) {
+                for j in nodes.indices {
+                    for k in nodes[j].inputs.indices where nodes[j].inputs[k] == output { nodes[j].inputs[k] = input }
+                }
+                nodes.remove(at: i)
+                return true
+            }
         }
         return false
     }

@@ -8,6 +8,9 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure batch-1 latency, batch throughput, arena bytes and allocations per invoke.",
         discussion: "Without a package, runs the DESIGN §11 reference architecture built in code.")
 
+    @Argument(help: "A package to benchmark (default: the reference architecture built in code).")
+    var package: String?
+
     @Option(help: "Threads for the batch throughput run (default: all cores).")
     var threads: Int = System.processorCount
 
@@ -35,8 +38,15 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let graph: Graph
-        do { graph = try GraphBuilder.validatedReference() } catch { throw CLIError(error.message) }
-        let name = "reference arrhythmia (DESIGN §11)"
+        let name: String
+        if let package {
+            let loaded = try PackageFiles.read(package)
+            graph = loaded.graph
+            name = loaded.manifest.name
+        } else {
+            do { graph = try GraphBuilder.validatedReference() } catch { throw CLIError(error.message) }
+            name = "reference arrhythmia (DESIGN §11)"
+        }
 
         let host: Interpreter<HostKernels>
         let portable: Interpreter<PortableKernels>
@@ -48,9 +58,9 @@ struct BenchCommand: ParsableCommand {
         } catch {
             throw CLIError(error.message)
         }
-        Measure.fillSyntheticBeat(host)
-        Measure.fillSyntheticBeat(portable)
-        for worker in runner.workers { Measure.fillSyntheticBeat(worker) }
+        Measure.fillInputs(host)
+        Measure.fillInputs(portable)
+        for worker in runner.workers { Measure.fillInputs(worker) }
 
         let latency = Measure.latency(runs: runs, warmup: runs / 10) { host.invoke() }
         let reference = Measure.latency(runs: max(10, runs / 50), warmup: 10) { portable.invoke() }
@@ -60,7 +70,7 @@ struct BenchCommand: ParsableCommand {
 
         if json {
             print("""
-            {"model": "\(name)", "macs": \(macs), "p50_us": \(format(latency.p50, 3)), "p99_us": \(format(latency.p99, 3)), \
+            {"model": \(JSON.string(name)), "macs": \(macs), "p50_us": \(format(latency.p50, 3)), "p99_us": \(format(latency.p99, 3)), \
             "reference_kernels_p50_us": \(format(reference.p50, 3)), "throughput_per_s": \(format(throughput, 0)), \
             "batch": \(batch), "threads": \(runner.workers.count), "arena_bytes": \(host.plan.arenaBytes), \
             "constant_bytes": \(host.plan.constantBytes), "allocations_per_invoke": \(format(allocations, 3))}

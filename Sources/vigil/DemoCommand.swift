@@ -37,7 +37,7 @@ struct DemoCommand: ParsableCommand {
         print("total: \(plan.totalMACs) MACs, arena \(plan.arenaBytes) bytes (budget \(arenaBudget)), constants \(plan.constantBytes) bytes")
         print("")
 
-        Measure.fillSyntheticBeat(interpreter)
+        Measure.fillInputs(interpreter)
         interpreter.invoke()
         let classes = ["N", "S", "V", "F", "Q"]
         let probabilities = interpreter.output(0)
