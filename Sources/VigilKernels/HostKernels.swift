@@ -31,8 +31,10 @@ public enum HostKernels: KernelSet {
             var x = input + b * p.inLength * cin
             if padded, let scratch {
                 let buffer = scratch.assumingMemoryBound(to: Float.self)
-                let copyStart = p.padLeft
-                let copyCount = min(p.inLength, length - copyStart)
+                // Left padding can reach past every window (explicit pads wider than the
+                // span the strided windows cover): then the buffer is all padding.
+                let copyStart = min(p.padLeft, length)
+                let copyCount = max(0, min(p.inLength, length - copyStart))
                 buffer.update(repeating: 0, count: copyStart * cin)
                 (buffer + copyStart * cin).update(from: x, count: copyCount * cin)
                 let tail = length - copyStart - copyCount
