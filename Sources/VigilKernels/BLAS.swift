@@ -1,18 +1,20 @@
 import CBLAS
 import VigilRuntime
 
-/// OpenBLAS sgemm for the large dense products of batched inference, where its
-/// cache blocking beats the register tiles alone.
-enum BLAS {
-    /// Below this many multiply-accumulates the tiles win: sgemm's packing and call
-    /// overhead dominate (measured by `vigil bench --compare-blas`).
-    nonisolated(unsafe) static var minimumMACs = 1 << 22
+/// OpenBLAS sgemm for very large dense products, where its cache blocking beats the
+/// register tiles alone.
+public enum BLAS {
+    /// Below this many multiply-accumulates the tiles win. `vigil bench --compare-blas`
+    /// measures both: on this machine sgemm (Debian's OpenBLAS 0.3.21, which must be told
+    /// OPENBLAS_CORETYPE=SkylakeX to use AVX-512 here) first wins at about 2.7·10⁸ MACs;
+    /// every layer of the models Vigil runs is far below.
+    public static let minimumMACs = 1 << 27
 
     static func wins(rows: Int, inner: Int, columns: Int) -> Bool {
         rows >= 64 && rows * inner * columns >= minimumMACs
     }
 
-    static func dense(_ p: DenseParameters, input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+    public static func dense(_ p: DenseParameters, input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
         let n = p.outFeatures
         if let bias {
             for r in 0..<p.rows { (output + r * n).update(from: bias, count: n) }
@@ -25,7 +27,7 @@ enum BLAS {
     }
 
     /// OpenBLAS threads compete with the batch threads; the runtime parallelizes itself.
-    static func useSingleThread() {
+    public static func useSingleThread() {
         openblas_set_num_threads(1)
     }
 }

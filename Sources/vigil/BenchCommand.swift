@@ -29,6 +29,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also print the time and MACs of each op at batch 1.")
     var profile = false
 
+    @Flag(help: "Compare the SIMD tiles with OpenBLAS sgemm on dense layers of growing size, then stop.")
+    var compareBlas = false
+
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
@@ -37,6 +40,10 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if compareBlas {
+            BLASComparison.run()
+            return
+        }
         let graph: Graph
         let name: String
         if let package {

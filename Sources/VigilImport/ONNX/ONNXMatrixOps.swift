@@ -1,0 +1,121 @@
+import VigilRuntime
+
+/// Gemm and MatMul. With constant weights they become Vigil dense layers; a flattened
+/// channels-first input is absorbed by permuting the weight's rows.
+extension ONNXGraphConverter {
+    mutating func gemm(_ node: ONNXNode) throws {
+        let a = node.attributes
+        let alpha = try a.float("alpha", default: 1), beta = try a.float("beta", default: 1)
+        let transA = try a.int("transA", default: 0) != 0, transB = try a.int("transB", default: 0) != 0
+        var x = try runtimeInput(node, 0)
+        guard let b = try constantInput(node, 1, role: "B") else { throw ImportError.malformedFile(path: path, reason: "Gemm '\(node.name)' has no B") }
+        guard x.rank == 2, b.shape.count == 2 else {
+            throw ImportError.shapeMismatch(node: node.name, reason: "Gemm needs rank-2 operands, got \(x.shape) and \(b.shape)")
+        }
+        if transA {
+            // Aᵀ is a relabel; it works when A's columns are its batch.
+            if x.featureOrder != nil { throw ImportError.needsRuntimeTranspose(node: node.name, reason: "transA of a flattened tensor") }
+            x.shape.swapAt(0, 1)
+            x.storedAxes = x.storedAxes.map { 1 - $0 }
+            if let o = x.origin { x.origin = .init(input: o.input, axes: [o.axes[1], o.axes[0]]) }
+        }
+        if x.batchAxis != 0 {
+            _ = try conform(x, to: [0, 1], node: node, need: "Gemm's rows must be the batch")
+            throw ImportError.needsRuntimeTranspose(node: node.name, reason: "A's rows are not its batch")
+        }
+        var w = transB ? b.transposed([1, 0]) : b
+        let (k, m) = (w.shape[0], w.shape[1])
+        guard k == x.shape[1] else { throw ImportError.shapeMismatch(node: node.name, reason: "A \(x.shape) · B \(w.shape): inner dimensions differ") }
+        if alpha != 1 { w = ConstantTensor(shape: w.shape, floats: w.floats.map { $0 * alpha }) }
+        var bias: [Float]? = nil
+        if let c = try constantInput(node, 2, role: "C") {
+            var cs = c.shape
+            while cs.count > 1, cs.first == 1 { cs.removeFirst() }
+            guard c.count == 1 || cs == [m] else {
+                throw ImportError.unsupportedAttribute(node: node.name, reason: "C of shape \(c.shape); Vigil adds a bias per output column")
+            }
+            let v = c.floats
+            bias = (0..<m).map { beta * v[c.count == 1 ? 0 : $0] }
+        }
+        try setOutput(node, 0, .runtime(try dense(node, x, weight: w, bias: bias, weightName: node.proto.input[1])))
+    }
+
+    /// x [..., K] · w [K, M] + bias over the last ONNX axis of x.
+    private mutating func dense(_ node: ONNXNode, _ x: RuntimeValue, weight w: ConstantTensor, bias: [Float]?, weightName: String) throws -> RuntimeValue {
+        let (k, m) = (w.shape[0], w.shape[1])
+        let last = x.rank - 1
+        if last == x.batchAxis { throw ImportError.needsRuntimeTranspose(node: node.name, reason: "the contracted axis is the batch axis") }
+        var values = w.floats
+        var result = x
+        let xid: TensorID
+        if let order = x.featureOrder {
+            // Stored feature j is ONNX feature order[j]: row j of the weight is row order[j].
+            var permuted = [Float](repeating: 0, count: values.count)
+            for (j, source) in order.enumerated() {
+                for c in 0..<m { permuted[j * m + c] = values[source * m + c] }
+            }
+            values = permuted
+            xid = x.id
+            result.featureOrder = nil
+        } else {
+            var wanted = x.storedAxes.filter { $0 != last }
+            wanted.append(last)
+            xid = try conform(x, to: wanted, node: node, need: "a matrix product contracts the last stored axis")
+            result.storedAxes = wanted
+        }
+        result.shape[last] = m
+        result.origin = nil
+        let wid = try self.weight(weightName, shape: [k, m], values: values, tensor: weightName)
+        var inputs = [xid, wid]
+        if let bias { inputs.append(try self.weight(node.name + "/bias", shape: [m], values: bias, tensor: node.proto.input.count > 2 ? node.proto.input[2] : node.name)) }
+        result.id = emit(.dense(activation: .linear), inputs, node: node, shape: result.storedShape)
+        return result
+    }
+
+    mutating func matMul(_ node: ONNXNode) throws {
+        let a = try input(node, 0), b = try input(node, 1)
+        switch (a, b) {
+        case (.constant(let x), .constant(let y)):
+            try setOutput(node, 0, .constant(try fold(node) { () throws(ConstantFolding.Failure) in try ConstantFolding.matMul(x, y) }))
+        case (.runtime(let x), .constant(let y)):
+            var ys = y.shape
+            while ys.count > 2, ys.first == 1 { ys.removeFirst() }
+            guard ys.count == 2, x.rank >= 2 else {
+                throw ImportError.shapeMismatch(node: node.name, reason: "MatMul of \(x.shape) by a constant \(y.shape); Vigil needs a rank-2 constant and a run-time operand of rank ≥ 2")
+            }
+            guard ys[0] == x.shape[x.rank - 1] else { throw ImportError.shapeMismatch(node: node.name, reason: "inner dimensions of \(x.shape) · \(y.shape) differ") }
+            try setOutput(node, 0, .runtime(try dense(node, x, weight: ConstantFolding.reshape(y, to: ys), bias: nil, weightName: node.proto.input[1])))
+        case (.constant(let c), .runtime(let x)):
+            // C · X = (Xᵀ · Cᵀ)ᵀ: a dense layer over X's second-to-last axis whose
+            // result is X with that axis replaced, relabelled instead of transposed.
+            var cs = c.shape
+            while cs.count > 2, cs.first == 1 { cs.removeFirst() }
+            guard cs.count == 2, x.rank >= 2, x.batchAxis != x.rank - 2, !(x.rank == 2 && x.batchAxis == 1) else {
+                throw ImportError.shapeMismatch(node: node.name, reason: "MatMul of a constant \(c.shape) by \(x.shape) is outside what Vigil runs")
+            }
+            let inner = x.rank - 2
+            guard cs[1] == x.shape[inner] else { throw ImportError.shapeMismatch(node: node.name, reason: "inner dimensions of \(c.shape) · \(x.shape) differ") }
+            var swapped = x
+            swapped.shape.swapAt(inner, x.rank - 1)
+            swapped.storedAxes = x.storedAxes.map { $0 == inner ? x.rank - 1 : ($0 == x.rank - 1 ? inner : $0) }
+            if let o = swapped.origin {
+                var axes = o.axes
+                axes.swapAt(inner, x.rank - 1)
+                swapped.origin = .init(input: o.input, axes: axes)
+            }
+            var result = try dense(node, swapped, weight: ConstantFolding.reshape(c, to: cs).transposed([1, 0]), bias: nil, weightName: node.proto.input[0])
+            result.shape.swapAt(inner, x.rank - 1)
+            result.storedAxes = result.storedAxes.map { $0 == inner ? x.rank - 1 : ($0 == x.rank - 1 ? inner : $0) }
+            try setOutput(node, 0, .runtime(result))
+        case (.runtime(let x), .runtime(let y)):
+            guard x.rank == 3, y.rank == 3, x.batchAxis == 0, y.batchAxis == 0, x.shape[2] == y.shape[1] else {
+                throw ImportError.shapeMismatch(node: node.name, reason: "MatMul of two run-time operands \(x.shape) · \(y.shape); Vigil multiplies [N, M, K] by [N, K, P]")
+            }
+            let xid = try conform(x, to: [0, 1, 2], node: node, need: "a run-time matrix product reads rows in order")
+            let yid = try conform(y, to: [0, 1, 2], node: node, need: "a run-time matrix product reads rows in order")
+            let shape = [1, x.shape[1], y.shape[2]]
+            let id = emit(.matMul, [xid, yid], node: node, shape: [x.shape[1], y.shape[2]])
+            try setOutput(node, 0, .runtime(RuntimeValue(id: id, shape: shape, storedAxes: [0, 1, 2])))
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import VigilRuntime
+
+extension ONNXGraphConverter {
+    /// The op types the importer translates (the default ONNX domain).
+    static let supportedOps: [String] = [
+        "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "Conv",
+        "Div", "Dropout", "Expand", "Flatten", "GRU", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool",
+        "HardSigmoid", "Identity", "LSTM", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Relu", "Reshape",
+        "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
+    ]
+
+    mutating func convert(_ proto: Onnx_NodeProto, index: Int) throws {
+        let node = ONNXNode(proto, index: index)
+        if !proto.domain.isEmpty && proto.domain != "ai.onnx" {
+            throw ImportError.unsupportedOp(node: node.name, type: "\(proto.domain).\(proto.opType)", supported: Self.supportedOps)
+        }
+        switch proto.opType {
+        case "Identity": try setOutput(node, 0, try input(node, 0))
+        case "Dropout": try dropout(node)
+        case "Cast": try cast(node)
+        case "Constant": try constantNode(node)
+        case "Relu": try unary(node, .relu)
+        case "Sigmoid": try unary(node, .sigmoid)
+        case "Tanh": try unary(node, .tanh)
+        case "LeakyRelu": try unary(node, .leakyRelu(alpha: try node.attributes.float("alpha", default: 0.01)))
+        case "HardSigmoid":
+            try unary(node, .hardSigmoid(alpha: try node.attributes.float("alpha", default: 0.2), beta: try node.attributes.float("beta", default: 0.5)))
+        case "Clip": try clip(node)
+        case "Add": try binary(node, .add)
+        case "Sub": try binary(node, .sub)
+        case "Mul": try binary(node, .mul)
+        case "Div": try binary(node, .div)
+        case "Softmax": try softmax(node)
+        case "Conv": try conv(node)
+        case "MaxPool", "AveragePool": try pool(node)
+        case "GlobalAveragePool", "GlobalMaxPool": try globalPool(node)
+        case "BatchNormalization": try batchNormalization(node)
+        case "Gemm": try gemm(node)
+        case "MatMul": try matMul(node)
+        case "Concat": try concat(node)
+        case "Reshape": try reshape(node)
+        case "Flatten": try flatten(node)
+        case "Transpose": try transpose(node)
+        case "Squeeze": try squeeze(node)
+        case "Unsqueeze": try unsqueeze(node)
+        case "Shape": try shape(node)
+        case "Gather": try gather(node)
+        case "Expand": try expand(node)
+        case "Slice": try slice(node)
+        case "GRU": try recurrent(node, isLSTM: false)
+        case "LSTM": try recurrent(node, isLSTM: true)
+        default:
+            throw ImportError.unsupportedOp(node: node.name, type: proto.opType, supported: Self.supportedOps)
+        }
+    }
+
+    /// Normalizes a possibly negative axis against `rank`.
+    func axis(_ a: Int, rank: Int, node: ONNXNode) throws -> Int {
+        let n = a < 0 ? a + rank : a
+        if n < 0 || n >= rank { throw ImportError.unsupportedAttribute(node: node.name, reason: "axis \(a) is out of range for rank \(rank)") }
+        return n
+    }
+}

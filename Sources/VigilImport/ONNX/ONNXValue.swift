@@ -1,0 +1,57 @@
+import VigilRuntime
+
+/// What the importer knows about one ONNX value (a node output, initializer or graph
+/// input): either its contents, folded at import, or the Vigil tensor that will hold it
+/// at run time.
+enum ONNXValue {
+    case constant(ConstantTensor)
+    case runtime(RuntimeValue)
+}
+
+/// A run-time ONNX value and how the Vigil tensor holding it is laid out.
+///
+/// ONNX lays 1-D signals out channels first, Vigil channels last, and Vigil never
+/// transposes at run time: instead each value carries the order in which its ONNX axes
+/// are stored, so a Transpose or Squeeze only relabels, and ops that care about the
+/// order (Conv, Softmax, Concat…) read the label.
+struct RuntimeValue {
+    var id: TensorID
+    /// The ONNX shape, with 1 standing in for the batch dimension.
+    var shape: [Int]
+    /// The ONNX axis each stored Vigil axis holds, batch first. ONNX axes missing here
+    /// have size 1: they exist only in ONNX's view.
+    var storedAxes: [Int]
+    /// For a flattened [N, F] value whose source was stored in a different order than
+    /// ONNX's: stored feature j is ONNX feature featureOrder[j]. A consumer with
+    /// constant weights (Gemm, MatMul) absorbs it by permuting weight rows.
+    var featureOrder: [Int]? = nil
+    /// Set while the value is a graph input seen through relabels and elementwise ops,
+    /// so that a layout mismatch can be solved by storing that input differently.
+    var origin: Origin? = nil
+
+    struct Origin {
+        var input: Int
+        /// For each ONNX axis of this value, the input axis it came from (nil: added).
+        var axes: [Int?]
+    }
+
+    var rank: Int { shape.count }
+    var batchAxis: Int { storedAxes[0] }
+    var storedShape: [Int] { storedAxes.dropFirst().map { shape[$0] } }
+
+    /// The stored axes of size > 1 (batch excluded), in stored order: two layouts of the
+    /// same value with equal keys hold their elements in the same memory order.
+    func memoryOrder(_ axes: [Int]) -> [Int] { axes.dropFirst().filter { shape[$0] != 1 } }
+
+    /// Stored in ONNX's own order (up to unit axes), with the batch first.
+    var isInONNXOrder: Bool { batchAxis == 0 && featureOrder == nil && memoryOrder(storedAxes) == memoryOrder(Array(0..<rank)) }
+}
+
+/// Raised while converting when a graph input should be stored in another axis order;
+/// the importer restarts with that layout.
+struct InputRelayout: Error {
+    var input: Int
+    var storedAxes: [Int]
+    /// The error to report if this layout was already tried.
+    var otherwise: ImportError
+}
