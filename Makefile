@@ -1,10 +1,12 @@
 # Two commands: `make demo` sets everything up and runs the main job; `make test`
 # runs every test. Both install the Debian packages they need when missing.
 
-APT_PACKAGES := libopenblas-dev libhdf5-dev libssl-dev pkg-config
+APT_PACKAGES := libopenblas-dev libhdf5-dev libssl-dev pkg-config python3 python3-venv
+# Python is for fixture generators and the ONNX conformance export only; pinned here.
+VENV := .venv-ci
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test embedded-check bench
+.PHONY: deps build demo test embedded-check bench onnx-node-tests
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -26,7 +28,19 @@ bench: build
 embedded-check:
 	Scripts/embedded-check.sh
 
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r Scripts/onnx/requirements.txt
+
+# The ONNX backend node tests of the supported ops (the onnx wheel carries their
+# generators), exported and run through the importer; prints "N passed, N failed".
+onnx-node-tests: $(VENV)/bin/python
+	rm -rf .build/onnx-node-tests
+	$(VENV)/bin/python Scripts/onnx/export_node_tests.py .build/onnx-node-tests
+	VIGIL_ONNX_NODE_TESTS=$(CURDIR)/.build/onnx-node-tests swift test --skip-build --filter ONNXNodeConformanceTests
+
 test: deps
 	swift build --build-tests
 	swift test --skip-build
 	Scripts/embedded-check.sh
+	$(MAKE) onnx-node-tests

@@ -176,6 +176,8 @@ enum OpCoding {
         case .affine: w.u8(17)
         case .gru(let a): w.u8(18); encode(a, into: &w)
         case .lstm(let a): w.u8(19); encode(a, into: &w)
+        case .quantize: w.u8(20)
+        case .dequantize: w.u8(21)
         }
     }
 
@@ -222,6 +224,8 @@ enum OpCoding {
         case 17: return .affine
         case 18: return .gru(try decodeRecurrent(&r, node: node))
         case 19: return .lstm(try decodeRecurrent(&r, node: node))
+        case 20: return .quantize
+        case 21: return .dequantize
         default: throw .malformed(r.context, "node '\(node)' has unknown op tag \(tag)")
         }
     }

@@ -17,6 +17,10 @@ public enum GraphError: Error, Sendable, Equatable {
     case shapeMismatch(node: String, reason: String)
     case badAttribute(node: String, reason: String)
     case typeMismatch(node: String, reason: String)
+    /// An int8 tensor's quantization parameters are missing, malformed, or inconsistent
+    /// with the node (bias scale ≠ input scale × weight scale, a per-channel axis that
+    /// is not the output channel, output parameters an op requires, ...).
+    case quantizationMismatch(node: String, tensor: String, reason: String)
     /// A constant's bytes lie outside the graph's constant data.
     case constantOutOfRange(tensor: String)
     case noOutputs
@@ -46,6 +50,8 @@ public enum GraphError: Error, Sendable, Equatable {
             return "\(node): bad attribute: \(reason)"
         case .typeMismatch(let node, let reason):
             return "\(node): type mismatch: \(reason)"
+        case .quantizationMismatch(let node, let tensor, let reason):
+            return "\(node): quantization of '\(tensor)': \(reason)"
         case .constantOutOfRange(let tensor):
             return "constant '\(tensor)': data lies outside the constant buffer"
         case .noOutputs:

@@ -24,6 +24,19 @@ enum Step {
     case interleave(outer: Int, chunk: Int, stride: Int, UnsafeRawPointer, UnsafeMutableRawPointer)
     case gru(RecurrentParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
     case lstm(RecurrentParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+    // int8 kernels (Int8Compilation.swift); requantization tables live in `int8Tables`.
+    case int8Conv1D(Int8Conv1DParameters, UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafePointer<Int32>?, UnsafeMutablePointer<Int8>, UnsafeMutableRawPointer?)
+    case int8Dense(Int8DenseParameters, UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafePointer<Int32>?, UnsafeMutablePointer<Int8>)
+    case int8Add(Int8AddParameters, UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
+    case int8MaxPool(Pool1DParameters, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
+    case int8AveragePool(Pool1DParameters, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
+    case int8Mean(Int8MeanParameters, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
+    case int8GlobalMax(batch: Int, length: Int, channels: Int, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
+    case int8Lookup(UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>, count: Int)
+    case int8Softmax(Int8SoftmaxParameters, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
+    case int8Requantize(Int8RequantizeParameters, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
+    case quantize(count: Int, scale: Float, zeroPoint: Int32, UnsafePointer<Float>, UnsafeMutablePointer<Int8>)
+    case dequantize(count: Int, scale: Float, zeroPoint: Int32, UnsafePointer<Int8>, UnsafeMutablePointer<Float>)
 }
 
 /// Runs a validated graph: plans once, then `invoke` runs it any number of times
@@ -38,6 +51,9 @@ public final class Interpreter<Kernels: KernelSet> {
     public let arena: UnsafeMutableRawPointer
     private let ownedConstants: UnsafeMutableRawPointer?
     public let constants: UnsafeRawPointer
+    /// Requantization multipliers, shifts and lookup tables of the int8 steps,
+    /// computed once at compile time.
+    private let int8Tables: [UnsafeMutableRawPointer]
 
     /// - Parameters:
     ///   - batch: the batch size every `invoke` runs.
@@ -65,13 +81,16 @@ public final class Interpreter<Kernels: KernelSet> {
         }
         var steps: [Step] = []
         var stepNodes: [Int] = []
+        var tables: [UnsafeMutableRawPointer] = []
         do {
-            try Interpreter.compile(g, plan: plan, arena: arena, constants: self.constants, into: &steps, nodes: &stepNodes)
+            try Interpreter.compile(g, plan: plan, arena: arena, constants: self.constants, into: &steps, nodes: &stepNodes, tables: &tables)
         } catch {
             arena.deallocate()
             ownedConstants?.deallocate()
+            for t in tables { t.deallocate() }
             throw error
         }
+        self.int8Tables = tables
         self.steps = steps
         self.stepNodes = stepNodes
     }
@@ -79,6 +98,7 @@ public final class Interpreter<Kernels: KernelSet> {
     deinit {
         arena.deallocate()
         ownedConstants?.deallocate()
+        for t in int8Tables { t.deallocate() }
     }
 
     public var batch: Int { plan.batch }
@@ -156,6 +176,30 @@ public final class Interpreter<Kernels: KernelSet> {
             ReferenceKernels.gru(p, input: x, kernel: k, recurrentKernel: rk, bias: b, output: y, scratch: s)
         case .lstm(let p, let x, let k, let rk, let b, let y, let s):
             ReferenceKernels.lstm(p, input: x, kernel: k, recurrentKernel: rk, bias: b, output: y, scratch: s)
+        case .int8Conv1D(let p, let x, let w, let b, let y, let s):
+            Kernels.int8Conv1D(p, input: x, weight: w, bias: b, output: y, scratch: s)
+        case .int8Dense(let p, let x, let w, let b, let y):
+            Kernels.int8Dense(p, input: x, weight: w, bias: b, output: y)
+        case .int8Add(let p, let a, let b, let y):
+            Int8ReferenceKernels.add(p, a: a, b: b, output: y)
+        case .int8MaxPool(let p, let x, let y):
+            Int8ReferenceKernels.maxPool1D(p, input: x, output: y)
+        case .int8AveragePool(let p, let x, let y):
+            Int8ReferenceKernels.averagePool1D(p, input: x, output: y)
+        case .int8Mean(let p, let x, let y):
+            Int8ReferenceKernels.mean(p, input: x, output: y)
+        case .int8GlobalMax(let batch, let length, let channels, let x, let y):
+            Int8ReferenceKernels.globalMax(batch: batch, length: length, channels: channels, input: x, output: y)
+        case .int8Lookup(let table, let x, let y, let count):
+            Int8ReferenceKernels.lookup(table: table, input: x, output: y, count: count)
+        case .int8Softmax(let p, let x, let y):
+            Int8ReferenceKernels.softmax(p, input: x, output: y)
+        case .int8Requantize(let p, let x, let y):
+            Int8ReferenceKernels.requantize(p, input: x, output: y)
+        case .quantize(let count, let scale, let zeroPoint, let x, let y):
+            Int8ReferenceKernels.quantize(count: count, scale: scale, zeroPoint: zeroPoint, input: x, output: y)
+        case .dequantize(let count, let scale, let zeroPoint, let x, let y):
+            Int8ReferenceKernels.dequantize(count: count, scale: scale, zeroPoint: zeroPoint, input: x, output: y)
         }
     }
 
@@ -178,6 +222,7 @@ public final class Interpreter<Kernels: KernelSet> {
 
     static func scratchBytes(_ g: Graph, batch: Int) -> [Int] {
         g.nodes.map { node in
+            if let bytes = int8ScratchBytes(g, node, batch: batch) { return bytes }
             switch node.op {
             case .conv1D(let a): return Kernels.conv1DScratchBytes(conv1DParameters(g, node, a, batch: batch))
             case .gru(let a): return 4 * recurrentParameters(g, node, a, batch: batch).scratchFloats(gates: 3)
@@ -187,7 +232,7 @@ public final class Interpreter<Kernels: KernelSet> {
         }
     }
 
-    static func compile(_ g: Graph, plan: MemoryPlan, arena: UnsafeMutableRawPointer, constants: UnsafeRawPointer, into steps: inout [Step], nodes stepNodes: inout [Int]) throws(GraphError) {
+    static func compile(_ g: Graph, plan: MemoryPlan, arena: UnsafeMutableRawPointer, constants: UnsafeRawPointer, into steps: inout [Step], nodes stepNodes: inout [Int], tables: inout [UnsafeMutableRawPointer]) throws(GraphError) {
         let batch = plan.batch
         func raw(_ id: TensorID) -> UnsafeMutableRawPointer {
             if case .constant(let offset) = g.tensors[id].storage { return UnsafeMutableRawPointer(mutating: constants + offset) }
@@ -203,6 +248,10 @@ public final class Interpreter<Kernels: KernelSet> {
             let scratch: UnsafeMutableRawPointer? = plan.scratchOffsets[index] >= 0 ? arena + plan.scratchOffsets[index] : nil
             func optionalInput(_ i: Int) -> UnsafePointer<Float>? { node.inputs.count > i ? cf(node.inputs[i]) : nil }
             let before = steps.count
+            if try compileInt8(g, node: node, batch: batch, raw: raw, scratch: scratch, into: &steps, tables: &tables) {
+                for _ in before..<steps.count { stepNodes.append(index) }
+                continue
+            }
             switch node.op {
             case .conv1D(let a):
                 steps.append(.conv1D(conv1DParameters(g, node, a, batch: batch), cf(node.inputs[0]), cf(node.inputs[1]), optionalInput(2), f(out), scratch))
@@ -275,6 +324,8 @@ public final class Interpreter<Kernels: KernelSet> {
                 steps.append(.gru(recurrentParameters(g, node, a, batch: batch), cf(node.inputs[0]), cf(node.inputs[1]), cf(node.inputs[2]), optionalInput(3), f(out), scratch!.assumingMemoryBound(to: Float.self)))
             case .lstm(let a):
                 steps.append(.lstm(recurrentParameters(g, node, a, batch: batch), cf(node.inputs[0]), cf(node.inputs[1]), cf(node.inputs[2]), optionalInput(3), f(out), scratch!.assumingMemoryBound(to: Float.self)))
+            case .quantize, .dequantize:
+                break  // compiled by compileInt8
             }
             for _ in before..<steps.count { stepNodes.append(index) }
         }

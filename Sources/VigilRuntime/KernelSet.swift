@@ -14,6 +14,10 @@ public protocol KernelSet {
     static func averagePool1D(_ p: Pool1DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>)
     static func globalPool1D(max: Bool, batch: Int, length: Int, channels: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>)
     static func softmax(rows: Int, width: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>)
+    /// Bytes of scratch memory `int8Conv1D` needs for these parameters (the whole batch).
+    static func int8Conv1DScratchBytes(_ p: Conv1DParameters) -> Int
+    static func int8Conv1D(_ p: Int8Conv1DParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>, scratch: UnsafeMutableRawPointer?)
+    static func int8Dense(_ p: Int8DenseParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>)
 }
 
 extension KernelSet {
@@ -62,6 +66,20 @@ extension KernelSet {
     @inline(__always)
     public static func softmax(rows: Int, width: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         ReferenceKernels.softmax(rows: rows, width: width, input: input, output: output)
+    }
+}
+
+extension KernelSet {
+    public static func int8Conv1DScratchBytes(_ p: Conv1DParameters) -> Int { 0 }
+
+    @inline(__always)
+    public static func int8Conv1D(_ p: Int8Conv1DParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>, scratch: UnsafeMutableRawPointer?) {
+        Int8ReferenceKernels.conv1D(p, input: input, weight: weight, bias: bias, output: output)
+    }
+
+    @inline(__always)
+    public static func int8Dense(_ p: Int8DenseParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>) {
+        Int8ReferenceKernels.dense(p, input: input, weight: weight, bias: bias, output: output)
     }
 }
 

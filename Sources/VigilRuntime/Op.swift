@@ -157,6 +157,12 @@ public enum Op: Sendable, Equatable {
     case gru(RecurrentAttributes)
     /// inputs: x [T, F], kernel [F, 4U], recurrent kernel [U, 4U], bias [4U]. Gate order i, f, c, o.
     case lstm(RecurrentAttributes)
+    /// float32 → int8 with the output tensor's per-tensor parameters (round half away
+    /// from zero, as TFLite's QUANTIZE), or int8 → int8 requantization between two
+    /// scales.
+    case quantize
+    /// int8 → float32: scale × (q − zero point) with the input tensor's parameters.
+    case dequantize
 
     public var name: String {
         switch self {
@@ -179,6 +185,8 @@ public enum Op: Sendable, Equatable {
         case .affine: return "Affine"
         case .gru: return "GRU"
         case .lstm: return "LSTM"
+        case .quantize: return "Quantize"
+        case .dequantize: return "Dequantize"
         }
     }
 }

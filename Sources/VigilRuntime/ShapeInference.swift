@@ -5,6 +5,9 @@ extension Graph {
         let node = nodes[index]
         let name = node.name
         let ins = node.inputs.map { tensors[$0] }
+        // int8 nodes run the same ops with integer kernels; `checkInt8` below checks
+        // their types and quantization once the shapes are known.
+        let int8Node = Graph.runsAsInt8(node.op, ins)
 
         func expectInputs(_ range: ClosedRange<Int>) throws(GraphError) {
             if !range.contains(ins.count) {
@@ -37,6 +40,7 @@ extension Graph {
             }
         }
         func requireFloat() throws(GraphError) {
+            if int8Node { return }
             for t in ins where t.dtype != .float32 {
                 throw .typeMismatch(node: name, reason: "'\(t.name)' is \(t.dtype.name); this op needs float32")
             }
@@ -249,7 +253,14 @@ extension Graph {
                 if b.shape != expected { throw .shapeMismatch(node: name, reason: "bias shape \(b.shape) ≠ \(expected)") }
             }
             try setOutput(a.returnSequences ? [x.shape[0], u] : [u])
+
+        case .quantize, .dequantize:
+            try expectInputs(1...1); try expectOutputs(1)
+            let x = try activation(0)
+            try setOutput(x.shape, dtype: node.op == .quantize ? .int8 : .float32)
+            try checkBoundary(ofNode: index)
         }
+        if int8Node { try checkInt8(ofNode: index) }
     }
 }
 

@@ -1,0 +1,385 @@
+import Foundation
+import VigilRuntime
+
+/// Imports a `.tflite` model (float32 or full-integer int8, as TensorFlow's converter
+/// writes them) into a Vigil graph with the file's own quantization parameters.
+///
+/// TFLite runs 1-D convolutions and pooling as their 2-D forms on [1, 1, W, C]
+/// tensors (EXPAND_DIMS before, RESHAPE after). The importer maps every tensor to
+/// Vigil's layout — batch dropped, a unit spatial axis of a 4-D tensor dropped — so
+/// that those reshapes become aliases and the 2-D ops become Vigil's 1-D ones; weights
+/// are rewritten once into Vigil's layouts ([K, Cin/groups, Cout] for convolutions,
+/// [In, Out] for dense layers) with their per-channel axis moved along.
+public enum TFLiteImporter {
+    /// The TFLite builtin operators Vigil translates.
+    public static let supportedOps = [
+        "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEQUANTIZE",
+        "EXPAND_DIMS", "FULLY_CONNECTED", "LOGISTIC", "MAX_POOL_2D", "MEAN", "QUANTIZE", "REDUCE_MAX",
+        "RELU", "RELU6", "RESHAPE", "SOFTMAX", "SQUEEZE", "TANH",
+    ]
+
+    public static func importModel(atPath path: String) throws(ImportError) -> ImportedModel {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .malformedFile(path: path, reason: "the file cannot be read")
+        }
+        let name = (path as NSString).lastPathComponent
+        return try importModel(contentsOf: [UInt8](data), name: name)
+    }
+
+    public static func importModel(contentsOf bytes: [UInt8], name: String) throws(ImportError) -> ImportedModel {
+        let model = try TFLiteModel(bytes: bytes, path: name)
+        var converter = TFLiteConverter(model: model, path: name)
+        return try converter.convert()
+    }
+}
+
+struct TFLiteConverter {
+    let model: TFLiteModel
+    let path: String
+    var graph = Graph()
+    /// Vigil tensor of each TFLite tensor translated so far.
+    var vigil: [Int: TensorID] = [:]
+
+    init(model: TFLiteModel, path: String) {
+        self.model = model
+        self.path = path
+    }
+
+    typealias T = TFLiteModel.Tensor
+
+    // MARK: - Tensors
+
+    /// The Vigil shape of a TFLite activation: batch dropped, and of a 4-D [1, H, W, C]
+    /// tensor the unit spatial axis dropped.
+    func vigilShape(_ t: T, node: String) throws(ImportError) -> [Int] {
+        var s = t.shape
+        if s.isEmpty { throw .dynamicShape(node: node, reason: "tensor '\(t.name)' has no static shape") }
+        var total = 1
+        for d in s {
+            if d < 1 || d > 1 << 24 { throw .malformedFile(path: path, reason: "tensor '\(t.name)' has shape \(t.shape)") }
+            total *= d
+            if total > 1 << 28 { throw .malformedFile(path: path, reason: "tensor '\(t.name)' of shape \(t.shape) is too large") }
+        }
+        if s[0] != 1 { throw .unsupportedAttribute(node: node, reason: "tensor '\(t.name)' has batch \(s[0]); Vigil imports batch-1 models (the batch is chosen at run time)") }
+        s.removeFirst()
+        if s.count == 3 {
+            if s[0] == 1 { s.removeFirst() } else if s[1] == 1 { s.remove(at: 1) } else {
+                throw .unsupportedAttribute(node: node, reason: "tensor '\(t.name)' is 2-D spatial \(t.shape); Vigil runs 1-D signals")
+            }
+        }
+        return s
+    }
+
+    /// Which TFLite axis of a 4-D activation holds time (the non-unit spatial axis).
+    func timeAxisIsWidth(_ t: T) -> Bool { t.shape.count != 4 || t.shape[1] == 1 }
+
+    func dtype(_ t: T, node: String) throws(ImportError) -> DType {
+        switch t.type {
+        case .float32: return .float32
+        case .int8: return .int8
+        case .int32: return .int32
+        default: throw .unsupportedAttribute(node: node, reason: "tensor '\(t.name)' has type \(t.type.name); Vigil runs float32, int8 and int32")
+        }
+    }
+
+    func perTensorQuantization(_ t: T) -> QuantizationParameters? {
+        guard let s = t.scales.first else { return nil }
+        return QuantizationParameters(scale: s, zeroPoint: Int32(truncatingIfNeeded: t.zeroPoints.first ?? 0))
+    }
+
+    func channelQuantization(_ t: T, axis: Int) -> QuantizationParameters? {
+        if t.scales.isEmpty { return nil }
+        let zeros = (0..<t.scales.count).map { Int32(truncatingIfNeeded: $0 < t.zeroPoints.count ? t.zeroPoints[$0] : 0) }
+        if t.scales.count == 1 { return QuantizationParameters(scale: t.scales[0], zeroPoint: zeros[0]) }
+        return QuantizationParameters(scales: t.scales, zeroPoints: zeros, axis: axis)
+    }
+
+    /// The Vigil tensor an operator reads as an activation.
+    func activation(_ index: Int, node: String) throws(ImportError) -> TensorID {
+        guard let id = vigil[index] else {
+            if !model.data(of: index).isEmpty {
+                throw .unsupportedAttribute(node: node, reason: "constant '\(model.tensors[index].name)' used as an activation operand")
+            }
+            throw .malformedFile(path: path, reason: "operator '\(node)' reads tensor '\(model.tensors[index].name)' before any operator writes it")
+        }
+        return id
+    }
+
+    /// A fresh arena tensor for a TFLite operator output.
+    mutating func output(_ index: Int, node: String) throws(ImportError) -> TensorID {
+        let t = model.tensors[index]
+        if vigil[index] != nil { throw .malformedFile(path: path, reason: "tensor '\(t.name)' is written twice") }
+        let id = graph.addTensor(name: t.name, dtype: try dtype(t, node: node), shape: try vigilShape(t, node: node))
+        graph.tensors[id].quantization = perTensorQuantization(t)
+        vigil[index] = id
+        return id
+    }
+
+    /// Constant bytes of a tensor, checked against its shape and element size.
+    func constantBytes(_ index: Int, elementSize: Int, node: String) throws(ImportError) -> [UInt8] {
+        let t = model.tensors[index]
+        let data = model.data(of: index)
+        var count = 1
+        for d in t.shape {
+            if d < 0 || d > 1 << 28 { throw .malformedFile(path: path, reason: "constant '\(t.name)' has shape \(t.shape)") }
+            count *= d
+            if count > 1 << 28 { throw .malformedFile(path: path, reason: "constant '\(t.name)' of shape \(t.shape) is too large") }
+        }
+        if data.count != count * elementSize {
+            throw .malformedFile(path: path, reason: "constant '\(t.name)' of shape \(t.shape) has \(data.count) bytes, expected \(count * elementSize)")
+        }
+        return [UInt8](data)
+    }
+
+    func elementSize(_ t: T, node: String) throws(ImportError) -> Int {
+        switch t.type {
+        case .float32, .int32: return 4
+        case .int8: return 1
+        default: throw .unsupportedAttribute(node: node, reason: "constant '\(t.name)' has type \(t.type.name)")
+        }
+    }
+
+    /// Adds a constant whose elements are `source` permuted: element i of the result is
+    /// element `map(i)` of the TFLite data.
+    mutating func permutedConstant(_ index: Int, shape: [Int], quantization: QuantizationParameters?, node: String, map: (Int) -> Int) throws(ImportError) -> TensorID {
+        let t = model.tensors[index]
+        let size = try elementSize(t, node: node)
+        let source = try constantBytes(index, elementSize: size, node: node)
+        if t.type == .float32 {
+            for i in 0..<(source.count / 4) {
+                let bits = UInt32(source[4 * i]) | UInt32(source[4 * i + 1]) << 8 | UInt32(source[4 * i + 2]) << 16 | UInt32(source[4 * i + 3]) << 24
+                if !Float(bitPattern: bits).isFinite { throw .nonFiniteWeights(tensor: t.name) }
+            }
+        }
+        var count = 1
+        for d in shape { count *= d }
+        if count * size != source.count { throw .shapeMismatch(node: node, reason: "constant '\(t.name)' \(t.shape) does not fit \(shape)") }
+        var out = [UInt8](repeating: 0, count: source.count)
+        for i in 0..<count {
+            let j = map(i)
+            for b in 0..<size { out[i * size + b] = source[j * size + b] }
+        }
+        let dtype = try self.dtype(t, node: node)
+        return out.withUnsafeBytes { graph.addConstant(name: t.name, dtype: dtype, shape: shape, bytes: $0, quantization: quantization) }
+    }
+
+    func fusedActivation(_ code: UInt8, node: String) throws(ImportError) -> Activation {
+        switch code {
+        case 0: return .linear
+        case 1: return .relu
+        case 2: return .clip(min: -1, max: 1)
+        case 3: return .relu6
+        default: throw .unsupportedAttribute(node: node, reason: "fused activation function \(code)")
+        }
+    }
+
+    func padding(_ code: UInt8, node: String) throws(ImportError) -> Padding {
+        switch code {
+        case 0: return .same
+        case 1: return .valid
+        default: throw .unsupportedAttribute(node: node, reason: "padding \(code)")
+        }
+    }
+
+    func options(_ op: TFLiteModel.Operator, node: String) throws(ImportError) -> FlatBufferReader.Table {
+        guard let o = op.options else { throw .malformedFile(path: path, reason: "operator '\(node)' has no builtin options") }
+        return o
+    }
+
+    // MARK: - Conversion
+
+    mutating func convert() throws(ImportError) -> ImportedModel {
+        var inputLayouts: [TensorLayout] = []
+        for index in model.inputs {
+            let t = model.tensors[index]
+            let id = graph.addTensor(name: t.name, dtype: try dtype(t, node: "graph inputs"), shape: try vigilShape(t, node: "graph inputs"))
+            graph.tensors[id].quantization = perTensorQuantization(t)
+            graph.inputs.append(id)
+            vigil[index] = id
+            inputLayouts.append(layout(t))
+        }
+        for op in model.operators {
+            try translate(op)
+        }
+        var outputLayouts: [TensorLayout] = []
+        for index in model.outputs {
+            graph.outputs.append(try activation(index, node: "graph outputs"))
+            outputLayouts.append(layout(model.tensors[index]))
+        }
+        let validated: Graph
+        do { validated = try graph.validated() } catch { throw .invalidGraph(error) }
+        return ImportedModel(graph: validated, inputLayouts: inputLayouts, outputLayouts: outputLayouts,
+                             source: "tflite schema \(model.version), \(model.operators.count) operators")
+    }
+
+    func layout(_ t: T) -> TensorLayout {
+        if t.shape.count == 4 { return TensorLayout(storedAxes: t.shape[1] == 1 ? [0, 2, 3] : [0, 1, 3], frameworkRank: 4) }
+        return .native(rank: t.shape.count)
+    }
+
+    mutating func translate(_ op: TFLiteModel.Operator) throws(ImportError) {
+        let opName = TFLiteModel.opName(op.code)
+        guard let firstOut = op.outputs.first, firstOut >= 0 else {
+            throw .malformedFile(path: path, reason: "operator \(opName) has no output")
+        }
+        let name = model.tensors[firstOut].name
+        func input(_ i: Int) throws(ImportError) -> Int {
+            guard i < op.inputs.count, op.inputs[i] >= 0 else {
+                throw ImportError.malformedFile(path: path, reason: "operator '\(name)' (\(opName)) lacks input \(i)")
+            }
+            return op.inputs[i]
+        }
+        func optionalInput(_ i: Int) -> Int? { i < op.inputs.count && op.inputs[i] >= 0 ? op.inputs[i] : nil }
+        func add(_ o: Op, _ inputs: [TensorID]) throws(ImportError) {
+            let out = try output(firstOut, node: name)
+            graph.nodes.append(Node(name: name, op: o, inputs: inputs, outputs: [out]))
+        }
+
+        switch op.code {
+        case 3, 4:  // CONV_2D, DEPTHWISE_CONV_2D
+            let o = try options(op, node: name)
+            let xT = model.tensors[try input(0)], fT = model.tensors[try input(1)]
+            let x = try activation(try input(0), node: name)
+            if xT.shape.count != 4 || fT.shape.count != 4 { throw .shapeMismatch(node: name, reason: "convolution input \(xT.shape) and filter \(fT.shape) must be 4-D") }
+            let alongWidth = timeAxisIsWidth(xT)
+            let depthwise = op.code == 4
+            let (pad, strideW, strideH) = (try o.u8(0), Int(try o.i32(1)), Int(try o.i32(2)))
+            let act = try fusedActivation(try o.u8(depthwise ? 4 : 3), node: name)
+            let dilW = Int(try o.i32(depthwise ? 5 : 4, default: 1)), dilH = Int(try o.i32(depthwise ? 6 : 5, default: 1))
+            let (kh, kw) = (fT.shape[1], fT.shape[2])
+            let k = alongWidth ? kw : kh
+            if (alongWidth ? kh : kw) != 1 { throw .unsupportedAttribute(node: name, reason: "2-D kernel \(kh)×\(kw)") }
+            let cin = xT.shape[3]
+            let cout = depthwise ? fT.shape[3] : fT.shape[0]
+            let cinF = depthwise ? 1 : fT.shape[3]
+            if cinF < 1 || cin % cinF != 0 { throw .shapeMismatch(node: name, reason: "filter input depth \(cinF) does not divide \(cin)") }
+            let groups = depthwise ? cin : cin / cinF
+            let wQ = channelQuantization(fT, axis: 2)
+            let w: TensorID
+            if depthwise {
+                // [1, KH, KW, Cout] → [K, 1, Cout]
+                w = try permutedConstant(try input(1), shape: [k, 1, cout], quantization: wQ, node: name) { i in i }
+            } else {
+                // [Cout, KH, KW, CinF] → [K, CinF, Cout]
+                w = try permutedConstant(try input(1), shape: [k, cinF, cout], quantization: wQ, node: name) { i in
+                    let o = i % cout, c = (i / cout) % cinF, kk = i / (cout * cinF)
+                    return (o * k + kk) * cinF + c
+                }
+            }
+            var inputs = [x, w]
+            if let b = optionalInput(2) {
+                inputs.append(try permutedConstant(b, shape: [cout], quantization: channelQuantization(model.tensors[b], axis: 0), node: name) { i in i })
+            }
+            let attributes = Conv1DAttributes(kernelSize: k, stride: alongWidth ? strideW : strideH, dilation: alongWidth ? dilW : dilH,
+                                              padding: try padding(pad, node: name), groups: groups, activation: act)
+            try add(.conv1D(attributes), inputs)
+
+        case 9:  // FULLY_CONNECTED
+            let o = try options(op, node: name)
+            if try o.u8(1) != 0 { throw .unsupportedAttribute(node: name, reason: "shuffled weights format") }
+            let act = try fusedActivation(try o.u8(0), node: name)
+            let fT = model.tensors[try input(1)]
+            if fT.shape.count != 2 { throw .shapeMismatch(node: name, reason: "weights \(fT.shape) must be [out, in]") }
+            let (outF, inF) = (fT.shape[0], fT.shape[1])
+            let x = try activation(try input(0), node: name)
+            // [Out, In] → [In, Out]
+            let w = try permutedConstant(try input(1), shape: [inF, outF], quantization: channelQuantization(fT, axis: 1), node: name) { i in
+                (i % outF) * inF + i / outF
+            }
+            var inputs = [x, w]
+            if let b = optionalInput(2) {
+                inputs.append(try permutedConstant(b, shape: [outF], quantization: channelQuantization(model.tensors[b], axis: 0), node: name) { i in i })
+            }
+            try add(.dense(activation: act), inputs)
+
+        case 0:  // ADD
+            let act = try fusedActivation(try options(op, node: name).u8(0), node: name)
+            try add(.add(activation: act), [try activation(try input(0), node: name), try activation(try input(1), node: name)])
+
+        case 2:  // CONCATENATION
+            let o = try options(op, node: name)
+            if try o.u8(1) != 0 { throw .unsupportedAttribute(node: name, reason: "fused activation on a concatenation") }
+            let xT = model.tensors[try input(0)]
+            var axis = Int(try o.i32(0))
+            if axis < 0 { axis += xT.shape.count }
+            var kept = Array(0..<xT.shape.count).dropFirst()  // batch dropped
+            if xT.shape.count == 4 { kept.remove(at: timeAxisIsWidth(xT) ? 0 : 1) }
+            guard let position = Array(kept).firstIndex(of: axis) else {
+                throw .unsupportedAttribute(node: name, reason: "concatenation along axis \(axis) of \(xT.shape)")
+            }
+            var inputs: [TensorID] = []
+            for i in op.inputs.indices { inputs.append(try activation(try input(i), node: name)) }
+            try add(.concatenate(axis: position + 1), inputs)
+
+        case 1, 17:  // AVERAGE_POOL_2D, MAX_POOL_2D
+            let o = try options(op, node: name)
+            if try o.u8(5) != 0 { throw .unsupportedAttribute(node: name, reason: "fused activation on pooling") }
+            let xT = model.tensors[try input(0)]
+            let alongWidth = timeAxisIsWidth(xT)
+            let size = Int(alongWidth ? try o.i32(3) : try o.i32(4))
+            if Int(alongWidth ? try o.i32(4) : try o.i32(3)) != 1 { throw .unsupportedAttribute(node: name, reason: "2-D pooling window") }
+            let stride = Int(alongWidth ? try o.i32(1) : try o.i32(2))
+            let p = Pool1DAttributes(poolSize: size, stride: stride, padding: try padding(try o.u8(0), node: name))
+            try add(op.code == 17 ? .maxPool1D(p) : .averagePool1D(p), [try activation(try input(0), node: name)])
+
+        case 40, 82:  // MEAN, REDUCE_MAX over time
+            let xT = model.tensors[try input(0)]
+            let axesT = model.tensors[try input(1)]
+            let raw = try constantBytes(try input(1), elementSize: 4, node: name)
+            if axesT.type != .int32 { throw .unsupportedAttribute(node: name, reason: "reduction axes of type \(axesT.type.name)") }
+            var axes = Set<Int>()
+            for i in 0..<(raw.count / 4) {
+                var a = Int(Int32(bitPattern: UInt32(raw[4 * i]) | UInt32(raw[4 * i + 1]) << 8 | UInt32(raw[4 * i + 2]) << 16 | UInt32(raw[4 * i + 3]) << 24))
+                if a < 0 { a += xT.shape.count }
+                axes.insert(a)
+            }
+            let time: Set<Int> = xT.shape.count == 4 ? (timeAxisIsWidth(xT) ? [2] : [1]) : [1]
+            let unit: Set<Int> = xT.shape.count == 4 ? (timeAxisIsWidth(xT) ? [1] : [2]) : []
+            if xT.shape.count < 3 || !axes.isSuperset(of: time) || !axes.subtracting(time).isSubset(of: unit) {
+                throw .unsupportedAttribute(node: name, reason: "\(TFLiteModel.opName(op.code)) over axes \(axes.sorted()) of \(xT.shape); Vigil reduces over time only")
+            }
+            let x = try activation(try input(0), node: name)
+            let outT = model.tensors[firstOut]
+            let pooled: Op = op.code == 40 ? .globalAveragePool1D : .globalMaxPool1D
+            let outShape = try vigilShape(outT, node: name)
+            if outShape.count == 1 {
+                try add(pooled, [x])
+            } else {
+                // keep_dims: pool to [C], then reshape to the kept unit axes.
+                let mid = graph.addTensor(name: name + "/pooled", dtype: try dtype(outT, node: name), shape: [outShape.last ?? 1])
+                graph.tensors[mid].quantization = perTensorQuantization(outT)
+                graph.nodes.append(Node(name: name + "/pool", op: pooled, inputs: [x], outputs: [mid]))
+                try add(.reshape(shape: outShape), [mid])
+            }
+
+        case 25:  // SOFTMAX
+            let beta = try options(op, node: name).f32(0, default: 1)
+            if beta != 1 { throw .unsupportedAttribute(node: name, reason: "softmax beta \(beta); Vigil's softmax has beta 1") }
+            try add(.softmax(axis: -1), [try activation(try input(0), node: name)])
+
+        case 14, 28, 19, 21:  // LOGISTIC, TANH, RELU, RELU6
+            let a: Activation = op.code == 14 ? .sigmoid : op.code == 28 ? .tanh : op.code == 19 ? .relu : .relu6
+            try add(.activation(a), [try activation(try input(0), node: name)])
+
+        case 114:  // QUANTIZE
+            try add(.quantize, [try activation(try input(0), node: name)])
+
+        case 6:  // DEQUANTIZE
+            try add(.dequantize, [try activation(try input(0), node: name)])
+
+        case 22, 70, 43:  // RESHAPE, EXPAND_DIMS, SQUEEZE
+            let x = try activation(try input(0), node: name)
+            let outT = model.tensors[firstOut]
+            let shape = try vigilShape(outT, node: name)
+            if shape == graph.tensors[x].shape && perTensorQuantization(outT) == graph.tensors[x].quantization {
+                if vigil[firstOut] != nil { throw .malformedFile(path: path, reason: "tensor '\(outT.name)' is written twice") }
+                vigil[firstOut] = x  // the same bytes in Vigil's layout
+            } else {
+                try add(.reshape(shape: shape), [x])
+            }
+
+        default:
+            throw .unsupportedOp(node: name, type: op.customCode.map { "custom '\($0)'" } ?? TFLiteModel.opName(op.code), supported: TFLiteImporter.supportedOps)
+        }
+    }
+}
