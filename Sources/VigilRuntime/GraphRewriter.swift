@@ -134,6 +134,8 @@ extension Graph {
         let consumers = consumerCounts(), producer = producerIndex()
         for (i, node) in nodes.enumerated() {
             guard case .activation(let act) = node.op, let p = soleProducer(of: node.inputs[0], consumers: consumers, producer: producer) else { continue }
+            // An int8 op applies only clamps; a sigmoid or tanh stays its own (table) op.
+            if tensors[node.inputs[0]].dtype == .int8 && !act.isClamp { continue }
             var op = nodes[p].op
             switch op {
             case .conv1D(var a) where a.activation == .linear: a.activation = act; op = .conv1D(a)

@@ -8,7 +8,7 @@ import VigilRuntime
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import a Keras (.h5, .keras) or ONNX (.onnx) model into a Vigil package.",
+        abstract: "Import a Keras (.h5, .keras), ONNX (.onnx) or quantized TFLite (.tflite) model into a Vigil package.",
         discussion: """
         The package records golden input/output vectors (seeded random inputs and Vigil's \
         outputs on them) that a device re-runs before it activates the model. With --check, \

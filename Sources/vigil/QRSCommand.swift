@@ -63,7 +63,7 @@ struct QRSCommand: ParsableCommand {
         if bench { return try runBenchmark(db: db, names: names) }
         var rows: [(String, QRSComparison, Int)] = []
         for name in names {
-            let signal = try CLISupport.attempt { () throws(WFDBError) in
+            let signal = CLISupport.attempt { () throws(WFDBError) in
                 try ECGRecordSignal.load(db + "/" + name, lead: lead, rate: rate)
             }
             guard signal.annotations != nil else { CLISupport.fail("\(db)/\(name).atr: no reference annotations") }
@@ -78,10 +78,10 @@ struct QRSCommand: ParsableCommand {
 
     private func writeQRS(_ detections: [QRSDetection], signal: ECGRecordSignal, name: String, db: String, folder: String) throws {
         let original = Int(signal.originalRate)
-        let back = try CLISupport.attempt { () throws(Resampler.DesignError) in try Resampler(from: original, to: rate) }
+        let back = CLISupport.attempt { () throws(Resampler.DesignError) in try Resampler(from: original, to: rate) }
         let annotations = detections.map { Annotation(sample: back.mapToInput($0.sample), code: .normal) }
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try CLISupport.attempt { () throws(WFDBError) in try AnnotationFile.write(annotations, to: folder + "/" + name + ".qrs") }
+        CLISupport.attempt { () throws(WFDBError) in try AnnotationFile.write(annotations, to: folder + "/" + name + ".qrs") }
     }
 
     private func printTable(_ rows: [(String, QRSComparison, Int)], gross: QRSComparison) {
@@ -116,11 +116,11 @@ struct QRSCommand: ParsableCommand {
             for _ in 0..<repeats {
                 let clock = ContinuousClock()
                 let t0 = clock.now
-                let record = try CLISupport.attempt { () throws(WFDBError) in try WFDBRecord.read(db + "/" + name) }
+                let record = CLISupport.attempt { () throws(WFDBError) in try WFDBRecord.read(db + "/" + name) }
                 let index = record.signalIndex(named: lead) ?? 0
                 let physical = record.physical(signal: index)
                 let t1 = clock.now
-                let resampler = try CLISupport.attempt { () throws(Resampler.DesignError) in
+                let resampler = CLISupport.attempt { () throws(Resampler.DesignError) in
                     try Resampler(from: Int(record.samplingFrequency(signal: index)), to: rate)
                 }
                 let samples = resampler.resample(physical)

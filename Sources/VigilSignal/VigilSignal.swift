@@ -1,1 +1,0 @@
-/// ECG signal processing.
