@@ -16,13 +16,6 @@ extension HDF5File {
         return H5Aexists_by_name(id, object, name, hid_t(0)) > 0
     }
 
-    /// Number of elements of an attribute (1 for a scalar, 0 for an empty array).
-    public func attributeElementCount(_ name: String, of object: String = "/") throws(HDF5Error) -> Int {
-        let a = try openAttributeForReading(name, of: object)
-        defer { H5Aclose(a) }
-        return try elementCount(of: a, label: object + "@" + name)
-    }
-
     /// The strings of a string attribute (a scalar gives one), read in the stored
     /// type itself: variable- or fixed-length, ASCII or UTF-8. An empty array of any
     /// type reads as no strings.

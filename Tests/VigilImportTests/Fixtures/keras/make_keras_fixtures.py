@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+"""Generates the Keras importer fixtures: model files and the outputs Keras computes.
+
+Every model is built twice -- with Keras 3 (TensorFlow backend) and with tf_keras
+(the Keras 2 code line, which writes Keras-2 style files) -- random-initialized with
+non-trivial biases and BatchNormalization statistics, and saved in both formats:
+
+    <keras>_<model>.h5      legacy HDF5 (`model.save("m.h5")`): root attribute
+                            `model_config` + `model_weights/<layer>/...`
+    <keras>_<model>.keras   zip archive: config.json, metadata.json, model.weights.h5
+
+with <keras> = `k3` (Keras 3.15) or `k2` (tf_keras 2.21). Next to each model pair,
+`<keras>_<model>.npz` holds seeded random inputs (`input_0`, `input_1`, ...) and
+the outputs Keras' `model.predict` computes for them (`output_0`, ...), batch
+included. The Swift test `KerasImportTests` imports every file, runs it and
+compares with |vigil - keras| <= 1e-6 + 1e-5 * |keras|.
+
+Bad inputs (`bad_*`) are small models that the importer must reject with a
+specific `ImportError`: an unsupported layer (Conv2D, Lambda), NaN / infinite
+weights, a missing weight, a weight of the wrong shape, Conv1D channels_first,
+LSTM return_state, and a weights-only HDF5 file without a model config.
+Truncated and byte-flipped files are made by the Swift tests from good fixtures.
+
+Regenerate (deterministic; pinned versions in requirements.txt):
+
+    /work/venv/bin/python Tests/VigilImportTests/Fixtures/keras/make_keras_fixtures.py
+
+tf_keras 2.21 declares a dependency on the `tensorflow` distribution, which would
+pull a second TensorFlow next to `tensorflow-cpu`; install it with
+`pip install --no-deps tf-keras==2.21.0` (it runs on tensorflow-cpu unchanged).
+"""
+
+import io
+import os
+import shutil
+import sys
+import tempfile
+import zipfile
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+import keras  # noqa: E402
+import tf_keras  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BATCH = 3
+
+
+# MARK: - Models (the same builders serve Keras 3 and tf_keras)
+
+def is_keras3(K):
+    return K is keras
+
+
+def leaky_relu(K, slope):
+    return K.layers.LeakyReLU(negative_slope=slope) if is_keras3(K) else K.layers.LeakyReLU(alpha=slope)
+
+
+def reference(K):
+    """DESIGN section 11: a beat window and RR features, concatenated into a classifier."""
+    beat = K.Input((256, 1), name="beat")
+    rr = K.Input((4,), name="rr")
+    x = K.layers.Conv1D(16, 7, padding="same", activation="relu")(beat)
+    x = K.layers.MaxPooling1D(2)(x)
+    x = K.layers.Conv1D(32, 5, padding="same", activation="relu")(x)
+    x = K.layers.MaxPooling1D(2)(x)
+    x = K.layers.Conv1D(64, 3, padding="same", activation="relu")(x)
+    x = K.layers.GlobalAveragePooling1D()(x)
+    x = K.layers.Concatenate()([x, rr])
+    x = K.layers.Dense(32, activation="relu")(x)
+    out = K.layers.Dense(5, activation="softmax")(x)
+    return K.Model([beat, rr], out, name="reference")
+
+
+def gru(K):
+    """Causal dilated conv into two stacked GRUs (reset_after both ways, hard_sigmoid gates)."""
+    x_in = K.Input((32, 3), name="signal")
+    x = K.layers.Conv1D(8, 3, padding="causal", dilation_rate=2, activation="tanh")(x_in)
+    x = K.layers.GRU(12, return_sequences=True, recurrent_activation="hard_sigmoid")(x)
+    x = K.layers.GRU(6, reset_after=False)(x)
+    out = K.layers.Dense(3, activation="sigmoid")(x)
+    return K.Model(x_in, out, name="gru_model")
+
+
+def lstm(K):
+    """Two stacked LSTMs, the second without bias, and a Dense with hard_sigmoid."""
+    x_in = K.Input((24, 4), name="signal")
+    x = K.layers.LSTM(10, return_sequences=True)(x_in)
+    x = K.layers.LSTM(5, use_bias=False)(x)
+    out = K.layers.Dense(2, activation="hard_sigmoid")(x)
+    return K.Model(x_in, out, name="lstm_model")
+
+
+def separable(K):
+    """Separable, depthwise and grouped convolutions with BatchNormalization and dropout."""
+    x_in = K.Input((64, 3), name="signal")
+    x = K.layers.SeparableConv1D(8, 5, padding="same", depth_multiplier=2, activation="relu")(x_in)
+    x = K.layers.BatchNormalization(epsilon=1e-2)(x)
+    x = K.layers.Dropout(0.3)(x)
+    x = K.layers.DepthwiseConv1D(3, strides=2, depth_multiplier=2)(x)
+    x = K.layers.BatchNormalization(center=False)(x)
+    x = K.layers.ReLU(max_value=6.0)(x)
+    x = K.layers.SpatialDropout1D(0.2)(x)
+    x = K.layers.Conv1D(8, 3, groups=2, use_bias=False)(x)
+    x = K.layers.BatchNormalization(scale=False)(x)
+    x = leaky_relu(K, 0.1)(x)
+    x = K.layers.ReLU(max_value=2.5, negative_slope=0.05)(x)
+    x = K.layers.GlobalMaxPooling1D()(x)
+    x = K.layers.Dense(4)(x)
+    out = K.layers.Softmax()(x)
+    return K.Model(x_in, out, name="separable_model")
+
+
+def sequential(K):
+    """A Sequential model of shape layers. tf_keras declares the input on the first layer."""
+    if is_keras3(K):
+        first = [K.Input((20, 2)), K.layers.ZeroPadding1D((1, 2))]
+    else:
+        first = [K.layers.ZeroPadding1D((1, 2), input_shape=(20, 2))]
+    return K.Sequential(first + [
+        K.layers.Conv1D(4, 3, strides=2, activation="relu6" if is_keras3(K) else "relu"),
+        K.layers.AveragePooling1D(2, padding="same"),
+        K.layers.Flatten(),
+        K.layers.Dense(12, activation="tanh"),
+        K.layers.Reshape((3, 4)),
+        K.layers.ZeroPadding1D(1),
+        K.layers.Conv1D(2, 1),
+        K.layers.AveragePooling1D(2, strides=1),
+        K.layers.Activation("sigmoid"),
+        K.layers.Flatten(),
+        K.layers.Dense(3),
+    ], name="sequential_model")
+
+
+def two_outputs(K):
+    """Branches merged by Add, Subtract, Multiply and Average, a Dense shared by two
+    calls, keepdims pooling, and two outputs."""
+    x_in = K.Input((32, 2), name="signal")
+    a = K.layers.Conv1D(4, 3, padding="same")(x_in)
+    b = K.layers.Conv1D(4, 5, padding="same")(x_in)
+    c = K.layers.Conv1D(4, 1)(x_in)
+    s = K.layers.Add()([a, b, c])
+    s = K.layers.Activation("relu")(s)
+    d = K.layers.Subtract()([a, b])
+    m = K.layers.Multiply()([s, d])
+    v = K.layers.Average()([m, c])
+    t = K.layers.Concatenate(axis=1)([v, a])
+    p = K.layers.GlobalAveragePooling1D()(t)
+    g = K.layers.GlobalMaxPooling1D(keepdims=True)(t)
+    g = K.layers.Flatten()(g)
+    shared = K.layers.Dense(4, activation="tanh", name="shared")
+    e = K.layers.Concatenate()([shared(p), shared(g)])
+    out0 = K.layers.Dense(3, activation="softmax", name="classes")(e)
+    q = K.layers.MaxPooling1D(4, strides=3, padding="same")(m)
+    q = K.layers.Conv1D(3, 3, strides=2, padding="same")(q)
+    q = K.layers.Flatten()(q)
+    out1 = K.layers.Dense(2, name="score")(q)
+    return K.Model(x_in, [out0, out1], name="two_outputs")
+
+
+MODELS = {
+    "reference": reference,
+    "gru": gru,
+    "lstm": lstm,
+    "separable": separable,
+    "sequential": sequential,
+    "two_outputs": two_outputs,
+}
+
+
+# MARK: - Weights and outputs
+
+def randomize(model, rng):
+    """Random weights everywhere (biases too); BatchNormalization gets real statistics."""
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        if type(layer).__name__ == "BatchNormalization":
+            names = [w.name.split("/")[-1].split(":")[0] for w in layer.weights]
+            new = []
+            for name, w in zip(names, weights):
+                if name == "gamma":
+                    new.append(rng.uniform(0.5, 1.5, w.shape))
+                elif name == "beta":
+                    new.append(rng.normal(0, 0.3, w.shape))
+                elif name == "moving_mean":
+                    new.append(rng.normal(0, 0.5, w.shape))
+                else:
+                    new.append(rng.uniform(0.3, 2.0, w.shape))
+            weights = new
+        else:
+            weights = [rng.normal(0, 0.4, w.shape) for w in weights]
+        layer.set_weights([w.astype(np.float32) for w in weights])
+
+
+def make_inputs(model, rng):
+    return [rng.normal(0, 1, (BATCH,) + tuple(int(d) for d in t.shape[1:])).astype(np.float32)
+            for t in model.inputs]
+
+
+def save_model(model, K, stem):
+    model.save(os.path.join(HERE, stem + ".h5"))
+    model.save(os.path.join(HERE, stem + ".keras"))
+
+
+def write_expected(model, stem, rng):
+    inputs = make_inputs(model, rng)
+    outputs = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    arrays = {f"input_{i}": x for i, x in enumerate(inputs)}
+    arrays.update({f"output_{i}": np.asarray(y, dtype=np.float32) for i, y in enumerate(outputs)})
+    np.savez(os.path.join(HERE, stem + ".npz"), **arrays)
+
+
+def good_fixtures():
+    for tag, K in (("k3", keras), ("k2", tf_keras)):
+        for seed, (name, build) in enumerate(MODELS.items()):
+            K.utils.set_random_seed(100 + seed)
+            model = build(K)
+            rng = np.random.default_rng(1000 + seed)
+            randomize(model, rng)
+            stem = f"{tag}_{name}"
+            save_model(model, K, stem)
+            write_expected(model, stem, rng)
+            print("wrote", stem)
+
+
+# MARK: - Bad inputs
+
+def tiny(K=keras):
+    x_in = K.Input((6, 2), name="signal")
+    x = K.layers.Conv1D(3, 3, name="conv")(x_in)
+    x = K.layers.Flatten()(x)
+    out = K.layers.Dense(2, name="dense")(x)
+    return K.Model(x_in, out, name="tiny")
+
+
+def rewrite_keras_weights(path, edit):
+    """Applies `edit(h5py.File)` to the model.weights.h5 inside a .keras archive."""
+    with zipfile.ZipFile(path) as z:
+        entries = {n: z.read(n) for n in z.namelist()}
+    with tempfile.TemporaryDirectory() as tmp:
+        weights = os.path.join(tmp, "model.weights.h5")
+        with open(weights, "wb") as f:
+            f.write(entries["model.weights.h5"])
+        with h5py.File(weights, "r+") as f:
+            edit(f)
+        with open(weights, "rb") as f:
+            entries["model.weights.h5"] = f.read()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+
+
+def replace_dataset(f, path, data):
+    del f[path]
+    f.create_dataset(path, data=data)
+
+
+def bad_fixtures():
+    keras.utils.set_random_seed(7)
+    rng = np.random.default_rng(7)
+
+    # Layers the importer does not translate.
+    x_in = keras.Input((8, 8, 1), name="image")
+    x = keras.layers.Conv2D(2, 3, name="conv2d")(x_in)
+    x = keras.layers.Flatten()(x)
+    model = keras.Model(x_in, keras.layers.Dense(2)(x))
+    save_model(model, keras, "bad_conv2d")
+
+    x_in = keras.Input((8, 2), name="signal")
+    x = keras.layers.Lambda(lambda t: t * 2.0, name="doubling")(x_in)
+    model = keras.Model(x_in, keras.layers.Dense(2)(x))
+    model.save(os.path.join(HERE, "bad_lambda.keras"))
+
+    # Conv1D over channels-first data.
+    x_in = keras.Input((2, 8), name="signal")
+    x = keras.layers.Conv1D(3, 3, data_format="channels_first", name="conv_cf")(x_in)
+    model = keras.Model(x_in, x)
+    model.save(os.path.join(HERE, "bad_channels_first.keras"))
+
+    # LSTM returning its state.
+    x_in = keras.Input((5, 2), name="signal")
+    seq, h, c = keras.layers.LSTM(3, return_state=True, name="lstm_state")(x_in)
+    model = keras.Model(x_in, h)
+    model.save(os.path.join(HERE, "bad_lstm_state.keras"))
+
+    # Non-finite, missing and mis-shaped weights.
+    model = tiny()
+    randomize(model, rng)
+    kernel, bias = model.get_layer("dense").get_weights()
+    kernel[1, 0] = np.nan
+    model.get_layer("dense").set_weights([kernel, bias])
+    save_model(model, keras, "bad_nan")
+
+    model = tiny()
+    randomize(model, rng)
+    kernel, bias = model.get_layer("conv").get_weights()
+    bias[2] = np.inf
+    model.get_layer("conv").set_weights([kernel, bias])
+    save_model(model, keras, "bad_inf")
+
+    model = tiny()
+    randomize(model, rng)
+    save_model(model, keras, "bad_missing_weight")
+    with h5py.File(os.path.join(HERE, "bad_missing_weight.h5"), "r+") as f:
+        del f["model_weights/dense/dense/bias"]
+    rewrite_keras_weights(os.path.join(HERE, "bad_missing_weight.keras"),
+                          lambda f: f.__delitem__("layers/dense/vars/1"))
+
+    save_model(model, keras, "bad_weight_shape")
+    wrong = np.ones((3, 4, 3), dtype=np.float32)
+    with h5py.File(os.path.join(HERE, "bad_weight_shape.h5"), "r+") as f:
+        replace_dataset(f, "model_weights/conv/conv/kernel", wrong)
+    rewrite_keras_weights(os.path.join(HERE, "bad_weight_shape.keras"),
+                          lambda f: replace_dataset(f, "layers/conv1d/vars/0", wrong))
+
+    # An HDF5 file with weights but no model config.
+    model.save_weights(os.path.join(HERE, "bad_weights_only.weights.h5"))
+    print("wrote bad fixtures")
+
+
+def main():
+    for name in os.listdir(HERE):
+        if name.endswith((".h5", ".keras", ".npz")):
+            os.remove(os.path.join(HERE, name))
+    good_fixtures()
+    bad_fixtures()
+    total = sum(os.path.getsize(os.path.join(HERE, n)) for n in os.listdir(HERE))
+    print(f"fixtures: {total / 1e6:.2f} MB")
+
+
+if __name__ == "__main__":
+    main()
