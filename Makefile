@@ -25,8 +25,11 @@ demo: build
 bench: build
 	.build/release/vigil bench --profile
 
+# The runtime core and the signal chain's streaming core compile as Embedded Swift
+# for a Cortex-M4F; anything that breaks that fails here.
 embedded-check:
 	Scripts/embedded-check.sh
+	Scripts/signal/embedded-check.sh
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -42,5 +45,5 @@ onnx-node-tests: $(VENV)/bin/python
 test: deps
 	swift build --build-tests
 	swift test --skip-build
-	Scripts/embedded-check.sh
+	$(MAKE) embedded-check
 	$(MAKE) onnx-node-tests

@@ -15,10 +15,15 @@ public enum NumPyArchive {
         var arrays: [(String, NumPyArray)] = []
         for entry in archive where entry.type == .file {
             var bytes = Data()
+            let checksum: CRC32
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { bytes.append($0) }
+                checksum = try archive.extract(entry, skipCRC32: false) { bytes.append($0) }
             } catch {
                 throw NumPyError.archive(path, "entry '\(entry.path)' is corrupt: \(error)")
+            }
+            // ZIPFoundation computes the CRC-32 but leaves comparing it to the caller.
+            if checksum != entry.checksum {
+                throw NumPyError.archive(path, "entry '\(entry.path)' fails its CRC-32 check")
             }
             var name = entry.path
             if name.hasSuffix(".npy") { name.removeLast(4) }

@@ -70,8 +70,26 @@ public struct Graph: Sendable, Equatable {
         }
     }
 
+    /// Bounds that keep every size computation of a hostile graph far from integer
+    /// overflow: no dimension or attribute above 2^24, no tensor above 2^28 elements.
+    public static let maximumDimension = 1 << 24
+    public static let maximumElements = 1 << 28
+
     static func checkDimensions(_ t: TensorDescriptor) throws(GraphError) {
         for d in t.shape where d <= 0 { throw .nonPositiveDimension(tensor: t.name, shape: t.shape) }
+        if t.shape.count > 8 || boundedProduct(t.shape) == nil { throw .tooLarge(tensor: t.name, shape: t.shape) }
+    }
+
+    /// The product of positive sizes, or nil above `maximumElements`.
+    static func boundedProduct(_ sizes: [Int]) -> Int? {
+        var product = 1
+        for d in sizes {
+            if d > maximumDimension { return nil }
+            let (p, overflow) = product.multipliedReportingOverflow(by: d)
+            if overflow || p > maximumElements { return nil }
+            product = p
+        }
+        return product
     }
 
     /// Every tensor has at most one producer, inputs and constants have none, there is

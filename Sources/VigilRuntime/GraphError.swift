@@ -13,6 +13,8 @@ public enum GraphError: Error, Sendable, Equatable {
     case notInExecutionOrder(node: String, tensor: String)
     /// A declared dimension is zero or negative.
     case nonPositiveDimension(tensor: String, shape: [Int])
+    /// A tensor above the size limits (`Graph.maximumDimension`, `maximumElements`).
+    case tooLarge(tensor: String, shape: [Int])
     case wrongInputCount(node: String, expected: String, got: Int)
     case shapeMismatch(node: String, reason: String)
     case badAttribute(node: String, reason: String)
@@ -42,6 +44,8 @@ public enum GraphError: Error, Sendable, Equatable {
             return "\(node): reads tensor '\(tensor)' before the node that produces it runs"
         case .nonPositiveDimension(let tensor, let shape):
             return "tensor '\(tensor)': dimension zero or negative in shape \(shape)"
+        case .tooLarge(let tensor, let shape):
+            return "tensor '\(tensor)': shape \(shape) exceeds the limits (\(Graph.maximumDimension) per dimension, \(Graph.maximumElements) elements, rank 8)"
         case .wrongInputCount(let node, let expected, let got):
             return "\(node): expects \(expected) inputs, got \(got)"
         case .shapeMismatch(let node, let reason):

@@ -164,6 +164,24 @@ public enum Op: Sendable, Equatable {
     /// int8 → float32: scale × (q − zero point) with the input tensor's parameters.
     case dequantize
 
+    /// Every integer the op carries, so that validation can bound them all before any
+    /// size arithmetic on a hostile graph.
+    public var integerAttributes: [Int] {
+        func padding(_ p: Padding) -> [Int] {
+            if case .explicit(let l, let r) = p { return [l, r] }
+            return []
+        }
+        switch self {
+        case .conv1D(let a): return [a.kernelSize, a.stride, a.dilation, a.groups] + padding(a.padding)
+        case .concatenate(let axis), .softmax(let axis): return [axis]
+        case .reshape(let shape): return shape
+        case .zeroPadding1D(let l, let r): return [l, r]
+        case .maxPool1D(let p), .averagePool1D(let p): return [p.poolSize, p.stride] + padding(p.padding)
+        case .gru(let a), .lstm(let a): return [a.units]
+        default: return []
+        }
+    }
+
     public var name: String {
         switch self {
         case .conv1D(let a): return a.groups == 1 ? "Conv1D" : "Conv1D(groups)"

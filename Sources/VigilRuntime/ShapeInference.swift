@@ -52,6 +52,7 @@ extension Graph {
             for d in shape where d <= 0 {
                 throw .shapeMismatch(node: name, reason: "output shape \(shape) has a zero or negative dimension")
             }
+            if Graph.boundedProduct(shape) == nil { throw .tooLarge(tensor: tensors[node.outputs[position]].name, shape: shape) }
             let id = node.outputs[position]
             let declared = tensors[id].shape
             if !declared.isEmpty && declared != shape {
@@ -63,6 +64,10 @@ extension Graph {
         /// Activation inputs must have known shapes (an earlier node produced them).
         for t in ins where !t.isConstant && t.shape.isEmpty {
             throw .shapeMismatch(node: name, reason: "input '\(t.name)' has no shape")
+        }
+
+        for value in node.op.integerAttributes where value > Graph.maximumDimension || value < -Graph.maximumDimension {
+            throw .badAttribute(node: name, reason: "attribute value \(value) is out of range (|value| ≤ \(Graph.maximumDimension))")
         }
 
         switch node.op {
@@ -170,9 +175,14 @@ extension Graph {
                 } else if d <= 0 {
                     throw .badAttribute(node: name, reason: "target shape \(target) has a zero or negative dimension")
                 } else {
-                    known *= d
+                    let (product, overflow) = known.multipliedReportingOverflow(by: d)
+                    if overflow || product > Graph.maximumElements {
+                        throw .shapeMismatch(node: name, reason: "target shape \(target) is larger than the input \(x.shape)")
+                    }
+                    known = product
                 }
             }
+            if target.count > 8 { throw .badAttribute(node: name, reason: "target rank \(target.count) above 8") }
             var shape = target
             if unknown >= 0 {
                 if x.elementCount % known != 0 { throw .shapeMismatch(node: name, reason: "cannot reshape \(x.shape) to \(target)") }

@@ -76,5 +76,13 @@ struct NumPyTests {
         try Data(zip[0..<(zip.count / 2)]).write(to: URL(fileURLWithPath: truncated))
         #expect(throws: NumPyError.self) { try NumPyArchive.read(path: truncated) }
         #expect(throws: NumPyError.self) { try NumPyArray.read(path: "/nonexistent/x.npy") }
+        // A flipped byte inside the stored (uncompressed) payload of pair.npz: the zip
+        // structure stays valid, only the CRC-32 can tell.
+        var flipped = zip
+        flipped[190] ^= 0x01  // inside the float data of a.npy (bytes 183..<207)
+        let corrupt = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-crc-\(UUID()).npz").path
+        defer { try? FileManager.default.removeItem(atPath: corrupt) }
+        try Data(flipped).write(to: URL(fileURLWithPath: corrupt))
+        #expect(throws: NumPyError.self) { try NumPyArchive.read(path: corrupt) }
     }
 }

@@ -109,6 +109,21 @@ struct PackageFileTests {
         #expect(rejected > 300)
     }
 
+    /// Sizes chosen to overflow 64-bit size arithmetic end in errors, not traps.
+    @Test func hugeSizesAreRejectedNotTrapped() throws {
+        var huge = try referencePackage()
+        huge.graph.tensors[huge.graph.inputs[0]].shape = [1 << 30, 1 << 30]
+        #expect(throws: PackageError.invalidGraph(.tooLarge(tensor: "beat", shape: [1 << 30, 1 << 30]))) { try ModelPackage.decode(huge.encoded()) }
+        var wide = try referencePackage()
+        guard case .conv1D(var a) = wide.graph.nodes[0].op else { Issue.record("first node is not a conv"); return }
+        a.dilation = Int(Int32.max)
+        wide.graph.nodes[0].op = .conv1D(a)
+        #expect(throws: PackageError.self) { try ModelPackage.decode(wide.encoded()) }
+        var reshape = try referencePackage()
+        reshape.graph.nodes[0].op = .reshape(shape: [1 << 20, 1 << 20, 1 << 20, -1])
+        #expect(throws: PackageError.self) { try ModelPackage.decode(reshape.encoded()) }
+    }
+
     /// A graph section crafted to pass its digest but lie about its structure is
     /// caught by decoding and validation, not trusted.
     @Test func forgedGraphIsRejectedByValidation() throws {
