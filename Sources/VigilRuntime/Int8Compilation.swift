@@ -71,8 +71,15 @@ extension Interpreter {
 
         switch node.op {
         case .conv1D(let a):
-            let p = Int8Conv1DParameters(conv: conv1DParameters(g, node, a, batch: batch), inputOffset: -x.zeroPoint,
+            var p = Int8Conv1DParameters(conv: conv1DParameters(g, node, a, batch: batch), inputOffset: -x.zeroPoint,
                                          output: try requantization(ins[1], channelAxis: 2, activation: a.activation))
+            let preparedBytes = Kernels.int8Conv1DPreparedBytes(p.conv)
+            if preparedBytes > 0 && ins[1].isConstant && (ins.count < 3 || ins[2].isConstant) {
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: preparedBytes, alignment: 64)
+                tables.append(buffer)
+                Kernels.int8Conv1DPrepare(p, weight: ci8(node.inputs[1]), bias: bias(2), into: buffer)
+                p.prepared = UnsafeRawPointer(buffer)
+            }
             steps.append(.int8Conv1D(p, ci8(node.inputs[0]), ci8(node.inputs[1]), bias(2), i8(outID), scratch))
         case .dense(let act):
             let w = ins[1].shape

@@ -59,9 +59,12 @@ public struct Int8Conv1DParameters {
     /// −(input zero point): added to every input value (padding contributes nothing).
     public var inputOffset: Int32
     public var output: Int8Requantization
+    /// Constant data the kernel set derived from the weights and bias once, at compile
+    /// time (`KernelSet.int8Conv1DPrepare`: packed weights); nil when it wants none.
+    public var prepared: UnsafeRawPointer?
 
-    public init(conv: Conv1DParameters, inputOffset: Int32, output: Int8Requantization) {
-        self.conv = conv; self.inputOffset = inputOffset; self.output = output
+    public init(conv: Conv1DParameters, inputOffset: Int32, output: Int8Requantization, prepared: UnsafeRawPointer? = nil) {
+        self.conv = conv; self.inputOffset = inputOffset; self.output = output; self.prepared = prepared
     }
 }
 

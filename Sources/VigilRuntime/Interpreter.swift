@@ -183,11 +183,11 @@ public final class Interpreter<Kernels: KernelSet> {
         case .int8Add(let p, let a, let b, let y):
             Int8ReferenceKernels.add(p, a: a, b: b, output: y)
         case .int8MaxPool(let p, let x, let y):
-            Int8ReferenceKernels.maxPool1D(p, input: x, output: y)
+            Kernels.int8MaxPool1D(p, input: x, output: y)
         case .int8AveragePool(let p, let x, let y):
             Int8ReferenceKernels.averagePool1D(p, input: x, output: y)
         case .int8Mean(let p, let x, let y):
-            Int8ReferenceKernels.mean(p, input: x, output: y)
+            Kernels.int8Mean(p, input: x, output: y)
         case .int8GlobalMax(let batch, let length, let channels, let x, let y):
             Int8ReferenceKernels.globalMax(batch: batch, length: length, channels: channels, input: x, output: y)
         case .int8Lookup(let table, let x, let y, let count):

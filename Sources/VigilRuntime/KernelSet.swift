@@ -18,6 +18,12 @@ public protocol KernelSet {
     static func int8Conv1DScratchBytes(_ p: Conv1DParameters) -> Int
     static func int8Conv1D(_ p: Int8Conv1DParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>, scratch: UnsafeMutableRawPointer?)
     static func int8Dense(_ p: Int8DenseParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>)
+    /// Bytes of constant data `int8Conv1DPrepare` derives from a convolution's constant
+    /// weights and bias once, at compile time (0: none; the kernel gets `prepared` nil).
+    static func int8Conv1DPreparedBytes(_ p: Conv1DParameters) -> Int
+    static func int8Conv1DPrepare(_ p: Int8Conv1DParameters, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, into prepared: UnsafeMutableRawPointer)
+    static func int8MaxPool1D(_ p: Pool1DParameters, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>)
+    static func int8Mean(_ p: Int8MeanParameters, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>)
 }
 
 extension KernelSet {
@@ -80,6 +86,20 @@ extension KernelSet {
     @inline(__always)
     public static func int8Dense(_ p: Int8DenseParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>) {
         Int8ReferenceKernels.dense(p, input: input, weight: weight, bias: bias, output: output)
+    }
+
+    public static func int8Conv1DPreparedBytes(_ p: Conv1DParameters) -> Int { 0 }
+
+    public static func int8Conv1DPrepare(_ p: Int8Conv1DParameters, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, into prepared: UnsafeMutableRawPointer) {}
+
+    @inline(__always)
+    public static func int8MaxPool1D(_ p: Pool1DParameters, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        Int8ReferenceKernels.maxPool1D(p, input: input, output: output)
+    }
+
+    @inline(__always)
+    public static func int8Mean(_ p: Int8MeanParameters, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        Int8ReferenceKernels.mean(p, input: input, output: output)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VigilImport
 import VigilKernels
 import VigilRuntime
 
@@ -8,8 +9,11 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure batch-1 latency, batch throughput, arena bytes and allocations per invoke.",
         discussion: "Without a package, runs the DESIGN §11 reference architecture built in code.")
 
-    @Argument(help: "A package to benchmark (default: the reference architecture built in code).")
+    @Argument(help: "A package or a .tflite file to benchmark (default: the reference architecture built in code).")
     var package: String?
+
+    @Flag(help: "Benchmark the int8 DESIGN §11 model (the tflite fixture) when no path is given.")
+    var int8 = false
 
     @Option(help: "Threads for the batch throughput run (default: all cores).")
     var threads: Int = System.processorCount
@@ -46,7 +50,14 @@ struct BenchCommand: ParsableCommand {
         }
         let graph: Graph
         let name: String
-        if let package {
+        if let package, package.hasSuffix(".tflite") {
+            do { graph = try TFLiteImporter.importModel(atPath: package).graph } catch { throw CLIError(error.description) }
+            name = package.split(separator: "/").last.map(String.init) ?? package
+        } else if package == nil && int8 {
+            let path = "Tests/VigilImportTests/Fixtures/tflite/design_int8.tflite"
+            do { graph = try TFLiteImporter.importModel(atPath: path).graph } catch { throw CLIError("\(path): \(error.description)") }
+            name = "reference arrhythmia int8 (DESIGN §11, \(path))"
+        } else if let package {
             let loaded = try PackageFiles.read(package)
             graph = loaded.graph
             name = loaded.manifest.name

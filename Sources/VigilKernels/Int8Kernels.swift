@@ -1,0 +1,103 @@
+import VigilRuntime
+
+/// Vectorized int8 dense, max pool and mean for the host; bit-identical to
+/// `Int8ReferenceKernels` (the same integer sums, modulo 2^32, and the same
+/// requantization helpers).
+public enum Int8Kernels {
+    typealias V = SIMD16<Int32>
+
+    /// 16 consecutive int8 values, sign-extended (a constant-index build LLVM turns into vpmovsxbd).
+    @inline(__always)
+    static func load16(_ p: UnsafePointer<Int8>) -> V {
+        V(Int32(p[0]), Int32(p[1]), Int32(p[2]), Int32(p[3]), Int32(p[4]), Int32(p[5]), Int32(p[6]), Int32(p[7]),
+          Int32(p[8]), Int32(p[9]), Int32(p[10]), Int32(p[11]), Int32(p[12]), Int32(p[13]), Int32(p[14]), Int32(p[15]))
+    }
+
+    /// TFLite FullyConnected: acc[o] = Σ_i w[i, o] · (x[i] + offset) + bias[o], then the
+    /// exact double-rounding requantization of the reference kernel.
+    public static func dense(_ p: Int8DenseParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>) {
+        let k = p.inFeatures, n = p.outFeatures
+        let offset = p.inputOffset
+        for r in 0..<p.rows {
+            let x = input + r * k
+            let y = output + r * n
+            var o = 0
+            while o + 16 <= n {
+                var acc = V()
+                var w = weight + o
+                for i in 0..<k {
+                    acc = acc &+ V(repeating: Int32(x[i]) &+ offset) &* load16(w)
+                    w += n
+                }
+                for j in 0..<16 {
+                    y[o + j] = p.output.apply(acc[j] &+ (bias?[o + j] ?? 0), channel: o + j)
+                }
+                o += 16
+            }
+            while o < n {
+                var acc: Int32 = 0
+                for i in 0..<k { acc = acc &+ Int32(weight[i * n + o]) &* (Int32(x[i]) &+ offset) }
+                if let bias { acc = acc &+ bias[o] }
+                y[o] = p.output.apply(acc, channel: o)
+                o += 1
+            }
+        }
+    }
+
+    /// Max pool over windows inside the input (no padding), 16 channels at a time.
+    public static func maxPool1D(_ p: Pool1DParameters, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        guard p.padLeft == 0, p.channels % 16 == 0, p.outLength > 0, (p.outLength - 1) * p.stride + p.poolSize <= p.inLength else {
+            Int8ReferenceKernels.maxPool1D(p, input: input, output: output)
+            return
+        }
+        typealias B = SIMD16<Int8>
+        let rowBytes = p.channels
+        let strideBytes = rowBytes &* p.stride
+        for b in 0..<p.batch {
+            var source = UnsafeRawPointer(input + b &* p.inLength &* p.channels)
+            var target = UnsafeMutableRawPointer(output + b &* p.outLength &* p.channels)
+            for _ in 0..<p.outLength {
+                var v = 0
+                while v < rowBytes {
+                    var m = source.loadUnaligned(fromByteOffset: v, as: B.self)
+                    var offset = v &+ rowBytes
+                    for _ in 1..<max(p.poolSize, 1) {
+                        let next = source.loadUnaligned(fromByteOffset: offset, as: B.self)
+                        m = m.replacing(with: next, where: m .< next)
+                        offset &+= rowBytes
+                    }
+                    target.storeBytes(of: m, toByteOffset: v, as: B.self)
+                    v &+= 16
+                }
+                source += strideBytes
+                target += rowBytes
+            }
+        }
+    }
+
+    /// TFLite MEAN over time: channel sums 16 at a time, then the reference requantization.
+    public static func mean(_ p: Int8MeanParameters, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        guard p.channels % 16 == 0 else {
+            Int8ReferenceKernels.mean(p, input: input, output: output)
+            return
+        }
+        let offset = p.inputZeroPoint &* Int32(truncatingIfNeeded: p.length)
+        for b in 0..<p.batch {
+            let x = input + b * p.length * p.channels
+            var c = 0
+            while c < p.channels {
+                var sum = V()
+                var row = x + c
+                for _ in 0..<p.length {
+                    sum = sum &+ load16(row)
+                    row += p.channels
+                }
+                for j in 0..<16 {
+                    let v = FixedPoint.multiplyByQuantizedMultiplier(sum[j] &- offset, p.multiplier, p.shift) &+ p.outputZeroPoint
+                    output[b * p.channels + c + j] = Int8(clamping: v)
+                }
+                c += 16
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+import VigilRuntime
+@testable import VigilKernels
+
+fileprivate extension SplitMix64 {
+    mutating func int8Range(_ range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(next() % UInt64(range.count))
+    }
+
+    mutating func int8s(_ count: Int, _ range: ClosedRange<Int> = -128...127) -> [Int8] {
+        (0..<count).map { _ in Int8(int8Range(range)) }
+    }
+
+    /// A positive scale spread log-uniformly over [low, high].
+    mutating func scale(_ low: Double, _ high: Double) -> Float {
+        Float(low * Foundation.exp(nextUnitDouble() * Foundation.log(high / low)))
+    }
+
+    mutating func nextUnitDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
+
+/// Owns the requantization tables of one randomized int8 layer.
+private final class Tables {
+    var int32s: [UnsafeMutablePointer<Int32>] = []
+    var uint64s: [UnsafeMutablePointer<UInt64>] = []
+    func i32(_ v: [Int32]) -> UnsafePointer<Int32> {
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: max(v.count, 1))
+        p.initialize(from: v, count: v.count); int32s.append(p); return UnsafePointer(p)
+    }
+    func u64(_ v: [UInt64]) -> UnsafePointer<UInt64> {
+        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: max(v.count, 1))
+        p.initialize(from: v, count: v.count); uint64s.append(p); return UnsafePointer(p)
+    }
+    deinit { int32s.forEach { $0.deallocate() }; uint64s.forEach { $0.deallocate() } }
+}
+
+private func activationRange(_ g: inout SplitMix64, zeroPoint: Int32) -> (Int32, Int32) {
+    switch g.int8Range(0...3) {
+    case 0: return (-128, 127)
+    case 1: return (max(-128, zeroPoint), 127)  // ReLU
+    case 2: return (max(-128, zeroPoint), min(127, zeroPoint + 40))  // ReLU6-like
+    default: return (-128, 127)
+    }
+}
+
+private func requantization(_ g: inout SplitMix64, channels: Int, tables: Tables, inputScale: Float, outputScale: Float, zeroPoint: Int32) -> Int8Requantization {
+    let weightScales = (0..<channels).map { _ in g.scale(1e-4, 5e-2) }
+    let (m, s) = Int8Quantization.channelMultipliers(inputScale: inputScale, weightScales: weightScales, outputScale: outputScale)
+    let (lo, hi) = activationRange(&g, zeroPoint: zeroPoint)
+    return Int8Requantization(multipliers: tables.i32(m), shifts: tables.i32(s), outputOffset: zeroPoint, activationMin: lo, activationMax: hi)
+}
+
+struct Int8KernelEquivalenceTests {
+    /// Random GEMM-shaped convolutions: every column tile (64/32/16 and ragged
+    /// remainders), row counts below, at and past the tile heights, strides,
+    /// explicit and asymmetric padding, batch 1–3, zero points across the range.
+    @Test(arguments: 0..<60)
+    func conv1DMatchesReference(_ seed: Int) {
+        var g = SplitMix64(seed: 0x1A7_0000 + UInt64(seed))
+        let tables = Tables()
+        let outChannels = [1, 3, 5, 8, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 80, 96, 100, 128][seed % 18]
+        let inChannels = g.int8Range(1...40)
+        let kernelSize = g.int8Range(1...7)
+        let stride = g.int8Range(1...3)
+        let padLeft = g.int8Range(0...kernelSize + 1)
+        let padRight = g.int8Range(0...kernelSize + 1)
+        let inLength = g.int8Range(max(1, kernelSize - padLeft - padRight)...60)
+        let outLength = (inLength + padLeft + padRight - kernelSize) / stride + 1
+        let batch = g.int8Range(1...3)
+        let inputZeroPoint = Int32(g.int8Range(-128...127))
+        let outputZeroPoint = Int32(g.int8Range(-128...127))
+        let conv = Conv1DParameters(batch: batch, inLength: inLength, inChannels: inChannels, outLength: outLength, outChannels: outChannels,
+                                    kernelSize: kernelSize, stride: stride, dilation: 1, padLeft: padLeft, groups: 1, activation: .linear)
+        let input = g.int8s(batch * inLength * inChannels)
+        let weight = g.int8s(kernelSize * inChannels * outChannels, g.int8Range(0...4) == 0 ? -128...127 : -127...127)
+        let bias: [Int32]? = g.int8Range(0...4) == 0 ? nil : (0..<outChannels).map { _ in Int32(g.int8Range(-40000...40000)) }
+        var p = Int8Conv1DParameters(conv: conv, inputOffset: -inputZeroPoint,
+                                     output: requantization(&g, channels: outChannels, tables: tables, inputScale: g.scale(0.005, 0.1),
+                                                            outputScale: g.scale(0.01, 0.5), zeroPoint: outputZeroPoint))
+        let count = batch * outLength * outChannels
+        var expected = [Int8](repeating: 0, count: count)
+        var got = [Int8](repeating: 99, count: count + 64)
+        let preparedBytes = HostKernels.int8Conv1DPreparedBytes(conv)
+        let scratchBytes = HostKernels.int8Conv1DScratchBytes(conv)
+        #expect(preparedBytes > 0 && scratchBytes > 0)
+        let prepared = UnsafeMutableRawPointer.allocate(byteCount: preparedBytes, alignment: 64)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
+        defer { prepared.deallocate(); scratch.deallocate() }
+        scratch.initializeMemory(as: UInt8.self, repeating: 0xA5, count: scratchBytes)
+        input.withUnsafeBufferPointer { x in
+            weight.withUnsafeBufferPointer { w in
+                func run(_ b: UnsafePointer<Int32>?) {
+                    Int8ReferenceKernels.conv1D(p, input: x.baseAddress!, weight: w.baseAddress!, bias: b, output: &expected)
+                    HostKernels.int8Conv1DPrepare(p, weight: w.baseAddress!, bias: b, into: prepared)
+                    p.prepared = UnsafeRawPointer(prepared)
+                    got.withUnsafeMutableBufferPointer { y in
+                        HostKernels.int8Conv1D(p, input: x.baseAddress!, weight: w.baseAddress!, bias: b, output: y.baseAddress!, scratch: scratch)
+                    }
+                }
+                if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+            }
+        }
+        let shape = "batch \(batch) L \(inLength) Cin \(inChannels) Cout \(outChannels) K \(kernelSize) s \(stride) pad \(padLeft)/\(padRight) zp \(inputZeroPoint)"
+        #expect(Array(got[0..<count]) == expected, "\(shape)")
+        #expect(got[count...].allSatisfy { $0 == 99 }, "wrote past the output: \(shape)")
+    }
+
+    /// Convolutions the GEMM does not take (groups, dilation) fall back to the reference.
+    @Test func groupedAndDilatedConvolutionsFallBack() {
+        var g = SplitMix64(seed: 77)
+        let tables = Tables()
+        for (groups, dilation) in [(2, 1), (1, 2), (4, 3)] {
+            let conv = Conv1DParameters(batch: 2, inLength: 20, inChannels: 8, outLength: 20 - 2 * dilation, outChannels: 8,
+                                        kernelSize: 3, stride: 1, dilation: dilation, padLeft: 0, groups: groups, activation: .linear)
+            #expect(HostKernels.int8Conv1DPreparedBytes(conv) == 0)
+            let input = g.int8s(2 * 20 * 8), weight = g.int8s(3 * (8 / groups) * 8, -127...127)
+            let p = Int8Conv1DParameters(conv: conv, inputOffset: 5, output: requantization(&g, channels: 8, tables: tables, inputScale: 0.02, outputScale: 0.1, zeroPoint: -3))
+            var expected = [Int8](repeating: 0, count: 2 * conv.outLength * 8), got = expected
+            Int8ReferenceKernels.conv1D(p, input: input, weight: weight, bias: nil, output: &expected)
+            HostKernels.int8Conv1D(p, input: input, weight: weight, bias: nil, output: &got, scratch: nil)
+            #expect(got == expected)
+        }
+    }
+
+    @Test(arguments: 0..<30)
+    func denseMatchesReference(_ seed: Int) {
+        var g = SplitMix64(seed: 0xDE_0000 + UInt64(seed))
+        let tables = Tables()
+        let outFeatures = [1, 5, 15, 16, 17, 32, 33, 64, 70][seed % 9]
+        let inFeatures = g.int8Range(1...130)
+        let rows = g.int8Range(1...4)
+        let x = g.int8s(rows * inFeatures), w = g.int8s(inFeatures * outFeatures, -127...127)
+        let bias: [Int32]? = seed % 4 == 3 ? nil : (0..<outFeatures).map { _ in Int32(g.int8Range(-20000...20000)) }
+        let inputScale = g.scale(0.005, 0.1), outputScale = g.scale(0.01, 0.5)
+        var mantissas: [UInt64] = [], exponents: [Int32] = []
+        for _ in 0..<outFeatures {
+            let d = FixedPoint.decompose(Double(inputScale) * Double(g.scale(1e-4, 5e-2)) / Double(outputScale))
+            mantissas.append(d.mantissa); exponents.append(d.exponent)
+        }
+        let zp = Int32(g.int8Range(-128...127))
+        let (lo, hi) = activationRange(&g, zeroPoint: zp)
+        let p = Int8DenseParameters(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, inputOffset: -Int32(g.int8Range(-128...127)),
+                                    output: Int8ExactRequantization(mantissas: tables.u64(mantissas), exponents: tables.i32(exponents), outputOffset: zp, activationMin: lo, activationMax: hi))
+        var expected = [Int8](repeating: 0, count: rows * outFeatures), got = expected
+        if let bias {
+            Int8ReferenceKernels.dense(p, input: x, weight: w, bias: bias, output: &expected)
+            HostKernels.int8Dense(p, input: x, weight: w, bias: bias, output: &got)
+        } else {
+            Int8ReferenceKernels.dense(p, input: x, weight: w, bias: nil, output: &expected)
+            HostKernels.int8Dense(p, input: x, weight: w, bias: nil, output: &got)
+        }
+        #expect(got == expected, "rows \(rows) in \(inFeatures) out \(outFeatures)")
+    }
+
+    @Test(arguments: 0..<30)
+    func maxPoolMatchesReference(_ seed: Int) {
+        var g = SplitMix64(seed: 0x900_0000 + UInt64(seed))
+        let channels = [16, 32, 48, 64, 5, 17][seed % 6]
+        let poolSize = g.int8Range(1...4), stride = g.int8Range(1...4)
+        let inLength = g.int8Range(poolSize...40)
+        let padLeft = seed % 5 == 4 ? 1 : 0
+        let outLength = (inLength + padLeft - poolSize) / stride + 1
+        let batch = g.int8Range(1...3)
+        let p = Pool1DParameters(batch: batch, inLength: inLength, channels: channels, outLength: outLength, poolSize: poolSize, stride: stride, padLeft: padLeft)
+        let x = g.int8s(batch * inLength * channels)
+        var expected = [Int8](repeating: 0, count: batch * outLength * channels), got = expected
+        Int8ReferenceKernels.maxPool1D(p, input: x, output: &expected)
+        HostKernels.int8MaxPool1D(p, input: x, output: &got)
+        #expect(got == expected)
+    }
+
+    @Test(arguments: 0..<20)
+    func meanMatchesReference(_ seed: Int) {
+        var g = SplitMix64(seed: 0x3EA_0000 + UInt64(seed))
+        let channels = [16, 32, 64, 7, 40][seed % 5]
+        let length = g.int8Range(1...300), batch = g.int8Range(1...3)
+        let (m, s) = Int8Quantization.meanParameters(inputScale: g.scale(0.005, 0.2), outputScale: g.scale(0.005, 0.2), count: length)
+        let p = Int8MeanParameters(batch: batch, length: length, channels: channels, inputZeroPoint: Int32(g.int8Range(-128...127)),
+                                   outputZeroPoint: Int32(g.int8Range(-128...127)), multiplier: m, shift: s)
+        let x = g.int8s(batch * length * channels)
+        var expected = [Int8](repeating: 0, count: batch * channels), got = expected
+        Int8ReferenceKernels.mean(p, input: x, output: &expected)
+        HostKernels.int8Mean(p, input: x, output: &got)
+        #expect(got == expected)
+    }
+}
