@@ -104,7 +104,7 @@ public final class Interpreter<Kernels: KernelSet> {
     public var batch: Int { plan.batch }
 
     /// Raw bytes of graph input `index` in the arena. Write the input here before
-    /// `invoke`; the arena reuses the space once the input has been read.
+    /// `invoke`; inputs stay intact through `invoke`, so it may run again on them.
     public func inputBytes(_ index: Int) -> UnsafeMutableRawBufferPointer {
         let id = graph.inputs[index]
         return UnsafeMutableRawBufferPointer(start: arena + plan.offsets[id], count: plan.sizes[id])

@@ -39,7 +39,9 @@ public enum MemoryPlanner {
         let nodeCount = graph.nodes.count
         var first = [Int](repeating: Int.max, count: tensorCount)
         var last = [Int](repeating: -1, count: tensorCount)
-        for id in graph.inputs { first[id] = 0; last[id] = max(last[id], 0) }
+        // Graph inputs stay intact for the whole invocation (as in TFLite), so a caller
+        // may invoke again on the same inputs without writing them anew.
+        for id in graph.inputs { first[id] = 0; last[id] = nodeCount }
         for (i, node) in graph.nodes.enumerated() {
             for id in node.outputs { first[id] = min(first[id], i); last[id] = max(last[id], i) }
             for id in node.inputs { last[id] = max(last[id], i) }
