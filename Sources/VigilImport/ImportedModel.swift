@@ -11,6 +11,9 @@ public struct ImportedModel: Sendable {
     public var outputLayouts: [TensorLayout]
     /// Where the model came from, e.g. "onnx opset 17, producer tf2onnx 1.17.0".
     public var source: String
+    /// Whether the model was imported as one sample: its inputs' first axes had fixed
+    /// sizes, so each framework tensor is a whole Vigil sample and callers feed batch 1.
+    public var isBatchFree: Bool { inputLayouts.first?.isBatchFree ?? false }
 
     public init(graph: Graph, inputLayouts: [TensorLayout], outputLayouts: [TensorLayout], source: String) {
         self.graph = graph

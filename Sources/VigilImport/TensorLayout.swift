@@ -6,7 +6,9 @@
 /// Example: an ONNX Conv model sees a signal as [N, C, L] (channels first) while Vigil
 /// stores [N, L, C]: that is `.channelsFirst`, whose `storedAxes` are [0, 2, 1].
 public struct TensorLayout: Sendable, Equatable, CustomStringConvertible {
-    /// For each axis of the stored tensor (batch first), the framework axis it holds.
+    /// For each axis of the stored tensor (batch first), the framework axis it holds,
+    /// or -1 for a stored unit axis the framework does not see (the batch of a
+    /// batch-free model, which holds one sample).
     public var storedAxes: [Int]
     /// Rank of the tensor as the framework sees it. Framework axes missing from
     /// `storedAxes` have size 1 (a GRU's direction axis, a pooled spatial axis).
@@ -21,6 +23,15 @@ public struct TensorLayout: Sendable, Equatable, CustomStringConvertible {
     public static func native(rank: Int) -> TensorLayout {
         TensorLayout(storedAxes: Array(0..<rank), frameworkRank: rank)
     }
+
+    /// A batch-free tensor: the framework's whole tensor is one Vigil sample, stored
+    /// after a leading unit batch axis, so framework axis k is stored axis k + 1.
+    public static func batchFree(rank: Int) -> TensorLayout {
+        TensorLayout(storedAxes: [-1] + Array(0..<rank), frameworkRank: rank)
+    }
+
+    /// Whether the stored batch axis is a unit axis the framework does not see.
+    public var isBatchFree: Bool { storedAxes.first.map { $0 < 0 } ?? false }
 
     /// The framework sees [N, C, L], Vigil stores [N, L, C].
     public static let channelsFirst = TensorLayout(storedAxes: [0, 2, 1], frameworkRank: 3)
@@ -38,14 +49,20 @@ public struct TensorLayout: Sendable, Equatable, CustomStringConvertible {
     public func storedShape(frameworkShape: [Int]) -> [Int]? {
         guard frameworkShape.count == frameworkRank else { return nil }
         for axis in 0..<frameworkRank where !storedAxes.contains(axis) && frameworkShape[axis] != 1 { return nil }
-        return storedAxes.map { frameworkShape[$0] }
+        return storedAxes.map { $0 < 0 ? 1 : frameworkShape[$0] }
     }
 
     /// The framework shape for a stored shape (batch included).
     public func frameworkShape(storedShape: [Int]) -> [Int]? {
         guard storedShape.count == storedAxes.count else { return nil }
         var shape = [Int](repeating: 1, count: frameworkRank)
-        for (i, axis) in storedAxes.enumerated() { shape[axis] = storedShape[i] }
+        for (i, axis) in storedAxes.enumerated() {
+            if axis < 0 {
+                if storedShape[i] != 1 { return nil }
+            } else {
+                shape[axis] = storedShape[i]
+            }
+        }
         return shape
     }
 
@@ -60,7 +77,7 @@ public struct TensorLayout: Sendable, Equatable, CustomStringConvertible {
         guard let framework = frameworkShape(storedShape: storedShape) else { return nil }
         // The inverse map: framework axis j is stored axis position(j), or a unit axis.
         var inverse = [Int](repeating: -1, count: frameworkRank)
-        for (i, axis) in storedAxes.enumerated() { inverse[axis] = i }
+        for (i, axis) in storedAxes.enumerated() where axis >= 0 { inverse[axis] = i }
         var sourceAxes: [Int] = []
         var extended = storedShape
         for j in 0..<frameworkRank {
@@ -70,7 +87,7 @@ public struct TensorLayout: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// target[i0, i1, …] = source[index where source axis targetAxes[k] = i_k]; source
-    /// axes not named have size 1.
+    /// axes not named have size 1; a negative target axis is a unit axis the source lacks.
     static func gather<T>(_ values: [T], sourceShape: [Int], targetShape: [Int], targetAxes: [Int]) -> [T]? {
         var count = 1
         for d in sourceShape { count *= d }
@@ -81,7 +98,7 @@ public struct TensorLayout: Sendable, Equatable, CustomStringConvertible {
             sourceStrides[axis] = s
             s *= sourceShape[axis]
         }
-        let strides = targetAxes.map { sourceStrides[$0] }
+        let strides = targetAxes.map { $0 < 0 ? 0 : sourceStrides[$0] }
         var out: [T] = []
         out.reserveCapacity(count)
         var index = [Int](repeating: 0, count: targetShape.count)

@@ -33,7 +33,7 @@ enum PackageFiles {
             throw CLIError("package metadata \(role).\(index).layout = '\(text)' is malformed")
         }
         let axes = parts[0].split(separator: ",").compactMap { Int($0) }
-        guard axes.count == rank, axes.allSatisfy({ $0 >= 0 && $0 < frameworkRank }), Set(axes).count == axes.count else {
+        guard axes.count == rank, axes.allSatisfy({ $0 >= -1 && $0 < frameworkRank }), Set(axes).count == axes.count else {
             throw CLIError("package metadata \(role).\(index).layout = '\(text)' does not fit a rank-\(rank) tensor")
         }
         return TensorLayout(storedAxes: axes, frameworkRank: frameworkRank)

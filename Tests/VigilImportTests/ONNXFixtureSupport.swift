@@ -56,7 +56,8 @@ enum ModelRunner {
         guard let first = ordered.first, let layout = model.inputLayouts.first, layout.storedAxes[0] < first.shape.count else {
             throw Failure(description: "no inputs")
         }
-        let batch = first.shape[layout.storedAxes[0]]
+        // A batch-free model takes each framework tensor as one sample.
+        let batch = model.isBatchFree ? 1 : first.shape[layout.storedAxes[0]]
         let interpreter = try Interpreter<K>(graph: graph, batch: batch)
         for (i, input) in ordered.enumerated() {
             guard let stored = model.inputLayouts[i].toVigil(input.data, frameworkShape: input.shape) else {

@@ -158,7 +158,7 @@ extension ONNXGraphConverter {
             throw ImportError.shapeMismatch(node: node.name, reason: "constant operand \(c.shape) has more dimensions than the run-time one \(x.shape)")
         }
         cs = [Int](repeating: 1, count: x.rank - cs.count) + cs
-        if cs[x.batchAxis] != 1 {
+        if x.batchAxis >= 0, cs[x.batchAxis] != 1 {
             throw ImportError.unsupportedAttribute(node: node.name, reason: "constant operand \(c.shape) varies along the batch axis")
         }
         guard let shape = ConstantFolding.broadcastShape(x.shape, cs) else {
@@ -181,7 +181,7 @@ extension ONNXGraphConverter {
             for a in 0..<x.rank where !wanted.contains(a) && cs[a] != 1 { wanted.append(a) }
             xid = try conform(x, to: wanted, node: node, need: "the constant operand broadcasts along an axis the data lacks")
             result.storedAxes = wanted
-            let t = expanded.transposed(wanted + (0..<x.rank).filter { !wanted.contains($0) })
+            let t = expanded.transposed(wanted.filter { $0 >= 0 } + (0..<x.rank).filter { !wanted.contains($0) })
             storedConstant = ConstantTensor(shape: wanted.dropFirst().map { cs[$0] }, floats: t.floats)
         }
         let name = constantFirst ? node.proto.input[0] : node.proto.input[1]

@@ -7,6 +7,9 @@ struct ONNXGraphConverter {
     let opset: Int
     /// The stored axis order chosen for each graph input (identity when absent).
     let inputLayouts: [Int: [Int]]
+    /// Whether the model is imported as one sample: every ONNX tensor is a whole Vigil
+    /// sample stored after a unit batch axis, which `storedAxes` name -1.
+    let batchFree: Bool
 
     var graph = Graph()
     var values: [String: ONNXValue] = [:]
@@ -25,10 +28,11 @@ struct ONNXGraphConverter {
     /// The input of each Vigil reshape the importer emitted, by its output.
     private var reshapeSources: [TensorID: TensorID] = [:]
 
-    init(path: String, opset: Int, inputLayouts: [Int: [Int]]) {
+    init(path: String, opset: Int, inputLayouts: [Int: [Int]], batchFree: Bool = false) {
         self.path = path
         self.opset = opset
         self.inputLayouts = inputLayouts
+        self.batchFree = batchFree
     }
 
     // MARK: - The graph
@@ -85,6 +89,7 @@ struct ONNXGraphConverter {
         }
         guard type.hasShape else { throw ImportError.dynamicShape(node: name, reason: "graph input '\(name)' has no declared shape") }
         let rank = type.shape.dim.count
+        if batchFree { return try addBatchFreeInput(input, type.shape, index: index) }
         let storedAxes = inputLayouts[index] ?? Self.initialLayout(type.shape)
         if rank < 2 {
             throw ImportError.shapeMismatch(node: name, reason: "graph input '\(name)' has rank \(rank); Vigil inputs need a batch axis and at least one more")
@@ -119,6 +124,52 @@ struct ONNXGraphConverter {
         aliasReads[id] = readers[name, default: 0] + 1
         values[name] = .runtime(RuntimeValue(id: id, shape: shape, storedAxes: storedAxes,
                                              origin: .init(input: index, axes: (0..<rank).map { $0 })))
+    }
+
+    /// A graph input of a batch-free import: its whole ONNX shape is one Vigil sample.
+    private mutating func addBatchFreeInput(_ input: Onnx_ValueInfoProto, _ declared: Onnx_TensorShapeProto, index: Int) throws {
+        let name = input.name
+        let rank = declared.dim.count
+        if rank < 1 { throw ImportError.shapeMismatch(node: name, reason: "graph input '\(name)' is a scalar; Vigil inputs need at least one axis") }
+        let axes = inputLayouts[index] ?? Array(0..<rank)
+        guard axes.count == rank, Set(axes) == Set(0..<rank) else {
+            throw ImportError.malformedFile(path: path, reason: "internal: layout \(axes) does not fit input '\(name)'")
+        }
+        var shape: [Int] = []
+        for (axis, dim) in declared.dim.enumerated() {
+            guard case .dimValue(let v)? = dim.value else {
+                throw ImportError.dynamicShape(node: name, reason: "graph input '\(name)' axis \(axis) has no fixed size")
+            }
+            guard v > 0, v <= Int64(ConstantTensor.maxElements) else {
+                throw ImportError.shapeMismatch(node: name, reason: "graph input '\(name)' axis \(axis) has size \(v)")
+            }
+            shape.append(Int(v))
+        }
+        if ConstantTensor.elementCount(shape) == nil {
+            throw ImportError.shapeMismatch(node: name, reason: "graph input '\(name)' is too large")
+        }
+        let storedAxes = [-1] + axes
+        let id = graph.addTensor(name: name, shape: axes.map { shape[$0] })
+        graph.inputs.append(id)
+        inputNames.append(name)
+        inputLayoutsUsed.append(TensorLayout(storedAxes: storedAxes, frameworkRank: rank))
+        aliases[id] = 1
+        aliasReads[id] = readers[name, default: 0] + 1
+        values[name] = .runtime(RuntimeValue(id: id, shape: shape, storedAxes: storedAxes,
+                                             origin: .init(input: index, axes: (0..<rank).map { $0 })))
+    }
+
+    /// Whether every graph input (initializers aside) declares a fixed first axis: such
+    /// a model may be imported batch-free, as one sample.
+    static func hasFixedLeadingAxes(_ proto: Onnx_GraphProto) -> Bool {
+        let initializers = Set(proto.initializer.map(\.name))
+        var any = false
+        for input in proto.input where !initializers.contains(input.name) {
+            guard case .tensorType(let type)? = input.type.value, type.hasShape else { return false }
+            guard let first = type.shape.dim.first, case .dimValue(let v)? = first.value, v > 0 else { return false }
+            any = true
+        }
+        return any
     }
 
     /// ONNX's own order, with the batch first; the batch is axis 0 unless axis 0 has a
@@ -231,14 +282,14 @@ struct ONNXGraphConverter {
         }
         if wanted == v.storedAxes { return v.id }
         if wanted.first == v.batchAxis && v.memoryOrder(wanted) == v.memoryOrder(v.storedAxes) {
-            let target = wanted.dropFirst().map { v.shape[$0] }
+            let target = wanted.dropFirst().map { $0 < 0 ? 1 : v.shape[$0] }
             if target.isEmpty { throw ImportError.shapeMismatch(node: node.name, reason: "\(need): the input has no axis besides the batch") }
             return reshaped(v.id, to: target, node: node)
         }
         let problem = ImportError.needsRuntimeTranspose(node: node.name, reason: "\(need); its input holds ONNX axes \(v.storedAxes) (shape \(v.shape)) in that order, the op needs \(wanted)")
         if let origin = v.origin {
             var axes: [Int] = []
-            for a in wanted { if let inputAxis = origin.axes[a] { axes.append(inputAxis) } }
+            for a in wanted where a >= 0 { if let inputAxis = origin.axes[a] { axes.append(inputAxis) } }
             let inputRank = inputLayoutsUsed[origin.input].frameworkRank
             for a in 0..<inputRank where !axes.contains(a) { axes.append(a) }
             if axes.count == inputRank && Set(axes).count == inputRank {

@@ -55,12 +55,25 @@ public enum ONNXImporter {
         if !model.producerVersion.isEmpty { producer += " " + model.producerVersion }
         let source = "onnx opset \(opset), producer \(producer)"
 
+        // A model whose inputs all have a fixed first axis has no batch axis to vary:
+        // when it cannot be imported with that axis as Vigil's batch (an op works
+        // along it, an input has rank 1), it is imported batch-free, as one sample.
+        do {
+            return try importModel(model, name: name, opset: opset, source: source, batchFree: false)
+        } catch {
+            guard ONNXGraphConverter.hasFixedLeadingAxes(model.graph),
+                  let model = try? importModel(model, name: name, opset: opset, source: source, batchFree: true) else { throw error }
+            return model
+        }
+    }
+
+    private static func importModel(_ model: Onnx_ModelProto, name: String, opset: Int, source: String, batchFree: Bool) throws(ImportError) -> ImportedModel {
         // Each graph input starts in ONNX's own order; a consumer that needs another
         // order asks for it and the conversion restarts. Every layout is tried once.
         var layouts: [Int: [Int]] = [:]
         var tried: Set<String> = []
         while true {
-            var converter = ONNXGraphConverter(path: name, opset: opset, inputLayouts: layouts)
+            var converter = ONNXGraphConverter(path: name, opset: opset, inputLayouts: layouts, batchFree: batchFree)
             do {
                 let (_, outputLayouts) = try converter.convert(model.graph)
                 let graph: Graph

@@ -16,10 +16,10 @@ extension ONNXGraphConverter {
             // Aᵀ is a relabel; it works when A's columns are its batch.
             if x.featureOrder != nil { throw ImportError.needsRuntimeTranspose(node: node.name, reason: "transA of a flattened tensor") }
             x.shape.swapAt(0, 1)
-            x.storedAxes = x.storedAxes.map { 1 - $0 }
+            x.storedAxes = x.storedAxes.relabelled { 1 - $0 }
             if let o = x.origin { x.origin = .init(input: o.input, axes: [o.axes[1], o.axes[0]]) }
         }
-        if x.batchAxis != 0 {
+        if x.batchAxis > 0 {
             _ = try conform(x, to: [0, 1], node: node, need: "Gemm's rows must be the batch")
             throw ImportError.needsRuntimeTranspose(node: node.name, reason: "A's rows are not its batch")
         }
@@ -77,10 +77,25 @@ extension ONNXGraphConverter {
         switch (a, b) {
         case (.constant(let x), .constant(let y)):
             try setOutput(node, 0, .constant(try fold(node) { () throws(ConstantFolding.Failure) in try ConstantFolding.matMul(x, y) }))
+        case (.runtime(let x), .constant(let y)) where y.shape.count == 1:
+            // X · v: a one-column dense layer whose unit output axis is then dropped.
+            let k = y.shape[0]
+            guard x.rank >= 2, x.shape[x.rank - 1] == k, x.featureOrder == nil else {
+                throw ImportError.shapeMismatch(node: node.name, reason: "MatMul of \(x.shape) by a vector \(y.shape) is outside what Vigil runs")
+            }
+            var result = try dense(node, x, weight: ConstantFolding.reshape(y, to: [k, 1]), bias: nil, weightName: node.proto.input[1])
+            let last = x.rank - 1
+            guard result.storedAxes.last == last, result.storedAxes.count > 2 else {
+                throw ImportError.shapeMismatch(node: node.name, reason: "MatMul of \(x.shape) by a vector \(y.shape) leaves only the batch axis")
+            }
+            result.storedAxes.removeLast()
+            result.shape.removeLast()
+            result.id = reshaped(result.id, to: result.storedShape, node: node)
+            try setOutput(node, 0, .runtime(result))
         case (.runtime(let x), .constant(let y)):
             var ys = y.shape
             while ys.count > 2, ys.first == 1 { ys.removeFirst() }
-            guard ys.count == 2, x.rank >= 2 else {
+            guard ys.count == 2, x.rank >= (x.isBatchFree ? 1 : 2) else {
                 throw ImportError.shapeMismatch(node: node.name, reason: "MatMul of \(x.shape) by a constant \(y.shape); Vigil needs a rank-2 constant and a run-time operand of rank ≥ 2")
             }
             guard ys[0] == x.shape[x.rank - 1] else { throw ImportError.shapeMismatch(node: node.name, reason: "inner dimensions of \(x.shape) · \(y.shape) differ") }

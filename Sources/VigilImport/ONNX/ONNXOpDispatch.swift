@@ -9,10 +9,18 @@ extension ONNXGraphConverter {
         "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
     ]
 
+    /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate.
+    static let batchedOnly: Set<String> = [
+        "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization", "GRU", "LSTM",
+    ]
+
     mutating func convert(_ proto: Onnx_NodeProto, index: Int) throws {
         let node = ONNXNode(proto, index: index)
         if !proto.domain.isEmpty && proto.domain != "ai.onnx" {
             throw ImportError.unsupportedOp(node: node.name, type: "\(proto.domain).\(proto.opType)", supported: Self.supportedOps)
+        }
+        if batchFree && Self.batchedOnly.contains(proto.opType) {
+            throw ImportError.unsupportedAttribute(node: node.name, reason: "\(proto.opType) needs a batch axis; the model's inputs fix their first axes")
         }
         switch proto.opType {
         case "Identity": try setOutput(node, 0, try input(node, 0))

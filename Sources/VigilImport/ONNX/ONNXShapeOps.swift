@@ -25,7 +25,7 @@ extension ONNXGraphConverter {
             var inverse = [Int](repeating: 0, count: rank)
             for (i, p) in perm.enumerated() { inverse[p] = i }
             v.shape = perm.map { v.shape[$0] }
-            v.storedAxes = v.storedAxes.map { inverse[$0] }
+            v.storedAxes = v.storedAxes.relabelled { inverse[$0] }
             if let o = v.origin { v.origin = .init(input: o.input, axes: perm.map { o.axes[$0] }) }
             try setOutput(node, 0, .runtime(v))
         }
@@ -72,7 +72,7 @@ extension ONNXGraphConverter {
             v.id = try conform(v, to: stored, node: node, need: "squeezing stored axes")
             var newIndex = [Int](repeating: -1, count: shape.count)
             for (i, a) in keep.enumerated() { newIndex[a] = i }
-            v.storedAxes = stored.map { newIndex[$0] }
+            v.storedAxes = stored.relabelled { newIndex[$0] }
             v.shape = keep.map { shape[$0] }
             if let o = v.origin { v.origin = .init(input: o.input, axes: keep.map { o.axes[$0] }) }
             try setOutput(node, 0, .runtime(v))
@@ -103,7 +103,7 @@ extension ONNXGraphConverter {
             try setOutput(node, 0, .constant(ConstantFolding.reshape(c, to: newShape)))
         case .runtime(var v):
             if v.featureOrder != nil { throw ImportError.needsRuntimeTranspose(node: node.name, reason: "unsqueezing a flattened channels-first tensor") }
-            v.storedAxes = v.storedAxes.map { oldToNew[$0] }
+            v.storedAxes = v.storedAxes.relabelled { oldToNew[$0] }
             v.shape = newShape
             if let o = v.origin {
                 var axes = [Int?](repeating: nil, count: rank)
@@ -168,6 +168,8 @@ extension ONNXGraphConverter {
         switch value {
         case .constant(let c):
             try setOutput(node, 0, .constant(ConstantFolding.reshape(c, to: [outer, inner])))
+        case .runtime(let v) where v.isBatchFree:
+            try setOutput(node, 0, .runtime(try reshapeBatchFree(node, v, to: [outer, inner])))
         case .runtime(let v):
             if v.batchAxis != 0 || a != 1 {
                 if v.batchAxis == 0 && a > 1 && shape[1..<a].allSatisfy({ $0 == 1 }) {
@@ -192,6 +194,9 @@ extension ONNXGraphConverter {
             if dims.contains(ConstantTensor.batchSymbol) { throw ImportError.dynamicShape(node: node.name, reason: "reshapes a constant by the batch size") }
             let shape = try resolve(node, dims, input: c.shape, allowZero: allowZero, batchAxis: nil)
             try setOutput(node, 0, .constant(ConstantFolding.reshape(c, to: shape)))
+        case .runtime(let v) where v.isBatchFree:
+            let shape = try resolve(node, dims, input: v.shape, allowZero: allowZero, batchAxis: nil)
+            try setOutput(node, 0, .runtime(try reshapeBatchFree(node, v, to: shape)))
         case .runtime(let v):
             if v.batchAxis != 0 { throw ImportError.needsRuntimeTranspose(node: node.name, reason: "reshaping data whose batch is ONNX axis \(v.batchAxis)") }
             let shape = try resolve(node, dims, input: v.shape, allowZero: allowZero, batchAxis: 0)
@@ -276,6 +281,22 @@ extension ONNXGraphConverter {
         return result
     }
 
+    /// Reshapes run-time data of a batch-free import, the whole value being one sample.
+    private mutating func reshapeBatchFree(_ node: ONNXNode, _ v: RuntimeValue, to shape: [Int]) throws -> RuntimeValue {
+        if shape.isEmpty { throw ImportError.shapeMismatch(node: node.name, reason: "reshaping to a scalar") }
+        if shape == v.shape { var r = v; r.origin = nil; return r }
+        var source = v
+        if !v.isInONNXOrder {
+            guard v.origin != nil, v.featureOrder == nil else {
+                throw ImportError.needsRuntimeTranspose(node: node.name, reason: "reshaping \(v.shape), which is stored with axes \(v.storedAxes), to \(shape)")
+            }
+            source.id = try conform(v, to: v.onnxOrder, node: node, need: "Reshape reads elements in ONNX order")
+        }
+        var result = RuntimeValue(id: 0, shape: shape, storedAxes: [-1] + Array(0..<shape.count))
+        result.id = reshaped(source.id, to: shape, node: node)
+        return result
+    }
+
     /// For each stored element of one batch item, its index in ONNX row-major order.
     private func featureOrder(of v: RuntimeValue) -> [Int] {
         let onnxStrides = ConstantTensor.strides(v.shape)
@@ -325,7 +346,7 @@ extension ONNXGraphConverter {
         case .constant(let c): dims = c.shape.map { Int64($0) }
         case .runtime(let v):
             dims = v.shape.map { Int64($0) }
-            dims[v.batchAxis] = ConstantTensor.batchSymbol
+            if v.batchAxis >= 0 { dims[v.batchAxis] = ConstantTensor.batchSymbol }
         }
         let rank = dims.count
         var start = try node.attributes.int("start", default: 0)

@@ -37,14 +37,24 @@ struct RuntimeValue {
 
     var rank: Int { shape.count }
     var batchAxis: Int { storedAxes[0] }
-    var storedShape: [Int] { storedAxes.dropFirst().map { shape[$0] } }
+    var storedShape: [Int] { storedAxes.dropFirst().map { $0 < 0 ? 1 : shape[$0] } }
+    /// Whether the value belongs to a batch-free import: its stored batch is a unit axis
+    /// (-1 in `storedAxes`) that ONNX does not see.
+    var isBatchFree: Bool { batchAxis < 0 }
+    /// ONNX's own order, batch first.
+    var onnxOrder: [Int] { (isBatchFree ? [-1] : []) + Array(0..<rank) }
 
     /// The stored axes of size > 1 (batch excluded), in stored order: two layouts of the
     /// same value with equal keys hold their elements in the same memory order.
-    func memoryOrder(_ axes: [Int]) -> [Int] { axes.dropFirst().filter { shape[$0] != 1 } }
+    func memoryOrder(_ axes: [Int]) -> [Int] { axes.dropFirst().filter { $0 >= 0 && shape[$0] != 1 } }
 
     /// Stored in ONNX's own order (up to unit axes), with the batch first.
-    var isInONNXOrder: Bool { batchAxis == 0 && featureOrder == nil && memoryOrder(storedAxes) == memoryOrder(Array(0..<rank)) }
+    var isInONNXOrder: Bool { batchAxis <= 0 && featureOrder == nil && memoryOrder(storedAxes) == memoryOrder(onnxOrder) }
+}
+
+extension Array where Element == Int {
+    /// Stored axes relabelled through `f`, keeping a batch-free import's unit batch (-1).
+    func relabelled(_ f: (Int) -> Int) -> [Int] { map { $0 < 0 ? $0 : f($0) } }
 }
 
 /// Raised while converting when a graph input should be stored in another axis order;
