@@ -323,8 +323,11 @@ public final class HDF5File {
     private func readStringValues(count: Int, fileType: hid_t, object: String,
                                   read: (hid_t, UnsafeMutableRawPointer?) -> herr_t,
                                   reclaim: (hid_t, UnsafeMutableRawPointer?) -> herr_t) throws(HDF5Error) -> [String] {
+        // Strings are read in their stored type: a character-set conversion (ASCII →
+        // UTF-8, as Keras files need) is refused by libhdf5 1.10 off the main thread.
         if H5Tis_variable_str(fileType) > 0 {
-            let memType = Self.variableStringType()
+            let memType = H5Tcopy(fileType)
+            guard memType >= 0 else { throw .failed(file: path, object: object, operation: "copying the string type") }
             defer { H5Tclose(memType) }
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             let status = pointers.withUnsafeMutableBytes { read(memType, $0.baseAddress) }
@@ -334,9 +337,10 @@ public final class HDF5File {
             return strings
         }
         let size = H5Tget_size(fileType)
-        let memType = H5Tcopy(H5T_C_S1_g)
+        guard size > 0, size <= (1 << 30) / max(count, 1) else { throw .failed(file: path, object: object, operation: "sizing strings") }
+        let memType = H5Tcopy(fileType)
+        guard memType >= 0 else { throw .failed(file: path, object: object, operation: "copying the string type") }
         defer { H5Tclose(memType) }
-        H5Tset_size(memType, size)
         var buffer = [UInt8](repeating: 0, count: count * size)
         let status = buffer.withUnsafeMutableBytes { read(memType, $0.baseAddress) }
         guard status >= 0 else { throw .failed(file: path, object: object, operation: "reading strings") }
