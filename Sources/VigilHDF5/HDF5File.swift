@@ -233,22 +233,7 @@ public final class HDF5File {
 
     /// All strings of a string attribute (Keras stores layer names this way).
     public func stringsAttribute(_ name: String, of object: String = "/") throws(HDF5Error) -> [String] {
-        let a = try openAttribute(name, of: object)
-        defer { H5Aclose(a) }
-        let fileType = H5Aget_type(a)
-        defer { H5Tclose(fileType) }
-        let label = object + "@" + name
-        guard H5Tget_class(fileType) == H5T_STRING else {
-            throw .typeMismatch(file: path, object: label, expected: "string", found: Self.className(H5Tget_class(fileType)))
-        }
-        let space = H5Aget_space(a)
-        defer { H5Sclose(space) }
-        let count = max(1, Int(H5Sget_simple_extent_npoints(space)))
-        return try readStringValues(count: count, fileType: fileType, object: label) { memType, buffer in
-            H5Aread(a, memType, buffer)
-        } reclaim: { memType, buffer in
-            H5Dvlen_reclaim(memType, space, hid_t(0), buffer)
-        }
+        try storedStrings(name, of: object)
     }
 
     /// A numeric attribute, converted to `T`.
