@@ -7,8 +7,22 @@ public struct NumPyArray: Equatable, Sendable {
         case float32 = "<f4"
         case int8 = "|i1"
         case int32 = "<i4"
+        case int16 = "<i2"
+        case int64 = "<i8"
+        case uint8 = "|u1"
+        case uint16 = "<u2"
+        case uint32 = "<u4"
+        case uint64 = "<u8"
+        case bool = "|b1"
 
-        public var byteSize: Int { self == .int8 ? 1 : 4 }
+        public var byteSize: Int {
+            switch self {
+            case .int8, .uint8, .bool: return 1
+            case .int16, .uint16: return 2
+            case .float32, .int32, .uint32: return 4
+            case .int64, .uint64: return 8
+            }
+        }
     }
 
     public var dtype: DType
@@ -34,6 +48,28 @@ public struct NumPyArray: Equatable, Sendable {
         guard dtype == .float32 else { return [] }
         return bytes.withUnsafeBytes { raw in (0..<elementCount).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
     }
+
+    /// Every element as a Double, whatever the dtype, for comparing arrays of any type
+    /// (exact for integers up to 2^53).
+    public var doubles: [Double] {
+        let size = dtype.byteSize
+        return bytes.withUnsafeBytes { raw in
+            (0..<elementCount).map { i -> Double in
+                let o = i * size
+                switch dtype {
+                case .float32: return Double(raw.loadUnaligned(fromByteOffset: o, as: Float.self))
+                case .int8: return Double(raw.load(fromByteOffset: o, as: Int8.self))
+                case .int16: return Double(raw.loadUnaligned(fromByteOffset: o, as: Int16.self))
+                case .int32: return Double(raw.loadUnaligned(fromByteOffset: o, as: Int32.self))
+                case .int64: return Double(raw.loadUnaligned(fromByteOffset: o, as: Int64.self))
+                case .uint8, .bool: return Double(raw.load(fromByteOffset: o, as: UInt8.self))
+                case .uint16: return Double(raw.loadUnaligned(fromByteOffset: o, as: UInt16.self))
+                case .uint32: return Double(raw.loadUnaligned(fromByteOffset: o, as: UInt32.self))
+                case .uint64: return Double(raw.loadUnaligned(fromByteOffset: o, as: UInt64.self))
+                }
+            }
+        }
+    }
 }
 
 public enum NumPyError: Error, CustomStringConvertible, Equatable {
@@ -48,7 +84,7 @@ public enum NumPyError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .notNumPy(let file): return "\(file): not a NumPy .npy file (bad magic)"
-        case .unsupportedDType(let file, let d): return "\(file): dtype '\(d)' is not supported (use float32, int8 or int32)"
+        case .unsupportedDType(let file, let d): return "\(file): dtype '\(d)' is not supported (use float32, bool, or a signed or unsigned integer type of 8 to 64 bits)"
         case .fortranOrder(let file): return "\(file): Fortran-ordered arrays are not supported; save with C order"
         case .malformedHeader(let file, let why): return "\(file): malformed .npy header: \(why)"
         case .sizeMismatch(let file, let expected, let actual): return "\(file): data holds \(actual) bytes, the header promises \(expected)"
@@ -85,7 +121,9 @@ extension NumPyArray {
         let descr = try field("descr", in: header, name: name).trimmingCharacters(in: CharacterSet(charactersIn: "'\" "))
         let fortran = try field("fortran_order", in: header, name: name).trimmingCharacters(in: .whitespaces)
         if fortran == "True" { throw .fortranOrder(name) }
-        guard let dtype = DType(rawValue: descr == "<i1" ? "|i1" : descr) else { throw .unsupportedDType(name, descr) }
+        // One-byte types have no byte order; NumPy writes '|', some writers '<' or '='.
+        let oneByte = ["i1", "u1", "b1"].contains(String(descr.dropFirst())) ? "|" + descr.dropFirst() : descr
+        guard let dtype = DType(rawValue: oneByte) else { throw .unsupportedDType(name, descr) }
         let shapeText = try field("shape", in: header, name: name)
         let inner = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
         var shape: [Int] = []

@@ -61,9 +61,11 @@ public struct Graph: Sendable, Equatable {
             if t.isConstant { throw .badAttribute(node: "graph inputs", reason: "input '\(t.name)' is a constant") }
             try Graph.checkDimensions(t)
         }
-        for t in tensors {
+        for (id, t) in tensors.enumerated() {
             guard case .constant(let offset) = t.storage else { continue }
-            try Graph.checkDimensions(t)
+            // A constant graph output may be empty (ONNX Shape with start ≥ end makes
+            // one); no node may read an empty tensor.
+            try Graph.checkDimensions(t, allowingEmpty: outputs.contains(id) && !nodes.contains { $0.inputs.contains(id) })
             if offset < 0 || offset > constantData.count || t.byteCount > constantData.count - offset {
                 throw .constantOutOfRange(tensor: t.name)
             }
@@ -75,8 +77,8 @@ public struct Graph: Sendable, Equatable {
     public static let maximumDimension = 1 << 24
     public static let maximumElements = 1 << 28
 
-    static func checkDimensions(_ t: TensorDescriptor) throws(GraphError) {
-        for d in t.shape where d <= 0 { throw .nonPositiveDimension(tensor: t.name, shape: t.shape) }
+    static func checkDimensions(_ t: TensorDescriptor, allowingEmpty: Bool = false) throws(GraphError) {
+        for d in t.shape where d < 0 || (d == 0 && !allowingEmpty) { throw .nonPositiveDimension(tensor: t.name, shape: t.shape) }
         if t.shape.count > 8 || boundedProduct(t.shape) == nil { throw .tooLarge(tensor: t.name, shape: t.shape) }
     }
 

@@ -174,11 +174,62 @@ enum OpCoding {
         case .activation(let act): w.u8(15); encode(act, into: &w)
         case .softmax(let axis): w.u8(16); w.i32(axis)
         case .affine: w.u8(17)
-        case .gru(let a): w.u8(18); encode(a, into: &w)
-        case .lstm(let a): w.u8(19); encode(a, into: &w)
+        // Forward layers without peepholes keep their first tags, so files written
+        // before directions existed read the same; the others add direction and peepholes.
+        case .gru(let a) where a.direction == .forward && !a.peepholes: w.u8(18); encode(a, into: &w)
+        case .lstm(let a) where a.direction == .forward && !a.peepholes: w.u8(19); encode(a, into: &w)
+        case .gru(let a): w.u8(54); encode(a, into: &w); w.u8(a.direction.rawValue); w.bool(a.peepholes)
+        case .lstm(let a): w.u8(55); encode(a, into: &w); w.u8(a.direction.rawValue); w.bool(a.peepholes)
         case .quantize: w.u8(20)
         case .dequantize: w.u8(21)
+        // Data movement takes tags from 50 on.
+        case .transpose(let permutation): w.u8(50); encode(permutation, into: &w)
+        case .slice(let starts, let steps, let sizes): w.u8(51); encode(starts, into: &w); encode(steps, into: &w); encode(sizes, into: &w)
+        case .gather(let axis): w.u8(52); w.i32(axis)
+        case .expand(let shape): w.u8(53); encode(shape, into: &w)
+        // Plain integer and training-mode ops take tags from 60 on.
+        case .clamp: w.u8(60)
+        case .batchNormalizationTraining(let epsilon, let momentum): w.u8(61); w.f32(epsilon); w.f32(momentum)
+        // N-d windows take tags from 40 on, clear of the 1-D ops' neighbourhood.
+        case .convND(let a): w.u8(40); encode(a.window, into: &w); w.i32(a.groups); encode(a.activation, into: &w)
+        case .maxPoolND(let p, let columnMajor): w.u8(41); encode(p.window, into: &w); w.bool(p.ceilMode); w.bool(columnMajor)
+        case .averagePoolND(let p, let countIncludePad): w.u8(42); encode(p.window, into: &w); w.bool(p.ceilMode); w.bool(countIncludePad)
         }
+    }
+
+    /// Rank, then kernel, stride, dilation and begin/end padding of each axis.
+    static func encode(_ window: WindowND, into w: inout ByteWriter) {
+        w.u8(UInt8(truncatingIfNeeded: window.rank))
+        for axis in 0..<window.rank {
+            w.i32(window.kernel[axis]); w.i32(window.strides[axis]); w.i32(window.dilations[axis])
+            w.i32(window.padBegin[axis]); w.i32(window.padEnd[axis])
+        }
+    }
+
+    static func decodeWindow(_ r: inout ByteReader, node: String) throws(PackageError) -> WindowND {
+        let rank = Int(try r.u8())
+        if rank < 1 || rank > WindowND.maximumRank {
+            throw .malformed(r.context, "node '\(node)' has a window over \(rank) axes (1 to \(WindowND.maximumRank))")
+        }
+        var w = WindowND(kernel: [], strides: [], dilations: [], padBegin: [], padEnd: [])
+        for _ in 0..<rank {
+            w.kernel.append(try r.i32()); w.strides.append(try r.i32()); w.dilations.append(try r.i32())
+            w.padBegin.append(try r.i32()); w.padEnd.append(try r.i32())
+        }
+        return w
+    }
+
+    /// A count, then the integers (at most 8: one per axis of a sample).
+    static func encode(_ values: [Int], into w: inout ByteWriter) {
+        w.u32(UInt32(values.count)); for v in values { w.i32(v) }
+    }
+
+    static func decodeAxes(_ r: inout ByteReader, node: String) throws(PackageError) -> [Int] {
+        let n = try r.count(minimumItemBytes: 4)
+        if n > 8 { throw .malformed(r.context, "node '\(node)' has \(n) per-axis values (at most 8)") }
+        var values: [Int] = []
+        for _ in 0..<n { values.append(try r.i32()) }
+        return values
     }
 
     static func encode(_ a: RecurrentAttributes, into w: inout ByteWriter) {
@@ -226,6 +277,32 @@ enum OpCoding {
         case 19: return .lstm(try decodeRecurrent(&r, node: node))
         case 20: return .quantize
         case 21: return .dequantize
+        case 50: return .transpose(permutation: try decodeAxes(&r, node: node))
+        case 51:
+            let starts = try decodeAxes(&r, node: node), steps = try decodeAxes(&r, node: node)
+            return .slice(starts: starts, steps: steps, sizes: try decodeAxes(&r, node: node))
+        case 52: return .gather(axis: try r.i32())
+        case 53: return .expand(shape: try decodeAxes(&r, node: node))
+        case 54, 55:
+            var a = try decodeRecurrent(&r, node: node)
+            let rawDirection = try r.u8()
+            guard let direction = RecurrentDirection(rawValue: rawDirection) else {
+                throw .malformed(r.context, "node '\(node)' has unknown recurrent direction \(rawDirection)")
+            }
+            a.direction = direction
+            a.peepholes = try r.bool()
+            return tag == 54 ? .gru(a) : .lstm(a)
+        case 60: return .clamp
+        case 61: return .batchNormalizationTraining(epsilon: try r.f32(), momentum: try r.f32())
+        case 40:
+            let window = try decodeWindow(&r, node: node), groups = try r.i32()
+            return .convND(ConvNDAttributes(window: window, groups: groups, activation: try decodeActivation(&r, node: node)))
+        case 41:
+            let window = try decodeWindow(&r, node: node), ceilMode = try r.bool()
+            return .maxPoolND(PoolNDAttributes(window: window, ceilMode: ceilMode), columnMajorIndices: try r.bool())
+        case 42:
+            let window = try decodeWindow(&r, node: node), ceilMode = try r.bool()
+            return .averagePoolND(PoolNDAttributes(window: window, ceilMode: ceilMode), countIncludePad: try r.bool())
         default: throw .malformed(r.context, "node '\(node)' has unknown op tag \(tag)")
         }
     }

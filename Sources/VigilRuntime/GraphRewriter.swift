@@ -43,6 +43,8 @@ extension Graph {
             switch prev.op {
             case .conv1D(let a) where a.activation == .linear:
                 outChannels = tensors[prev.inputs[1]].shape[2]
+            case .convND(let a) where a.activation == .linear:
+                outChannels = tensors[prev.inputs[1]].shape.last!
             case .dense(let act) where act == .linear:
                 outChannels = tensors[prev.inputs[1]].shape[1]
             default: continue
@@ -139,6 +141,7 @@ extension Graph {
             var op = nodes[p].op
             switch op {
             case .conv1D(var a) where a.activation == .linear: a.activation = act; op = .conv1D(a)
+            case .convND(var a) where a.activation == .linear: a.activation = act; op = .convND(a)
             case .dense(let a) where a == .linear: op = .dense(activation: act)
             case .add(let a) where a == .linear: op = .add(activation: act)
             case .sub(let a) where a == .linear: op = .sub(activation: act)

@@ -6,7 +6,7 @@
 extension Graph {
     /// Ops with int8 kernels.
     static func runsAsInt8(_ op: Op, _ ins: [TensorDescriptor]) -> Bool {
-        guard let first = ins.first, first.dtype == .int8 else { return false }
+        guard let first = ins.first, first.dtype == .int8, !runsAsInteger(op, ins) else { return false }
         switch op {
         case .conv1D, .dense, .add, .concatenate, .reshape, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax:

@@ -18,12 +18,18 @@ enum Step {
     case maxPool(Pool1DParameters, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
     case averagePool(Pool1DParameters, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
     case globalPool(max: Bool, batch: Int, length: Int, channels: Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
+    /// N-d window parameters live out of line (in `int8Tables`) so that they do not
+    /// enlarge every step.
+    case convND(UnsafePointer<ConvNDParameters>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>)
+    case poolND(UnsafePointer<PoolNDParameters>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int64>?)
     case softmax(rows: Int, width: Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
     case affine(rows: Int, channels: Int, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
     case zeroPadding(batch: Int, length: Int, channels: Int, left: Int, right: Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
     case interleave(outer: Int, chunk: Int, stride: Int, UnsafeRawPointer, UnsafeMutableRawPointer)
+    case stridedCopy(StridedCopyParameters, UnsafeRawPointer, UnsafeMutableRawPointer)
+    case gather(GatherParameters, UnsafeRawPointer, UnsafeMutableRawPointer)
     case gru(RecurrentParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
-    case lstm(RecurrentParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+    case lstm(RecurrentParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>)
     // int8 kernels (Int8Compilation.swift); requantization tables live in `int8Tables`.
     case int8Conv1D(Int8Conv1DParameters, UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafePointer<Int32>?, UnsafeMutablePointer<Int8>, UnsafeMutableRawPointer?)
     case int8Dense(Int8DenseParameters, UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafePointer<Int32>?, UnsafeMutablePointer<Int8>)
@@ -37,6 +43,10 @@ enum Step {
     case int8Requantize(Int8RequantizeParameters, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
     case quantize(count: Int, scale: Float, zeroPoint: Int32, UnsafePointer<Float>, UnsafeMutablePointer<Int8>)
     case dequantize(count: Int, scale: Float, zeroPoint: Int32, UnsafePointer<Int8>, UnsafeMutablePointer<Float>)
+    /// A plain integer kernel (IntegerKernels.swift) and its element type.
+    case integer(IntegerStep, DType)
+    /// inputs x, scale, bias, mean, variance; outputs y, new mean, new variance.
+    case batchNormalizationTraining(BatchNormalizationTrainingParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
 }
 
 /// Runs a validated graph: plans once, then `invoke` runs it any number of times
@@ -51,8 +61,8 @@ public final class Interpreter<Kernels: KernelSet> {
     public let arena: UnsafeMutableRawPointer
     private let ownedConstants: UnsafeMutableRawPointer?
     public let constants: UnsafeRawPointer
-    /// Requantization multipliers, shifts and lookup tables of the int8 steps,
-    /// computed once at compile time.
+    /// Requantization multipliers, shifts and lookup tables of the int8 steps, and the
+    /// parameters of N-d window steps, computed once at compile time.
     private let int8Tables: [UnsafeMutableRawPointer]
 
     /// - Parameters:
@@ -115,8 +125,13 @@ public final class Interpreter<Kernels: KernelSet> {
         return UnsafeMutableBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: Float.self), count: bytes.count / 4)
     }
 
+    /// A constant output (a value the graph folds to, such as an ONNX Shape) has no
+    /// batch axis: its bytes are the constant's, served in place at every invoke.
     public func outputBytes(_ index: Int) -> UnsafeRawBufferPointer {
         let id = graph.outputs[index]
+        if case .constant(let offset) = graph.tensors[id].storage {
+            return UnsafeRawBufferPointer(start: constants + offset, count: graph.tensors[id].byteCount)
+        }
         return UnsafeRawBufferPointer(start: arena + plan.offsets[id], count: plan.sizes[id])
     }
 
@@ -164,6 +179,10 @@ public final class Interpreter<Kernels: KernelSet> {
             Kernels.averagePool1D(p, input: x, output: y)
         case .globalPool(let isMax, let batch, let length, let channels, let x, let y):
             Kernels.globalPool1D(max: isMax, batch: batch, length: length, channels: channels, input: x, output: y)
+        case .convND(let p, let x, let w, let b, let y):
+            Kernels.convND(p.pointee, input: x, weight: w, bias: b, output: y)
+        case .poolND(let p, let x, let y, let indices):
+            Kernels.poolND(p.pointee, input: x, output: y, indices: indices)
         case .softmax(let rows, let width, let x, let y):
             Kernels.softmax(rows: rows, width: width, input: x, output: y)
         case .affine(let rows, let channels, let x, let scale, let shift, let y):
@@ -172,10 +191,14 @@ public final class Interpreter<Kernels: KernelSet> {
             ReferenceKernels.zeroPadding1D(batch: batch, length: length, channels: channels, left: left, right: right, input: x, output: y)
         case .interleave(let outer, let chunk, let stride, let x, let y):
             ReferenceKernels.interleave(outer: outer, chunk: chunk, stride: stride, input: x, output: y)
+        case .stridedCopy(let p, let x, let y):
+            ReferenceKernels.stridedCopy(p, input: x, output: y)
+        case .gather(let p, let x, let y):
+            ReferenceKernels.gather(p, input: x, output: y)
         case .gru(let p, let x, let k, let rk, let b, let y, let s):
             ReferenceKernels.gru(p, input: x, kernel: k, recurrentKernel: rk, bias: b, output: y, scratch: s)
-        case .lstm(let p, let x, let k, let rk, let b, let y, let s):
-            ReferenceKernels.lstm(p, input: x, kernel: k, recurrentKernel: rk, bias: b, output: y, scratch: s)
+        case .lstm(let p, let x, let k, let rk, let b, let peepholes, let y, let cell, let s):
+            ReferenceKernels.lstm(p, input: x, kernel: k, recurrentKernel: rk, bias: b, peepholes: peepholes, output: y, cellOutput: cell, scratch: s)
         case .int8Conv1D(let p, let x, let w, let b, let y, let s):
             Kernels.int8Conv1D(p, input: x, weight: w, bias: b, output: y, scratch: s)
         case .int8Dense(let p, let x, let w, let b, let y):
@@ -200,6 +223,10 @@ public final class Interpreter<Kernels: KernelSet> {
             Int8ReferenceKernels.quantize(count: count, scale: scale, zeroPoint: zeroPoint, input: x, output: y)
         case .dequantize(let count, let scale, let zeroPoint, let x, let y):
             Int8ReferenceKernels.dequantize(count: count, scale: scale, zeroPoint: zeroPoint, input: x, output: y)
+        case .integer(let step, let type):
+            step.run(type)
+        case .batchNormalizationTraining(let p, let x, let scale, let bias, let mean, let variance, let y, let newMean, let newVariance):
+            ReferenceKernels.batchNormalizationTraining(p, input: x, scale: scale, bias: bias, mean: mean, variance: variance, output: y, newMean: newMean, newVariance: newVariance)
         }
     }
 
@@ -217,7 +244,7 @@ public final class Interpreter<Kernels: KernelSet> {
         let x = g.tensors[node.inputs[0]].shape
         return RecurrentParameters(batch: batch, steps: x[0], features: x[1], units: a.units, returnSequences: a.returnSequences,
                                    activation: a.activation, recurrentActivation: a.recurrentActivation,
-                                   resetAfter: a.resetAfter, hasBias: node.inputs.count == 4)
+                                   resetAfter: a.resetAfter, hasBias: node.inputs.count >= 4, direction: a.direction)
     }
 
     static func scratchBytes(_ g: Graph, batch: Int) -> [Int] {
@@ -242,6 +269,11 @@ public final class Interpreter<Kernels: KernelSet> {
         func cf(_ id: TensorID) -> UnsafePointer<Float> { UnsafePointer(f(id)) }
         func shape(_ id: TensorID) -> [Int] { g.tensors[id].shape }
         func elements(_ id: TensorID) -> Int { g.tensors[id].elementCount }
+        func outOfLine<T>(_ value: T) -> UnsafePointer<T> {
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<T>.stride, alignment: MemoryLayout<T>.alignment)
+            tables.append(buffer)
+            return UnsafePointer(buffer.initializeMemory(as: T.self, repeating: value, count: 1))
+        }
 
         for (index, node) in g.nodes.enumerated() {
             let out = node.outputs[0]
@@ -249,6 +281,10 @@ public final class Interpreter<Kernels: KernelSet> {
             func optionalInput(_ i: Int) -> UnsafePointer<Float>? { node.inputs.count > i ? cf(node.inputs[i]) : nil }
             let before = steps.count
             if try compileInt8(g, node: node, batch: batch, raw: raw, scratch: scratch, into: &steps, tables: &tables) {
+                for _ in before..<steps.count { stepNodes.append(index) }
+                continue
+            }
+            if try compileInteger(g, node: node, batch: batch, raw: raw, into: &steps, tables: &tables) {
                 for _ in before..<steps.count { stepNodes.append(index) }
                 continue
             }
@@ -261,7 +297,9 @@ public final class Interpreter<Kernels: KernelSet> {
                 steps.append(.dense(DenseParameters(rows: rows, inFeatures: w[0], outFeatures: w[1], activation: act), cf(node.inputs[0]), cf(node.inputs[1]), optionalInput(2), f(out)))
             case .matMul:
                 let a = shape(node.inputs[0]), b = shape(node.inputs[1])
-                if g.tensors[node.inputs[1]].isConstant {
+                if g.tensors[node.inputs[1]].isConstant && b.count > 2 {
+                    steps += slicedMatMulSteps(a: a, b: b, out: shape(out), batch: batch, cf(node.inputs[0]), cf(node.inputs[1]), f(out))
+                } else if g.tensors[node.inputs[1]].isConstant {
                     let rows = batch * elements(node.inputs[0]) / b[0]
                     steps.append(.dense(DenseParameters(rows: rows, inFeatures: b[0], outFeatures: b[1], activation: .linear), cf(node.inputs[0]), cf(node.inputs[1]), nil, f(out)))
                 } else {
@@ -289,7 +327,11 @@ public final class Interpreter<Kernels: KernelSet> {
                 var offset = 0
                 for id in node.inputs {
                     let chunk = shape(id)[a] * inner
-                    steps.append(.interleave(outer: outer, chunk: chunk, stride: outShape[a] * inner, UnsafeRawPointer(raw(id)), raw(out) + offset))
+                    if g.tensors[id].isConstant {
+                        steps.append(concatenateConstantStep(g, constant: id, output: out, byteOffset: offset, batch: batch, raw: raw, tables: &tables))
+                    } else {
+                        steps.append(.interleave(outer: outer, chunk: chunk, stride: outShape[a] * inner, UnsafeRawPointer(raw(id)), raw(out) + offset))
+                    }
                     offset += chunk
                 }
             case .reshape:
@@ -312,6 +354,23 @@ public final class Interpreter<Kernels: KernelSet> {
                 var isMax = false
                 if case .globalMaxPool1D = node.op { isMax = true }
                 steps.append(.globalPool(max: isMax, batch: batch, length: x[0], channels: x[1], cf(node.inputs[0]), f(out)))
+            case .convND(let a):
+                let x = shape(node.inputs[0]), y = shape(out)
+                let geometry = WindowNDGeometry(a.window, inSize: Array(x.dropLast()), outSize: Array(y.dropLast()), batch: batch)
+                let p = outOfLine(ConvNDParameters(geometry: geometry, inChannels: x.last!, outChannels: y.last!, groups: a.groups, activation: a.activation))
+                steps.append(.convND(p, cf(node.inputs[0]), cf(node.inputs[1]), optionalInput(2), f(out)))
+            case .maxPoolND(let a, _), .averagePoolND(let a, _):
+                let x = shape(node.inputs[0]), y = shape(out)
+                var isMax = true, countIncludePad = false, columnMajor = false
+                switch node.op {
+                case .averagePoolND(_, let include): isMax = false; countIncludePad = include
+                case .maxPoolND(_, let c): columnMajor = c
+                default: break
+                }
+                let geometry = WindowNDGeometry(a.window, inSize: Array(x.dropLast()), outSize: Array(y.dropLast()), batch: batch)
+                let p = outOfLine(PoolNDParameters(geometry: geometry, channels: x.last!, isMax: isMax, countIncludePad: countIncludePad, columnMajorIndices: columnMajor))
+                let indices = node.outputs.count == 2 ? raw(node.outputs[1]).assumingMemoryBound(to: Int64.self) : nil
+                steps.append(.poolND(p, cf(node.inputs[0]), f(out), indices))
             case .activation(let act):
                 steps.append(.activation(act, cf(node.inputs[0]), f(out), count: batch * elements(out)))
             case .softmax:
@@ -323,9 +382,16 @@ public final class Interpreter<Kernels: KernelSet> {
             case .gru(let a):
                 steps.append(.gru(recurrentParameters(g, node, a, batch: batch), cf(node.inputs[0]), cf(node.inputs[1]), cf(node.inputs[2]), optionalInput(3), f(out), scratch!.assumingMemoryBound(to: Float.self)))
             case .lstm(let a):
-                steps.append(.lstm(recurrentParameters(g, node, a, batch: batch), cf(node.inputs[0]), cf(node.inputs[1]), cf(node.inputs[2]), optionalInput(3), f(out), scratch!.assumingMemoryBound(to: Float.self)))
+                steps.append(.lstm(recurrentParameters(g, node, a, batch: batch), cf(node.inputs[0]), cf(node.inputs[1]), cf(node.inputs[2]), optionalInput(3), optionalInput(4), f(out),
+                                   node.outputs.count > 1 ? f(node.outputs[1]) : nil, scratch!.assumingMemoryBound(to: Float.self)))
+            case .transpose, .slice, .gather, .expand:
+                steps.append(dataMovementStep(g, node, batch: batch, raw: raw, tables: &tables))
             case .quantize, .dequantize:
                 break  // compiled by compileInt8
+            case .clamp:
+                break  // compiled by compileInteger
+            case .batchNormalizationTraining(let epsilon, let momentum):
+                steps.append(batchNormalizationTrainingStep(g, node, epsilon: epsilon, momentum: momentum, batch: batch, raw: raw))
             }
             for _ in before..<steps.count { stepNodes.append(index) }
         }

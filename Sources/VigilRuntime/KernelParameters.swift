@@ -82,13 +82,18 @@ public struct RecurrentParameters: Sendable {
     public var recurrentActivation: Activation
     public var resetAfter: Bool
     public var hasBias: Bool
+    public var direction: RecurrentDirection
 
-    public init(batch: Int, steps: Int, features: Int, units: Int, returnSequences: Bool, activation: Activation, recurrentActivation: Activation, resetAfter: Bool, hasBias: Bool) {
+    public init(batch: Int, steps: Int, features: Int, units: Int, returnSequences: Bool, activation: Activation, recurrentActivation: Activation, resetAfter: Bool, hasBias: Bool,
+                direction: RecurrentDirection = .forward) {
         self.batch = batch; self.steps = steps; self.features = features; self.units = units
         self.returnSequences = returnSequences; self.activation = activation
         self.recurrentActivation = recurrentActivation; self.resetAfter = resetAfter; self.hasBias = hasBias
+        self.direction = direction
     }
 
-    /// Floats of scratch the reference GRU/LSTM needs per batch item.
+    public var directions: Int { direction == .bidirectional ? 2 : 1 }
+
+    /// Floats of scratch the reference GRU/LSTM needs (directions run one after the other).
     public func scratchFloats(gates: Int) -> Int { 2 * gates * units + 3 * units }
 }

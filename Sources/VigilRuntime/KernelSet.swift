@@ -14,6 +14,8 @@ public protocol KernelSet {
     static func averagePool1D(_ p: Pool1DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>)
     static func globalPool1D(max: Bool, batch: Int, length: Int, channels: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>)
     static func softmax(rows: Int, width: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>)
+    static func convND(_ p: ConvNDParameters, input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>)
+    static func poolND(_ p: PoolNDParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int64>?)
     /// Bytes of scratch memory `int8Conv1D` needs for these parameters (the whole batch).
     static func int8Conv1DScratchBytes(_ p: Conv1DParameters) -> Int
     static func int8Conv1D(_ p: Int8Conv1DParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>, scratch: UnsafeMutableRawPointer?)
@@ -72,6 +74,16 @@ extension KernelSet {
     @inline(__always)
     public static func softmax(rows: Int, width: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         ReferenceKernels.softmax(rows: rows, width: width, input: input, output: output)
+    }
+
+    @inline(__always)
+    public static func convND(_ p: ConvNDParameters, input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+        ReferenceKernels.convND(p, input: input, weight: weight, bias: bias, output: output)
+    }
+
+    @inline(__always)
+    public static func poolND(_ p: PoolNDParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int64>?) {
+        ReferenceKernels.poolND(p, input: input, output: output, indices: indices)
     }
 }
 

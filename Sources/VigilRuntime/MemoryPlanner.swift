@@ -117,12 +117,18 @@ public enum MemoryPlanner {
             // Each output element sums kernel × (input channels of its group) products.
             let out = shape(node.outputs[0]), w = shape(node.inputs[1])
             return out[0] * out[1] * w[0] * w[1]
+        case .convND:
+            // Output positions × channels, each summing kernel positions × group inputs.
+            let out = shape(node.outputs[0]), w = shape(node.inputs[1])
+            return product(out[...]) * product(w.dropLast())
         case .dense, .matMul:
-            let x = shape(node.inputs[0]), w = shape(node.inputs[1])
-            return product(x.dropLast()[...]) * w[0] * w[1]
+            // Each output element sums K products (K: the left operand's last axis), also
+            // for a MatMul whose constant has matrix slices.
+            let x = shape(node.inputs[0])
+            return product(shape(node.outputs[0])[...]) * x[x.count - 1]
         case .gru(let a), .lstm(let a):
-            let x = shape(node.inputs[0]), k = shape(node.inputs[1])
-            return x[0] * (x[1] * k[1] + a.units * k[1])
+            let x = shape(node.inputs[0]), gatesTimesUnits = shape(node.inputs[1]).last!
+            return a.directions * x[0] * (x[1] * gatesTimesUnits + a.units * gatesTimesUnits)
         default:
             return 0
         }

@@ -104,8 +104,19 @@ public struct Pool1DAttributes: Sendable, Equatable {
     }
 }
 
+/// Which way a recurrent layer walks its sequence.
+public enum RecurrentDirection: UInt8, Sendable, Equatable {
+    case forward = 0
+    /// From the last step to the first; step t's output still lands at position t.
+    case reverse = 1
+    /// A forward and a reverse layer with their own weights, side by side.
+    case bidirectional = 2
+}
+
 /// Keras-semantics recurrent layer settings. Weights are inputs of the node:
-/// kernel [features, gates·units], recurrent kernel [units, gates·units], bias.
+/// kernel [features, gates·units], recurrent kernel [units, gates·units], bias, and for
+/// an LSTM with peepholes the peephole weights [3·units] (gates i, f, o). A
+/// bidirectional layer stacks each weight's two directions on a leading axis of 2.
 public struct RecurrentAttributes: Sendable, Equatable {
     public var units: Int
     /// Return the hidden state of every step (true) or only of the last (false).
@@ -115,14 +126,25 @@ public struct RecurrentAttributes: Sendable, Equatable {
     /// GRU only: apply the reset gate after the recurrent matmul (Keras default, cuDNN
     /// compatible), with separate input and recurrent biases.
     public var resetAfter: Bool
+    /// A bidirectional layer returns [T, 2, units] (sequences) or [2, units] (last
+    /// states), the forward direction first, as ONNX lays out its directions.
+    public var direction: RecurrentDirection
+    /// LSTM only: the gates also see the cell state through per-unit weights (ONNX P).
+    /// The peephole input comes after the bias, which is then required.
+    public var peepholes: Bool
 
-    public init(units: Int, returnSequences: Bool = false, activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid, resetAfter: Bool = true) {
+    public init(units: Int, returnSequences: Bool = false, activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid, resetAfter: Bool = true,
+                direction: RecurrentDirection = .forward, peepholes: Bool = false) {
         self.units = units
         self.returnSequences = returnSequences
         self.activation = activation
         self.recurrentActivation = recurrentActivation
         self.resetAfter = resetAfter
+        self.direction = direction
+        self.peepholes = peepholes
     }
+
+    public var directions: Int { direction == .bidirectional ? 2 : 1 }
 }
 
 /// One operation of the graph. Attributes live in the case; tensors are the node's
@@ -140,6 +162,8 @@ public enum Op: Sendable, Equatable {
     case mul(activation: Activation)
     case div(activation: Activation)
     /// Axis counts the batch dimension as 0, as Keras and ONNX do; negative from the end.
+    /// Constant operands (at least one operand is not) hold one sample, repeated for
+    /// every batch item.
     case concatenate(axis: Int)
     /// Target shape without the batch dimension; one entry may be -1.
     case reshape(shape: [Int])
@@ -148,6 +172,14 @@ public enum Op: Sendable, Equatable {
     case averagePool1D(Pool1DAttributes)
     case globalAveragePool1D
     case globalMaxPool1D
+    /// inputs: x [S…, Cin] over 1 to 3 spatial axes, weight [K…, Cin/groups, Cout],
+    /// optional bias [Cout] → [S'…, Cout] (WindowND.swift).
+    case convND(ConvNDAttributes)
+    /// inputs: x [S…, C] → [S'…, C], and optionally the int64 position of each maximum
+    /// as ONNX counts it: in the batch flattened channels first ([N, C, S…]), the
+    /// spatial axes row-major, or column-major with `columnMajorIndices`.
+    case maxPoolND(PoolNDAttributes, columnMajorIndices: Bool)
+    case averagePoolND(PoolNDAttributes, countIncludePad: Bool)
     case activation(Activation)
     /// Axis counts the batch dimension as 0; -1 is the last.
     case softmax(axis: Int)
@@ -155,7 +187,9 @@ public enum Op: Sendable, Equatable {
     case affine
     /// inputs: x [T, F], kernel [F, 3U], recurrent kernel [U, 3U], bias [3U] or [2, 3U] (reset_after).
     case gru(RecurrentAttributes)
-    /// inputs: x [T, F], kernel [F, 4U], recurrent kernel [U, 4U], bias [4U]. Gate order i, f, c, o.
+    /// inputs: x [T, F], kernel [F, 4U], recurrent kernel [U, 4U], bias [4U], peepholes
+    /// [3U] when the attributes say so. Gate order i, f, c, o. outputs: the hidden
+    /// state(s), then optionally the last cell state [U].
     case lstm(RecurrentAttributes)
     /// float32 → int8 with the output tensor's per-tensor parameters (round half away
     /// from zero, as TFLite's QUANTIZE), or int8 → int8 requantization between two
@@ -163,6 +197,30 @@ public enum Op: Sendable, Equatable {
     case quantize
     /// int8 → float32: scale × (q − zero point) with the input tensor's parameters.
     case dequantize
+    /// inputs: x → x with its per-sample axes permuted: output axis i is input axis
+    /// permutation[i]; the batch stays first. (DataMovement.swift)
+    case transpose(permutation: [Int])
+    /// inputs: x → along each per-sample axis i, `sizes[i]` elements from `starts[i]`
+    /// in steps of `steps[i]` (negative: backwards). Importers resolve their clamping
+    /// rules, so every index read lies inside the input.
+    case slice(starts: [Int], steps: [Int], sizes: [Int])
+    /// inputs: x, indices (an int32 constant, each in [0, size of the axis)) → x with
+    /// per-sample axis `axis` (0 is the first after the batch) replaced by the indices'
+    /// axes, as ONNX Gather.
+    case gather(axis: Int)
+    /// inputs: x → x broadcast to the per-sample `shape` (numpy rules, aligned at the
+    /// last axis; x may have fewer axes).
+    case expand(shape: [Int])
+    /// inputs: x of a plain integer type, min and max: one-element constants of that
+    /// type → x clamped to [min, max]; max wins where min > max, as in ONNX Clip. Float
+    /// clipping is `.activation(.clip)`; integer bounds need the element type's range.
+    case clamp
+    /// Training-mode batch normalization, inputs: x [..., C], scale, bias, running mean,
+    /// running variance [C] (constants) → y [..., C], new running mean [C], new running
+    /// variance [C]. Each batch item is normalized with the mean and (population)
+    /// variance of its own positions, so batch items stay independent; an importer
+    /// uses it for a model imported as one sample, whose item is the framework's batch.
+    case batchNormalizationTraining(epsilon: Float, momentum: Float)
 
     /// Every integer the op carries, so that validation can bound them all before any
     /// size arithmetic on a hostile graph.
@@ -177,7 +235,13 @@ public enum Op: Sendable, Equatable {
         case .reshape(let shape): return shape
         case .zeroPadding1D(let l, let r): return [l, r]
         case .maxPool1D(let p), .averagePool1D(let p): return [p.poolSize, p.stride] + padding(p.padding)
+        case .convND(let a): return a.window.integers + [a.groups]
+        case .maxPoolND(let p, _), .averagePoolND(let p, _): return p.window.integers
         case .gru(let a), .lstm(let a): return [a.units]
+        case .transpose(let permutation): return permutation
+        case .slice(let starts, let steps, let sizes): return starts + steps + sizes
+        case .gather(let axis): return [axis]
+        case .expand(let shape): return shape
         default: return []
         }
     }
@@ -198,6 +262,9 @@ public enum Op: Sendable, Equatable {
         case .averagePool1D: return "AveragePool1D"
         case .globalAveragePool1D: return "GlobalAveragePool1D"
         case .globalMaxPool1D: return "GlobalMaxPool1D"
+        case .convND(let a): return "Conv\(a.window.rank)D" + (a.groups == 1 ? "" : "(groups)")
+        case .maxPoolND(let p, _): return "MaxPool\(p.window.rank)D"
+        case .averagePoolND(let p, _): return "AveragePool\(p.window.rank)D"
         case .activation(let a): return a.name
         case .softmax: return "Softmax"
         case .affine: return "Affine"
@@ -205,6 +272,12 @@ public enum Op: Sendable, Equatable {
         case .lstm: return "LSTM"
         case .quantize: return "Quantize"
         case .dequantize: return "Dequantize"
+        case .transpose: return "Transpose"
+        case .slice: return "Slice"
+        case .gather: return "Gather"
+        case .expand: return "Expand"
+        case .clamp: return "Clamp"
+        case .batchNormalizationTraining: return "BatchNormalizationTraining"
         }
     }
 }

@@ -179,70 +179,91 @@ public enum ReferenceKernels {
         }
     }
 
-    /// Keras GRU. Gates z, r, h in that order along the last weight axis.
-    /// Scratch: 2·3U + 3U floats.
+    /// Keras GRU. Gates z, r, h in that order along the last weight axis. A reverse
+    /// layer walks the steps backwards (step t still writes output t); a bidirectional
+    /// one runs the forward, then the reverse direction, each with its slice of the
+    /// weights, into outputs [T, 2, U] or [2, U] per batch item. Scratch: 2·3U + 3U floats.
     public static func gru(_ p: RecurrentParameters, input: UnsafePointer<Float>, kernel: UnsafePointer<Float>, recurrentKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        let u = p.units, g = 3 * u
+        let u = p.units, g = 3 * u, directions = p.directions
         let xg = scratch, hg = scratch + g, h = scratch + 2 * g, rh = h + u, hNew = rh + u
-        let inputBias = bias
-        let recurrentBias: UnsafePointer<Float>? = p.resetAfter ? bias.map { $0 + g } : nil
-        for b in 0..<p.batch {
-            h.update(repeating: 0, count: u)
-            for t in 0..<p.steps {
-                let x = input + (b * p.steps + t) * p.features
-                dense(DenseParameters(rows: 1, inFeatures: p.features, outFeatures: g, activation: .linear), input: x, weight: kernel, bias: inputBias, output: xg)
-                if p.resetAfter {
-                    dense(DenseParameters(rows: 1, inFeatures: u, outFeatures: g, activation: .linear), input: h, weight: recurrentKernel, bias: recurrentBias, output: hg)
-                    for j in 0..<u {
-                        let z = apply(p.recurrentActivation, xg[j] + hg[j])
-                        let r = apply(p.recurrentActivation, xg[u + j] + hg[u + j])
-                        let candidate = apply(p.activation, xg[2 * u + j] + r * hg[2 * u + j])
-                        hNew[j] = z * h[j] + (1 - z) * candidate
+        for d in 0..<directions {
+            let reverse = p.direction == .reverse || d == 1
+            let kernel = kernel + d * p.features * g, recurrentKernel = recurrentKernel + d * u * g
+            let inputBias = bias.map { $0 + d * (p.resetAfter ? 2 * g : g) }
+            let recurrentBias: UnsafePointer<Float>? = p.resetAfter ? inputBias.map { $0 + g } : nil
+            for b in 0..<p.batch {
+                h.update(repeating: 0, count: u)
+                for step in 0..<p.steps {
+                    let t = reverse ? p.steps - 1 - step : step
+                    let x = input + (b * p.steps + t) * p.features
+                    dense(DenseParameters(rows: 1, inFeatures: p.features, outFeatures: g, activation: .linear), input: x, weight: kernel, bias: inputBias, output: xg)
+                    if p.resetAfter {
+                        dense(DenseParameters(rows: 1, inFeatures: u, outFeatures: g, activation: .linear), input: h, weight: recurrentKernel, bias: recurrentBias, output: hg)
+                        for j in 0..<u {
+                            let z = apply(p.recurrentActivation, xg[j] + hg[j])
+                            let r = apply(p.recurrentActivation, xg[u + j] + hg[u + j])
+                            let candidate = apply(p.activation, xg[2 * u + j] + r * hg[2 * u + j])
+                            hNew[j] = z * h[j] + (1 - z) * candidate
+                        }
+                    } else {
+                        // z and r from h; the candidate from r ⊙ h.
+                        dense(DenseParameters(rows: 1, inFeatures: u, outFeatures: g, activation: .linear), input: h, weight: recurrentKernel, bias: nil, output: hg)
+                        for j in 0..<u {
+                            let r = apply(p.recurrentActivation, xg[u + j] + hg[u + j])
+                            rh[j] = r * h[j]
+                        }
+                        for j in 0..<u {
+                            var s: Float = 0
+                            for i in 0..<u { s += rh[i] * recurrentKernel[i * g + 2 * u + j] }
+                            let z = apply(p.recurrentActivation, xg[j] + hg[j])
+                            let candidate = apply(p.activation, xg[2 * u + j] + s)
+                            hNew[j] = z * h[j] + (1 - z) * candidate
+                        }
                     }
-                } else {
-                    // z and r from h; the candidate from r ⊙ h.
-                    dense(DenseParameters(rows: 1, inFeatures: u, outFeatures: g, activation: .linear), input: h, weight: recurrentKernel, bias: nil, output: hg)
-                    for j in 0..<u {
-                        let r = apply(p.recurrentActivation, xg[u + j] + hg[u + j])
-                        rh[j] = r * h[j]
-                    }
-                    for j in 0..<u {
-                        var s: Float = 0
-                        for i in 0..<u { s += rh[i] * recurrentKernel[i * g + 2 * u + j] }
-                        let z = apply(p.recurrentActivation, xg[j] + hg[j])
-                        let candidate = apply(p.activation, xg[2 * u + j] + s)
-                        hNew[j] = z * h[j] + (1 - z) * candidate
-                    }
+                    h.update(from: hNew, count: u)
+                    if p.returnSequences { (output + ((b * p.steps + t) * directions + d) * u).update(from: h, count: u) }
                 }
-                h.update(from: hNew, count: u)
-                if p.returnSequences { (output + (b * p.steps + t) * u).update(from: h, count: u) }
+                if !p.returnSequences { (output + (b * directions + d) * u).update(from: h, count: u) }
             }
-            if !p.returnSequences { (output + b * u).update(from: h, count: u) }
         }
     }
 
-    /// Keras LSTM. Gates i, f, c, o. Scratch: 2·4U + 3U floats.
-    public static func lstm(_ p: RecurrentParameters, input: UnsafePointer<Float>, kernel: UnsafePointer<Float>, recurrentKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        let u = p.units, g = 4 * u
+    /// Keras LSTM. Gates i, f, c, o. Directions as for `gru`. Peepholes (ONNX's P,
+    /// [3U] per direction, gates i, f, o) add p ⊙ c to the input and forget gates
+    /// with the previous cell state and to the output gate with the new one.
+    /// `cellOutput`, when given, receives each direction's last cell state, laid out as
+    /// the last hidden states are. Scratch: 2·4U + 3U floats.
+    public static func lstm(_ p: RecurrentParameters, input: UnsafePointer<Float>, kernel: UnsafePointer<Float>, recurrentKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, peepholes: UnsafePointer<Float>?,
+                            output: UnsafeMutablePointer<Float>, cellOutput: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>) {
+        let u = p.units, g = 4 * u, directions = p.directions
         let xg = scratch, hg = scratch + g, h = scratch + 2 * g, c = h + u
-        for b in 0..<p.batch {
-            h.update(repeating: 0, count: u)
-            c.update(repeating: 0, count: u)
-            for t in 0..<p.steps {
-                let x = input + (b * p.steps + t) * p.features
-                dense(DenseParameters(rows: 1, inFeatures: p.features, outFeatures: g, activation: .linear), input: x, weight: kernel, bias: bias, output: xg)
-                dense(DenseParameters(rows: 1, inFeatures: u, outFeatures: g, activation: .linear), input: h, weight: recurrentKernel, bias: nil, output: hg)
-                for j in 0..<u {
-                    let i = apply(p.recurrentActivation, xg[j] + hg[j])
-                    let f = apply(p.recurrentActivation, xg[u + j] + hg[u + j])
-                    let cc = apply(p.activation, xg[2 * u + j] + hg[2 * u + j])
-                    let o = apply(p.recurrentActivation, xg[3 * u + j] + hg[3 * u + j])
-                    c[j] = f * c[j] + i * cc
-                    h[j] = o * apply(p.activation, c[j])
+        for d in 0..<directions {
+            let reverse = p.direction == .reverse || d == 1
+            let kernel = kernel + d * p.features * g, recurrentKernel = recurrentKernel + d * u * g
+            let bias = bias.map { $0 + d * g }, peepholes = peepholes.map { $0 + d * 3 * u }
+            for b in 0..<p.batch {
+                h.update(repeating: 0, count: u)
+                c.update(repeating: 0, count: u)
+                for step in 0..<p.steps {
+                    let t = reverse ? p.steps - 1 - step : step
+                    let x = input + (b * p.steps + t) * p.features
+                    dense(DenseParameters(rows: 1, inFeatures: p.features, outFeatures: g, activation: .linear), input: x, weight: kernel, bias: bias, output: xg)
+                    dense(DenseParameters(rows: 1, inFeatures: u, outFeatures: g, activation: .linear), input: h, weight: recurrentKernel, bias: nil, output: hg)
+                    for j in 0..<u {
+                        let pi = peepholes.map { $0[j] * c[j] } ?? 0, pf = peepholes.map { $0[u + j] * c[j] } ?? 0
+                        let i = apply(p.recurrentActivation, xg[j] + hg[j] + pi)
+                        let f = apply(p.recurrentActivation, xg[u + j] + hg[u + j] + pf)
+                        let cc = apply(p.activation, xg[2 * u + j] + hg[2 * u + j])
+                        c[j] = f * c[j] + i * cc
+                        let po = peepholes.map { $0[2 * u + j] * c[j] } ?? 0
+                        let o = apply(p.recurrentActivation, xg[3 * u + j] + hg[3 * u + j] + po)
+                        h[j] = o * apply(p.activation, c[j])
+                    }
+                    if p.returnSequences { (output + ((b * p.steps + t) * directions + d) * u).update(from: h, count: u) }
                 }
-                if p.returnSequences { (output + (b * p.steps + t) * u).update(from: h, count: u) }
+                if !p.returnSequences { (output + (b * directions + d) * u).update(from: h, count: u) }
+                if let cellOutput { (cellOutput + (b * directions + d) * u).update(from: c, count: u) }
             }
-            if !p.returnSequences { (output + b * u).update(from: h, count: u) }
         }
     }
 }

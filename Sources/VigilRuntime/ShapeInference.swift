@@ -8,6 +8,8 @@ extension Graph {
         // int8 nodes run the same ops with integer kernels; `checkInt8` below checks
         // their types and quantization once the shapes are known.
         let int8Node = Graph.runsAsInt8(node.op, ins)
+        // Likewise plain integer nodes, checked by `checkInteger` (IntegerGraph.swift).
+        let integerNode = Graph.runsAsInteger(node.op, ins)
 
         func expectInputs(_ range: ClosedRange<Int>) throws(GraphError) {
             if !range.contains(ins.count) {
@@ -40,7 +42,7 @@ extension Graph {
             }
         }
         func requireFloat() throws(GraphError) {
-            if int8Node { return }
+            if int8Node || integerNode { return }
             for t in ins where t.dtype != .float32 {
                 throw .typeMismatch(node: name, reason: "'\(t.name)' is \(t.dtype.name); this op needs float32")
             }
@@ -119,6 +121,10 @@ extension Graph {
             try expectInputs(2...2); try expectOutputs(1); try requireFloat()
             let a = try activation(0), b = ins[1]
             if a.shape.count < 1 { throw .shapeMismatch(node: name, reason: "left operand is a scalar") }
+            if b.isConstant && b.shape.count > 2 {
+                try setOutput(try Graph.slicedMatMulShape(a, b, node: name))
+                break
+            }
             if b.shape.count != 2 { throw .shapeMismatch(node: name, reason: "right operand shape \(b.shape) must be [K, N]") }
             if a.shape.last! != b.shape[0] {
                 throw .shapeMismatch(node: name, reason: "inner dimensions differ: \(a.shape) · \(b.shape)")
@@ -148,7 +154,10 @@ extension Graph {
         case .concatenate(let axis):
             if ins.isEmpty { throw .wrongInputCount(node: name, expected: "at least 1", got: 0) }
             try expectOutputs(1); try requireFloat()
-            for i in ins.indices { _ = try activation(i) }
+            if ins.allSatisfy({ $0.isConstant }) { throw .badAttribute(node: name, reason: "every operand is a constant; fold the node at import") }
+            if int8Node, let c = ins.first(where: { $0.isConstant }) {
+                throw .typeMismatch(node: name, reason: "an int8 Concatenate takes no constant operand ('\(c.name)')")
+            }
             let r = ins[0].shape.count
             let a = axis < 0 ? axis + r + 1 : axis
             if a < 1 || a > r { throw .badAttribute(node: name, reason: "axis \(axis) is the batch axis or out of range for rank \(r + 1)") }
@@ -219,6 +228,21 @@ extension Graph {
             try rank(x, 2, "input")
             try setOutput([x.shape[1]])
 
+        case .convND(let a):
+            try expectInputs(2...3); try expectOutputs(1); try requireFloat(); try checkActivation(a.activation)
+            let x = try activation(0), w = try constant(1, role: "weight")
+            let b = ins.count == 3 ? try constant(2, role: "bias") : nil
+            try setOutput(try Graph.convNDOutputShape(a, input: x, weight: w, bias: b, node: name))
+
+        case .maxPoolND(let p, _), .averagePoolND(let p, _):
+            try expectInputs(1...1); try requireFloat()
+            // A max pool may also output the positions of its maxima.
+            if case .maxPoolND = node.op, node.outputs.count == 2 {} else { try expectOutputs(1) }
+            let x = try activation(0)
+            let shape = try Graph.windowNDOutputSpatialShape(p.window, ceilMode: p.ceilMode, input: x, node: name) + [x.shape.last!]
+            try setOutput(shape)
+            if node.outputs.count == 2 { try setOutput(shape, dtype: .int64, at: 1) }
+
         case .activation(let act):
             try expectInputs(1...1); try expectOutputs(1); try requireFloat(); try checkActivation(act)
             try setOutput(try activation(0).shape)
@@ -244,25 +268,60 @@ extension Graph {
         case .gru(let a), .lstm(let a):
             let gates: Int
             if case .gru = node.op { gates = 3 } else { gates = 4 }
-            try expectInputs(3...4); try expectOutputs(1); try requireFloat()
+            if a.peepholes {
+                if gates == 3 { throw .badAttribute(node: name, reason: "a GRU has no peepholes") }
+                try expectInputs(5...5)
+            } else {
+                try expectInputs(3...4)
+            }
+            // An LSTM may also output its last cell state.
+            if gates == 3 || node.outputs.count != 2 { try expectOutputs(1) }
+            try requireFloat()
             try checkActivation(a.activation); try checkActivation(a.recurrentActivation)
             let x = try activation(0)
             let k = try constant(1, role: "kernel"), rk = try constant(2, role: "recurrent kernel")
             try rank(x, 2, "input")
             if a.units < 1 { throw .badAttribute(node: name, reason: "units \(a.units) must be ≥ 1") }
             let u = a.units
-            if k.shape != [x.shape[1], gates * u] {
-                throw .shapeMismatch(node: name, reason: "kernel shape \(k.shape) ≠ [\(x.shape[1]), \(gates * u)]")
+            // A bidirectional layer's weights carry the two directions on a leading axis.
+            let lead = a.direction == .bidirectional ? [2] : []
+            if k.shape != lead + [x.shape[1], gates * u] {
+                throw .shapeMismatch(node: name, reason: "kernel shape \(k.shape) ≠ \(lead + [x.shape[1], gates * u])")
             }
-            if rk.shape != [u, gates * u] {
-                throw .shapeMismatch(node: name, reason: "recurrent kernel shape \(rk.shape) ≠ [\(u), \(gates * u)]")
+            if rk.shape != lead + [u, gates * u] {
+                throw .shapeMismatch(node: name, reason: "recurrent kernel shape \(rk.shape) ≠ \(lead + [u, gates * u])")
             }
-            if ins.count == 4 {
+            if ins.count >= 4 {
                 let b = try constant(3, role: "bias")
-                let expected = gates == 3 && a.resetAfter ? [2, gates * u] : [gates * u]
+                let expected = lead + (gates == 3 && a.resetAfter ? [2, gates * u] : [gates * u])
                 if b.shape != expected { throw .shapeMismatch(node: name, reason: "bias shape \(b.shape) ≠ \(expected)") }
             }
-            try setOutput(a.returnSequences ? [x.shape[0], u] : [u])
+            if ins.count == 5 {
+                let p = try constant(4, role: "peepholes")
+                if p.shape != lead + [3 * u] { throw .shapeMismatch(node: name, reason: "peephole shape \(p.shape) ≠ \(lead + [3 * u])") }
+            }
+            let directions = a.directions
+            if a.returnSequences {
+                try setOutput(directions == 1 ? [x.shape[0], u] : [x.shape[0], directions, u])
+            } else {
+                try setOutput(directions == 1 ? [u] : [directions, u])
+            }
+            if node.outputs.count == 2 { try setOutput(directions == 1 ? [u] : [directions, u], at: 1) }
+
+        case .clamp:
+            try inferClampShape(ofNode: index)
+
+        case .batchNormalizationTraining(let epsilon, let momentum):
+            try inferBatchNormalizationTrainingShapes(ofNode: index, epsilon: epsilon, momentum: momentum)
+
+        case .transpose, .slice, .gather, .expand:
+            try expectOutputs(1)
+            // Elements move unchanged, so plain integers move as floats do; quantized
+            // int8 would need its parameters carried, which no int8 kernel here does.
+            if let x = ins.first, x.dtype != .float32 && !x.isPlainInteger {
+                throw .typeMismatch(node: name, reason: "'\(x.name)' is \(x.dtype.name)\(x.quantization == nil ? "" : " (quantized)"); \(node.op.name) moves float32 or plain integer data")
+            }
+            try setOutput(try dataMovementShape(node), dtype: ins.first?.dtype ?? .float32)
 
         case .quantize, .dequantize:
             try expectInputs(1...1); try expectOutputs(1)
@@ -271,6 +330,7 @@ extension Graph {
             try checkBoundary(ofNode: index)
         }
         if int8Node { try checkInt8(ofNode: index) }
+        if integerNode { try checkInteger(ofNode: index) }
     }
 }
 

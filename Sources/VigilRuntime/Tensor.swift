@@ -1,14 +1,27 @@
 /// Element types the runtime computes with. int8 carries activations and weights
-/// of quantized models, int32 their biases and accumulators.
+/// of quantized models, int32 their biases and accumulators: those tensors have
+/// quantization parameters. An integer tensor without them holds plain integers (ONNX's
+/// integer tensors), which the integer ops compute on with wrap-around arithmetic
+/// (IntegerKernels.swift). bool holds 0 or 1 in a byte; no op computes with it, it
+/// only carries constant outputs such as Dropout's mask.
 public enum DType: UInt8, Sendable, Equatable {
     case float32 = 0
     case int8 = 1
     case int32 = 2
+    case int16 = 3
+    case int64 = 4
+    case uint8 = 5
+    case uint16 = 6
+    case uint32 = 7
+    case uint64 = 8
+    case bool = 9
 
     public var byteSize: Int {
         switch self {
-        case .float32, .int32: return 4
-        case .int8: return 1
+        case .int8, .uint8, .bool: return 1
+        case .int16, .uint16: return 2
+        case .float32, .int32, .uint32: return 4
+        case .int64, .uint64: return 8
         }
     }
 
@@ -17,6 +30,21 @@ public enum DType: UInt8, Sendable, Equatable {
         case .float32: return "float32"
         case .int8: return "int8"
         case .int32: return "int32"
+        case .int16: return "int16"
+        case .int64: return "int64"
+        case .uint8: return "uint8"
+        case .uint16: return "uint16"
+        case .uint32: return "uint32"
+        case .uint64: return "uint64"
+        case .bool: return "bool"
+        }
+    }
+
+    /// The integer types integer ops compute with (bool is not one).
+    public var isInteger: Bool {
+        switch self {
+        case .float32, .bool: return false
+        default: return true
         }
     }
 }
@@ -85,6 +113,10 @@ public struct TensorDescriptor: Sendable, Equatable {
     }
 
     public var byteCount: Int { elementCount * dtype.byteSize }
+
+    /// An integer tensor without quantization parameters: plain integers, not a
+    /// quantized real value.
+    public var isPlainInteger: Bool { dtype.isInteger && quantization == nil }
 }
 
 /// An index into `Graph.tensors`.

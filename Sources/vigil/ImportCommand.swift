@@ -98,11 +98,11 @@ struct ImportCommand: ParsableCommand {
             guard actual.shape == expected[i].shape else {
                 throw CLIError("output \(i) ('\(name)'): shape \(actual.shape), reference \(expected[i].shape)")
             }
-            for (a, b) in zip(actual.floats, expected[i].floats) {
-                let error = Double(abs(a - b))
+            for (a, b) in zip(actual.doubles, expected[i].doubles) {
+                let error = abs(a - b)
                 worstAbsolute = max(worstAbsolute, error)
-                worstRelative = max(worstRelative, error / max(Double(abs(b)), 1e-30))
-                if error > absoluteTolerance + relativeTolerance * Double(abs(b)) || error.isNaN { failures += 1 }
+                worstRelative = max(worstRelative, error / max(abs(b), 1e-30))
+                if error > absoluteTolerance + relativeTolerance * abs(b) || error.isNaN { failures += 1 }
                 total += 1
             }
         }

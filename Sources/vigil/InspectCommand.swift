@@ -47,7 +47,10 @@ struct InspectCommand: ParsableCommand {
         print("runtime \(m.runtimeVersion); provenance: \(m.provenance)")
         for entry in m.metadata { print("  \(entry.key): \(entry.value)") }
         for id in graph.inputs { print("input  \(graph.tensors[id].name) \(graph.tensors[id].dtype.name) [batch] + \(graph.tensors[id].shape)") }
-        for id in graph.outputs { print("output \(graph.tensors[id].name) \(graph.tensors[id].dtype.name) [batch] + \(graph.tensors[id].shape)") }
+        for id in graph.outputs {
+            let t = graph.tensors[id]
+            print("output \(t.name) \(t.dtype.name) " + (t.isConstant ? "\(t.shape) (constant)" : "[batch] + \(t.shape)"))
+        }
         print("")
         print(Profile.pad("node", 24) + Profile.pad("op", 20) + Profile.pad("output", 14) + Profile.pad("params", 9) + "MACs")
         for (i, node) in graph.nodes.enumerated() {

@@ -82,7 +82,7 @@ enum Measure {
                         values[b * length + t] = value
                     }
                 }
-            case .int8, .int32:
+            default:
                 for j in 0..<bytes.count { bytes[j] = UInt8(truncatingIfNeeded: rng.next()) }
             }
         }

@@ -33,7 +33,10 @@ enum PackageFiles {
             throw CLIError("package metadata \(role).\(index).layout = '\(text)' is malformed")
         }
         let axes = parts[0].split(separator: ",").compactMap { Int($0) }
-        guard axes.count == rank, axes.allSatisfy({ $0 >= -1 && $0 < frameworkRank }), Set(axes).count == axes.count else {
+        // Unit axes the framework does not see (-1) may repeat: an ONNX scalar is stored
+        // after the unit batch axis as one more unit axis.
+        let named = axes.filter { $0 >= 0 }
+        guard axes.count == rank, axes.allSatisfy({ $0 >= -1 && $0 < frameworkRank }), Set(named).count == named.count else {
             throw CLIError("package metadata \(role).\(index).layout = '\(text)' does not fit a rank-\(rank) tensor")
         }
         return TensorLayout(storedAxes: axes, frameworkRank: frameworkRank)
@@ -59,6 +62,13 @@ enum PackageFiles {
         case .float32: return .float32
         case .int8: return .int8
         case .int32: return .int32
+        case .int16: return .int16
+        case .int64: return .int64
+        case .uint8: return .uint8
+        case .uint16: return .uint16
+        case .uint32: return .uint32
+        case .uint64: return .uint64
+        case .bool: return .bool
         }
     }
 

@@ -56,7 +56,8 @@ struct QuantizeCommand: ParsableCommand {
         let floatPackage = try PackageFiles.read(package)
         let floatGraph = floatPackage.graph
         if let t = floatGraph.tensors.first(where: { $0.dtype != .float32 }) {
-            throw CLIError("\(package): the model is already quantized (tensor '\(t.name)' is \(t.dtype.name)); quantize a float package")
+            let state = floatGraph.tensors.contains { $0.quantization != nil } ? "already quantized" : "not a float model"
+            throw CLIError("\(package): the model is \(state) (tensor '\(t.name)' is \(t.dtype.name)); quantize a float package")
         }
         let calibrationData = try QuantizeDataset.load(calibration, for: floatPackage, option: "--calibration")
         let quantizer = PostTrainingQuantizer(observer: observerKind)

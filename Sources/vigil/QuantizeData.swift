@@ -51,15 +51,9 @@ struct QuantizeDataset {
             guard l.shape.first == count, l.elementCount == count else {
                 throw CLIError("\(option): labels have shape \(l.shape); expected [\(count)], one per sample")
             }
-            switch l.dtype {
-            case .int32:
-                labels = l.bytes.withUnsafeBytes { raw in (0..<count).map { Int(raw.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self)) } }
-            case .float32:
-                labels = l.floats.map { Int($0.rounded()) }
-            case .int8:
-                labels = l.bytes.map { Int(Int8(bitPattern: $0)) }
-            }
-            if let bad = labels?.first(where: { $0 < 0 }) { throw CLIError("\(option): negative label \(bad)") }
+            let values = l.doubles
+            if let bad = values.first(where: { !($0 >= 0 && $0 < 1e15) }) { throw CLIError("\(option): label \(bad) is not a class index") }
+            labels = values.map { Int($0.rounded()) }
         }
         return QuantizeDataset(inputs: inputs, count: count, labels: labels)
     }

@@ -19,10 +19,6 @@ struct RunCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the output (.npy, or .npz for several outputs).")
     var output: String
 
-    func validate() throws {
-        if inputs.isEmpty { throw ValidationError("give each model input with --input FILE.npy") }
-    }
-
     func run() throws {
         let package = try PackageFiles.read(package)
         let outputs = try Self.run(package, inputs: inputs)
@@ -60,7 +56,8 @@ struct RunCommand: ParsableCommand {
             arrays.append(native)
         }
         let interpreter: Interpreter<HostKernels>
-        do { interpreter = try Interpreter<HostKernels>(graph: graph, batch: batch) } catch { throw CLIError(error.message) }
+        // A graph without inputs (every output a constant) runs as one sample.
+        do { interpreter = try Interpreter<HostKernels>(graph: graph, batch: max(batch, 1)) } catch { throw CLIError(error.message) }
         for (i, array) in arrays.enumerated() {
             let target = interpreter.inputBytes(i)
             array.bytes.withUnsafeBytes { target.copyMemory(from: $0) }
@@ -70,8 +67,10 @@ struct RunCommand: ParsableCommand {
         for (i, id) in graph.outputs.enumerated() {
             let tensor = graph.tensors[id]
             let bytes = Array(interpreter.outputBytes(i))
-            let array = NumPyArray(dtype: PackageFiles.dtype(tensor.dtype), shape: [batch] + tensor.shape, bytes: bytes)
-            let layout = try PackageFiles.layout(package, "output", i, rank: tensor.shape.count + 1)
+            // A constant output has no batch axis; its layout maps its own axes.
+            let shape = tensor.isConstant ? tensor.shape : [max(batch, 1)] + tensor.shape
+            let array = NumPyArray(dtype: PackageFiles.dtype(tensor.dtype), shape: shape, bytes: bytes)
+            let layout = try PackageFiles.layout(package, "output", i, rank: shape.count)
             guard let framework = PackageFiles.rearrange(array, layout, toVigil: false) else {
                 throw CLIError("output '\(tensor.name)' cannot be put in its framework layout \(layout)")
             }

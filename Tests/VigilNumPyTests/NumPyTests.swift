@@ -28,6 +28,26 @@ struct NumPyTests {
         #expect(values == [Int32.min, 7, 0, Int32.max])
     }
 
+    @Test func readsEveryIntegerTypeAndBool() throws {
+        let arrays = try NumPyArchive.read(path: fixture("ints.npz"))
+        func array(_ name: String) throws -> NumPyArray { try #require(arrays.first { $0.name == name }?.array) }
+        let expected: [(String, NumPyArray.DType, [Double])] = [
+            ("u8", .uint8, [0, 255]), ("i16", .int16, [-32768, 32767]), ("u16", .uint16, [0, 65535]),
+            ("u32", .uint32, [0, 4294967295]), ("b", .bool, [1, 0, 1]),
+        ]
+        for (name, dtype, values) in expected {
+            let a = try array(name)
+            #expect(a.dtype == dtype && a.doubles == values, "\(name)")
+            // Writing gives NumPy's bytes back.
+            #expect(try NumPyArray.decode(a.encoded(), name: name) == a)
+        }
+        // 64-bit extremes, checked on the bytes (a Double cannot hold them exactly).
+        let i64 = try array("i64"), u64 = try array("u64")
+        #expect(i64.dtype == .int64 && u64.dtype == .uint64)
+        #expect(i64.bytes.withUnsafeBytes { raw in (0..<2).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self) } } == [Int64.min, Int64.max])
+        #expect(u64.bytes.withUnsafeBytes { raw in (0..<2).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self) } } == [0, UInt64.max])
+    }
+
     @Test func readsScalarsAndVersion2() throws {
         let s = try NumPyArray.read(path: fixture("f32_scalar.npy"))
         #expect(s.shape == [] && s.floats == [3.25])

@@ -13,23 +13,39 @@ extension ONNXGraphConverter {
         }
     }
 
+    /// Inference (and training with ratio 0) passes the data through and keeps every
+    /// element: the mask is all true. Training with a positive ratio zeroes elements
+    /// drawn by a generator ONNX leaves unspecified, which no import can reproduce.
     mutating func dropout(_ node: ONNXNode) throws {
+        let x = try input(node, 0)
         if let training = try constantInput(node, 2, role: "training_mode"), training.ints.contains(where: { $0 != 0 }) {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "Dropout in training mode")
+            let ratio = try constantInput(node, 1, role: "ratio")?.floats.first ?? 0.5
+            if ratio != 0 {
+                throw ImportError.unsupportedAttribute(node: node.name, reason: "Dropout in training mode with ratio \(ratio) zeroes randomly drawn elements, which cannot be reproduced; only ratio 0 is deterministic")
+            }
         }
+        try setOutput(node, 0, x)
         if isRead(node, output: 1) {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "the Dropout mask output is used")
+            let shape: [Int]
+            switch x {
+            case .constant(let c):
+                shape = c.shape
+            case .runtime(let v):
+                if !v.isBatchFree { throw ImportError.dynamicShape(node: node.name, reason: "the Dropout mask has the batch's shape, which a static graph does not know") }
+                shape = v.shape
+            }
+            try setOutput(node, 1, .constant(ConstantTensor(shape: shape, ints: [Int64](repeating: 1, count: ConstantTensor.elementCount(shape) ?? 0))))
         }
-        try setOutput(node, 0, try input(node, 0))
     }
 
     mutating func cast(_ node: ONNXNode) throws {
         let to = try node.attributes.int("to", default: 0)
         let value = try input(node, 0)
         switch value {
-        case .runtime:
-            if to != Int(TensorProtoDecoding.DataType.float.rawValue) {
-                throw ImportError.unsupportedAttribute(node: node.name, reason: "Cast of run-time data to type \(to); Vigil computes in float32")
+        case .runtime(let v):
+            let from = elementType(v)
+            guard let target = TensorProtoDecoding.DataType(rawValue: Int32(clamping: to))?.vigilType, target == from else {
+                throw ImportError.unsupportedAttribute(node: node.name, reason: "Cast of run-time \(from.name) data to ONNX type \(to); Vigil converts no element type at run time")
             }
             try setOutput(node, 0, value)
         case .constant(let c):
@@ -81,6 +97,9 @@ extension ONNXGraphConverter {
     }
 
     mutating func clip(_ node: ONNXNode) throws {
+        if case .runtime(let x) = try input(node, 0), elementType(x).isInteger {
+            return try integerClip(node, x)
+        }
         func bound(_ i: Int, _ role: String) throws -> Float? {
             guard let c = try constantInput(node, i, role: role) else { return nil }
             guard c.count == 1 else { throw ImportError.shapeMismatch(node: node.name, reason: "Clip \(role) has shape \(c.shape); it must be a scalar") }
@@ -96,10 +115,8 @@ extension ONNXGraphConverter {
             try setOutput(node, 0, .constant(ConstantTensor(shape: c.shape, floats: c.floats.map { min(max($0, lo), hi) })))
             return
         }
-        if lo > hi {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "Clip with min \(lo) above max \(hi)")
-        }
-        try unary(node, activation)
+        // min > max gives max everywhere, as clamping to [max, max] does (NaN stays NaN).
+        try unary(node, lo > hi ? .clip(min: hi, max: hi) : activation)
     }
 
     mutating func binary(_ node: ONNXNode, _ op: BinaryOperator) throws {
@@ -152,6 +169,10 @@ extension ONNXGraphConverter {
 
     private mutating func runtimeConstantBinary(_ node: ONNXNode, _ x: RuntimeValue, _ c: ConstantTensor, constantFirst: Bool, _ op: Op) throws -> RuntimeValue {
         if c.containsBatchSymbol { throw ImportError.dynamicShape(node: node.name, reason: "arithmetic with the batch size") }
+        let dtype = elementType(x)
+        if dtype != .float32 && x.featureOrder != nil {
+            throw ImportError.needsRuntimeTranspose(node: node.name, reason: "\(dtype.name) data flattened in another feature order")
+        }
         var cs = c.shape
         while cs.count > x.rank, cs.first == 1 { cs.removeFirst() }
         if cs.count > x.rank {
@@ -182,9 +203,14 @@ extension ONNXGraphConverter {
             xid = try conform(x, to: wanted, node: node, need: "the constant operand broadcasts along an axis the data lacks")
             result.storedAxes = wanted
             let t = expanded.transposed(wanted.filter { $0 >= 0 } + (0..<x.rank).filter { !wanted.contains($0) })
-            storedConstant = ConstantTensor(shape: wanted.dropFirst().map { cs[$0] }, floats: t.floats)
+            storedConstant = ConstantTensor(shape: wanted.dropFirst().map { cs[$0] }, storage: t.storage)
         }
         let name = constantFirst ? node.proto.input[0] : node.proto.input[1]
+        if dtype != .float32 {
+            let cid = try integerConstant(name, shape: storedConstant.shape, storedConstant, dtype: dtype, node: node.name)
+            result.id = emit(op, constantFirst ? [cid, xid] : [xid, cid], node: node, shape: result.storedShape)
+            return result
+        }
         if xid == x.id, result.shape == x.shape,
            try foldIntoProducer(x.id, storedConstant, op: op, constantFirst: constantFirst, tensor: name) {
             return result
@@ -204,6 +230,7 @@ extension ONNXGraphConverter {
         let channels: Int
         switch producer.op {
         case .conv1D(let a) where a.activation == .linear: channels = graph.tensors[producer.inputs[1]].shape[2]
+        case .convND(let a) where a.activation == .linear: channels = graph.tensors[producer.inputs[1]].shape.last!
         case .dense(let act) where act == .linear: channels = graph.tensors[producer.inputs[1]].shape[1]
         default: return false
         }
@@ -236,7 +263,16 @@ extension ONNXGraphConverter {
 
     mutating func softmax(_ node: ONNXNode) throws {
         let x = try runtimeInput(node, 0)
-        let a = try axis(try node.attributes.int("axis", default: -1), rank: x.rank, node: node)
+        var a = try axis(try node.attributes.int("axis", default: opset < 13 ? 1 : -1), rank: x.rank, node: node)
+        if opset < 13 {
+            // Before opset 13 Softmax normalizes axes a… flattened into one: the same as
+            // opset 13's over one axis when at most one of them is longer than 1.
+            let longer = (a..<x.rank).filter { x.shape[$0] != 1 || $0 == x.batchAxis }
+            if longer.count > 1 {
+                throw ImportError.unsupportedAttribute(node: node.name, reason: "Softmax of opset \(opset) normalizes axes \(a)… of \(x.shape) as one; Vigil normalizes a single axis")
+            }
+            a = longer.first ?? a
+        }
         if a == x.batchAxis { throw ImportError.unsupportedAttribute(node: node.name, reason: "Softmax over the batch axis") }
         var wanted = x.storedAxes.filter { $0 != a }
         wanted.append(a)
@@ -253,7 +289,7 @@ extension ONNXGraphConverter {
 
     mutating func batchNormalization(_ node: ONNXNode) throws {
         if try node.attributes.int("training_mode", default: 0) != 0 {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "BatchNormalization in training mode")
+            return try batchNormalizationTraining(node)
         }
         for i in 1..<5 where isRead(node, output: i) {
             throw ImportError.unsupportedAttribute(node: node.name, reason: "BatchNormalization's running statistics outputs are used")

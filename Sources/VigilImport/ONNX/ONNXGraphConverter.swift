@@ -10,6 +10,9 @@ struct ONNXGraphConverter {
     /// Whether the model is imported as one sample: every ONNX tensor is a whole Vigil
     /// sample stored after a unit batch axis, which `storedAxes` name -1.
     let batchFree: Bool
+    /// Input layouts (`InputRelayout.key`) already tried: a consumer that needs one of
+    /// them transposes at run time instead of restarting the import again.
+    var triedLayouts: Set<String> = []
 
     var graph = Graph()
     var values: [String: ONNXValue] = [:]
@@ -53,7 +56,6 @@ struct ONNXGraphConverter {
             try addInput(input, index: inputIndex)
             inputIndex += 1
         }
-        if graph.inputs.isEmpty { throw ImportError.malformedFile(path: path, reason: "the graph has no run-time inputs") }
 
         for (index, node) in proto.node.enumerated() {
             try convert(node, index: index)
@@ -66,8 +68,16 @@ struct ONNXGraphConverter {
             guard let value = values[output.name] else {
                 throw ImportError.malformedFile(path: path, reason: "graph output '\(output.name)' is produced by no node")
             }
-            guard case .runtime(let v) = value else {
-                throw ImportError.unsupportedAttribute(node: output.name, reason: "graph output '\(output.name)' is a constant; Vigil graphs compute their outputs from inputs")
+            let v: RuntimeValue
+            switch value {
+            case .runtime(let r):
+                v = r
+            case .constant(let c):
+                let (id, layout) = try constantOutput(c, output)
+                graph.outputs.append(id)
+                layouts.append(layout)
+                names.append(output.name)
+                continue
             }
             if v.featureOrder != nil {
                 throw ImportError.needsRuntimeTranspose(node: output.name, reason: "graph output '\(output.name)' is a flattened channels-first tensor stored channels last")
@@ -84,12 +94,12 @@ struct ONNXGraphConverter {
         guard case .tensorType(let type)? = input.type.value else {
             throw ImportError.unsupportedAttribute(node: name, reason: "graph input '\(name)' is not a tensor")
         }
-        if type.elemType != TensorProtoDecoding.DataType.float.rawValue {
-            throw ImportError.unsupportedAttribute(node: name, reason: "graph input '\(name)' has element type \(type.elemType); Vigil models take float32 inputs")
+        guard let dtype = TensorProtoDecoding.DataType(rawValue: type.elemType)?.vigilType, dtype == .float32 || dtype.isInteger else {
+            throw ImportError.unsupportedAttribute(node: name, reason: "graph input '\(name)' has element type \(type.elemType); Vigil models take float32 or integer inputs")
         }
         guard type.hasShape else { throw ImportError.dynamicShape(node: name, reason: "graph input '\(name)' has no declared shape") }
         let rank = type.shape.dim.count
-        if batchFree { return try addBatchFreeInput(input, type.shape, index: index) }
+        if batchFree { return try addBatchFreeInput(input, type.shape, dtype: dtype, index: index) }
         let storedAxes = inputLayouts[index] ?? Self.initialLayout(type.shape)
         if rank < 2 {
             throw ImportError.shapeMismatch(node: name, reason: "graph input '\(name)' has rank \(rank); Vigil inputs need a batch axis and at least one more")
@@ -116,7 +126,7 @@ struct ONNXGraphConverter {
         if ConstantTensor.elementCount(shape) == nil {
             throw ImportError.shapeMismatch(node: name, reason: "graph input '\(name)' is too large")
         }
-        let id = graph.addTensor(name: name, shape: storedAxes.dropFirst().map { shape[$0] })
+        let id = graph.addTensor(name: name, dtype: dtype, shape: storedAxes.dropFirst().map { shape[$0] })
         graph.inputs.append(id)
         inputNames.append(name)
         inputLayoutsUsed.append(TensorLayout(storedAxes: storedAxes, frameworkRank: rank))
@@ -127,7 +137,7 @@ struct ONNXGraphConverter {
     }
 
     /// A graph input of a batch-free import: its whole ONNX shape is one Vigil sample.
-    private mutating func addBatchFreeInput(_ input: Onnx_ValueInfoProto, _ declared: Onnx_TensorShapeProto, index: Int) throws {
+    private mutating func addBatchFreeInput(_ input: Onnx_ValueInfoProto, _ declared: Onnx_TensorShapeProto, dtype: DType, index: Int) throws {
         let name = input.name
         let rank = declared.dim.count
         if rank < 1 { throw ImportError.shapeMismatch(node: name, reason: "graph input '\(name)' is a scalar; Vigil inputs need at least one axis") }
@@ -149,7 +159,7 @@ struct ONNXGraphConverter {
             throw ImportError.shapeMismatch(node: name, reason: "graph input '\(name)' is too large")
         }
         let storedAxes = [-1] + axes
-        let id = graph.addTensor(name: name, shape: axes.map { shape[$0] })
+        let id = graph.addTensor(name: name, dtype: dtype, shape: axes.map { shape[$0] })
         graph.inputs.append(id)
         inputNames.append(name)
         inputLayoutsUsed.append(TensorLayout(storedAxes: storedAxes, frameworkRank: rank))
@@ -248,7 +258,8 @@ struct ONNXGraphConverter {
     /// Vigil's shape inference then checks against its own.
     mutating func emit(_ op: Op, _ inputs: [TensorID], node: ONNXNode, suffix: String = "", shape: [Int]) -> TensorID {
         let name = node.name + suffix
-        let out = graph.addTensor(name: name + ":0", shape: shape)
+        // Every op the importer emits keeps its first input's element type.
+        let out = graph.addTensor(name: name + ":0", dtype: inputs.first.map { graph.tensors[$0].dtype } ?? .float32, shape: shape)
         graph.nodes.append(Node(name: name, op: op, inputs: inputs, outputs: [out]))
         return out
     }
@@ -292,11 +303,13 @@ struct ONNXGraphConverter {
             for a in wanted where a >= 0 { if let inputAxis = origin.axes[a] { axes.append(inputAxis) } }
             let inputRank = inputLayoutsUsed[origin.input].frameworkRank
             for a in 0..<inputRank where !axes.contains(a) { axes.append(a) }
-            if axes.count == inputRank && Set(axes).count == inputRank {
+            if axes.count == inputRank && Set(axes).count == inputRank && !triedLayouts.contains(InputRelayout.key(input: origin.input, storedAxes: axes)) {
                 throw InputRelayout(input: origin.input, storedAxes: axes, otherwise: problem)
             }
         }
-        throw problem
+        // Storing the input differently is impossible or was tried (another consumer
+        // wants another order): transpose at run time.
+        return try transposed(v, to: wanted, node: node, otherwise: problem)
     }
 }
 

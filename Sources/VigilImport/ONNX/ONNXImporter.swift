@@ -2,8 +2,14 @@ import Foundation
 import SwiftProtobuf
 import VigilRuntime
 
-/// Imports ONNX models (opsets 13 to 21; later opsets, which changed the supported ops
-/// only by adding element types, are accepted too) into Vigil graphs.
+/// Imports ONNX models (opsets 11 to 21; later opsets, which changed the supported ops
+/// only by adding element types, are accepted too) into Vigil graphs. Of the supported
+/// ops, opsets 11 and 12 define Softmax (over axes flattened into one) and Squeeze and
+/// Unsqueeze (axes as an attribute) differently: Softmax is read in its old form where
+/// it normalizes a single axis, Squeeze and Unsqueeze only from opset 13. Every other
+/// supported op means the same in opsets 11 to 13 (Dropout's ratio attribute of opset 11
+/// matters only in training, which that opset does not express). Older opsets changed
+/// Clip, Slice and others more deeply and are refused.
 ///
 /// ONNX is channels first and Vigil channels last. The importer converts once, at
 /// import: weights are rewritten, each value carries the order in which its axes are
@@ -11,7 +17,7 @@ import VigilRuntime
 /// their consumers need. The result never transposes at run time; where that is
 /// impossible, the import fails and says which node is at fault.
 public enum ONNXImporter {
-    public static let supportedOpsets: ClosedRange<Int> = 13...21
+    public static let supportedOpsets: ClosedRange<Int> = 11...21
     /// The newest opset accepted: opsets 22–28 changed the supported ops only by adding
     /// element types (bfloat16, float8, int4…), which a float32 import never sees.
     public static let newestAcceptedOpset = 28
@@ -74,6 +80,7 @@ public enum ONNXImporter {
         var tried: Set<String> = []
         while true {
             var converter = ONNXGraphConverter(path: name, opset: opset, inputLayouts: layouts, batchFree: batchFree)
+            converter.triedLayouts = tried
             do {
                 let (_, outputLayouts) = try converter.convert(model.graph)
                 let graph: Graph
@@ -84,7 +91,7 @@ public enum ONNXImporter {
                 }
                 return ImportedModel(graph: graph, inputLayouts: converter.inputLayoutsUsed, outputLayouts: outputLayouts, source: source)
             } catch let request as InputRelayout {
-                let key = "\(request.input):\(request.storedAxes)"
+                let key = InputRelayout.key(input: request.input, storedAxes: request.storedAxes)
                 if tried.contains(key) || tried.count > 16 { throw request.otherwise }
                 tried.insert(key)
                 layouts[request.input] = request.storedAxes

@@ -28,16 +28,29 @@ extension ONNXGraphConverter {
         guard k == x.shape[1] else { throw ImportError.shapeMismatch(node: node.name, reason: "A \(x.shape) · B \(w.shape): inner dimensions differ") }
         if alpha != 1 { w = ConstantTensor(shape: w.shape, floats: w.floats.map { $0 * alpha }) }
         var bias: [Float]? = nil
+        var matrixBias: ConstantTensor? = nil
         if let c = try constantInput(node, 2, role: "C") {
             var cs = c.shape
             while cs.count > 1, cs.first == 1 { cs.removeFirst() }
-            guard c.count == 1 || cs == [m] else {
-                throw ImportError.unsupportedAttribute(node: node.name, reason: "C of shape \(c.shape); Vigil adds a bias per output column")
+            if c.count == 1 || cs == [m] {
+                let v = c.floats
+                bias = (0..<m).map { beta * v[c.count == 1 ? 0 : $0] }
+            } else if x.isBatchFree, let shape = ConstantFolding.broadcastShape(cs, [x.shape[0], m]), shape == [x.shape[0], m] {
+                // A bias per row and column: a sample-wide constant added after the product.
+                matrixBias = ConstantTensor(shape: shape, floats: ConstantFolding.reshape(c, to: cs).broadcast(to: shape).floats.map { beta * $0 })
+            } else {
+                throw ImportError.unsupportedAttribute(node: node.name, reason: "C of shape \(c.shape) varies along A's rows, the batch; Vigil adds a matrix bias only to a model of fixed input shapes, imported as one sample")
             }
-            let v = c.floats
-            bias = (0..<m).map { beta * v[c.count == 1 ? 0 : $0] }
         }
-        try setOutput(node, 0, .runtime(try dense(node, x, weight: w, bias: bias, weightName: node.proto.input[1])))
+        var result = try dense(node, x, weight: w, bias: bias, weightName: node.proto.input[1])
+        if let matrixBias {
+            let order = result.storedAxes.filter { $0 >= 0 }
+            guard order.count == 2 else { throw ImportError.shapeMismatch(node: node.name, reason: "the product \(result.shape) is not stored as a matrix") }
+            let stored = matrixBias.transposed(order)
+            let cid = try weight(node.proto.input[2], shape: stored.shape, values: stored.floats, tensor: node.proto.input[2])
+            result.id = emit(.add(activation: .linear), [result.id, cid], node: node, suffix: "/bias", shape: result.storedShape)
+        }
+        try setOutput(node, 0, .runtime(result))
     }
 
     /// x [..., K] · w [K, M] + bias over the last ONNX axis of x.
@@ -80,6 +93,14 @@ extension ONNXGraphConverter {
         case (.runtime(let x), .constant(let y)) where y.shape.count == 1:
             // X · v: a one-column dense layer whose unit output axis is then dropped.
             let k = y.shape[0]
+            if x.rank == 1 && x.isBatchFree && x.shape[0] == k {
+                // A dot product: an ONNX scalar, stored as the sample's one element.
+                var result = try dense(node, x, weight: ConstantFolding.reshape(y, to: [k, 1]), bias: nil, weightName: node.proto.input[1])
+                result.shape = []
+                result.storedAxes = [-1, -1]
+                try setOutput(node, 0, .runtime(result))
+                return
+            }
             guard x.rank >= 2, x.shape[x.rank - 1] == k, x.featureOrder == nil else {
                 throw ImportError.shapeMismatch(node: node.name, reason: "MatMul of \(x.shape) by a vector \(y.shape) is outside what Vigil runs")
             }
@@ -95,6 +116,10 @@ extension ONNXGraphConverter {
         case (.runtime(let x), .constant(let y)):
             var ys = y.shape
             while ys.count > 2, ys.first == 1 { ys.removeFirst() }
+            if ys.count > 2 {
+                try setOutput(node, 0, .runtime(try x.rank == 1 ? vectorBySlices(node, x, y) : slicedMatMul(node, x, y)))
+                return
+            }
             guard ys.count == 2, x.rank >= (x.isBatchFree ? 1 : 2) else {
                 throw ImportError.shapeMismatch(node: node.name, reason: "MatMul of \(x.shape) by a constant \(y.shape); Vigil needs a rank-2 constant and a run-time operand of rank ≥ 2")
             }
@@ -132,5 +157,49 @@ extension ONNXGraphConverter {
             let id = emit(.matMul, [xid, yid], node: node, shape: [x.shape[1], y.shape[2]])
             try setOutput(node, 0, .runtime(RuntimeValue(id: id, shape: shape, storedAxes: [0, 1, 2])))
         }
+    }
+
+    /// v [K] · y [S…, K, N] of a one-sample import: one dense layer over the weight
+    /// W[k, (s…, n)] = y[s…, k, n] computes every slice's product at once.
+    private mutating func vectorBySlices(_ node: ONNXNode, _ x: RuntimeValue, _ y: ConstantTensor) throws -> RuntimeValue {
+        let r = y.shape.count, k = y.shape[r - 2], n = y.shape[r - 1]
+        guard x.isBatchFree, x.featureOrder == nil, x.shape[0] == k else {
+            throw ImportError.shapeMismatch(node: node.name, reason: "MatMul of a vector \(x.shape) by \(y.shape) needs a model of fixed input shapes and equal inner dimensions")
+        }
+        let w = y.transposed([r - 2] + Array(0..<(r - 2)) + [r - 1])
+        let flat = try dense(node, x, weight: ConstantTensor(shape: [k, w.count / k], storage: w.storage), bias: nil, weightName: node.proto.input[1])
+        let shape = Array(y.shape.dropLast(2)) + [n]
+        return RuntimeValue(id: reshaped(flat.id, to: shape, node: node), shape: shape, storedAxes: [-1] + Array(0..<shape.count))
+    }
+
+    /// x [S_x…, M, K] · y [S_y…, K, N] with matrix slices in the constant: Vigil's MatMul
+    /// by a constant of rank > 2, reading x in ONNX's order. The constant has no batch
+    /// axis, so in a batched import it may not vary along the batch.
+    private mutating func slicedMatMul(_ node: ONNXNode, _ x: RuntimeValue, _ y: ConstantTensor) throws -> RuntimeValue {
+        if x.featureOrder != nil || x.batchAxis > 0 {
+            throw ImportError.needsRuntimeTranspose(node: node.name, reason: "MatMul by matrix slices reads its operand with the batch first and in ONNX's order")
+        }
+        var ys = y.shape
+        while ys.count > x.rank, ys.first == 1 { ys.removeFirst() }
+        guard ys.count <= x.rank else {
+            throw ImportError.shapeMismatch(node: node.name, reason: "constant operand \(y.shape) has more dimensions than the run-time one \(x.shape)")
+        }
+        ys = [Int](repeating: 1, count: x.rank - ys.count) + ys
+        guard ys[x.rank - 2] == x.shape[x.rank - 1] else {
+            throw ImportError.shapeMismatch(node: node.name, reason: "inner dimensions of \(x.shape) · \(y.shape) differ")
+        }
+        guard let leading = ConstantFolding.broadcastShape(Array(x.shape.dropLast(2)), Array(ys.dropLast(2))) else {
+            throw ImportError.shapeMismatch(node: node.name, reason: "leading axes of \(x.shape) and \(y.shape) do not broadcast")
+        }
+        if !x.isBatchFree && ys[0] != 1 {
+            throw ImportError.unsupportedAttribute(node: node.name, reason: "constant operand \(y.shape) varies along the batch axis")
+        }
+        let order = x.onnxOrder
+        let xid = try conform(x, to: order, node: node, need: "MatMul by matrix slices reads its operand in ONNX's order")
+        let constantShape = x.isBatchFree ? ys : Array(ys.dropFirst())
+        let wid = try weight(node.proto.input[1], shape: constantShape, values: y.floats, tensor: node.proto.input[1])
+        let shape = leading + [x.shape[x.rank - 2], ys[x.rank - 1]]
+        let stored = x.isBatchFree ? shape : Array(shape.dropFirst())
+        return RuntimeValue(id: emit(.matMul, [xid, wid], node: node, shape: stored), shape: shape, storedAxes: order)
     }
 }

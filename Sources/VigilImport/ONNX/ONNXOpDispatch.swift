@@ -14,13 +14,22 @@ extension ONNXGraphConverter {
         "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization", "GRU", "LSTM",
     ]
 
+    /// Supported ops whose opset-11/12 definitions differ from opset 13's in more than
+    /// element types and that the importer reads only in the opset-13 form.
+    static let changedInOpset13: Set<String> = ["Squeeze", "Unsqueeze"]
+
     mutating func convert(_ proto: Onnx_NodeProto, index: Int) throws {
         let node = ONNXNode(proto, index: index)
         if !proto.domain.isEmpty && proto.domain != "ai.onnx" {
             throw ImportError.unsupportedOp(node: node.name, type: "\(proto.domain).\(proto.opType)", supported: Self.supportedOps)
         }
-        if batchFree && Self.batchedOnly.contains(proto.opType) {
+        // Training-mode BatchNormalization needs the whole framework batch in one sample.
+        let trainingMode = try proto.opType == "BatchNormalization" && node.attributes.int("training_mode", default: 0) != 0
+        if batchFree && Self.batchedOnly.contains(proto.opType) && !trainingMode {
             throw ImportError.unsupportedAttribute(node: node.name, reason: "\(proto.opType) needs a batch axis; the model's inputs fix their first axes")
+        }
+        if opset < 13 && Self.changedInOpset13.contains(proto.opType) {
+            throw ImportError.unsupportedVersion("node '\(node.name)': \(proto.opType) of opset \(opset) takes its axes as an attribute; Vigil imports it from opset 13")
         }
         switch proto.opType {
         case "Identity": try setOutput(node, 0, try input(node, 0))

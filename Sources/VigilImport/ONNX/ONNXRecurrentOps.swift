@@ -1,16 +1,22 @@
 import VigilRuntime
 
-/// ONNX GRU and LSTM (forward, zero initial state) as Keras-semantics Vigil layers:
-/// weights are transposed to [features, gates·units] and LSTM gates reordered from
-/// ONNX's i, o, f, c to Keras's i, f, c, o.
+/// ONNX GRU and LSTM (zero initial state, any direction, LSTM peepholes) as
+/// Keras-semantics Vigil layers: weights are transposed to [features, gates·units] and
+/// LSTM gates reordered from ONNX's i, o, f, c to Keras's i, f, c, o; a bidirectional
+/// layer keeps its two directions on a leading weight axis.
 extension ONNXGraphConverter {
     mutating func recurrent(_ node: ONNXNode, isLSTM: Bool) throws {
         let a = node.attributes
         let gates = isLSTM ? 4 : 3
-        let direction = try a.string("direction", default: "forward")
-        if direction != "forward" {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "direction '\(direction)'; Vigil runs forward recurrent layers only")
+        let directionName = try a.string("direction", default: "forward")
+        let direction: RecurrentDirection
+        switch directionName {
+        case "forward": direction = .forward
+        case "reverse": direction = .reverse
+        case "bidirectional": direction = .bidirectional
+        default: throw ImportError.unsupportedAttribute(node: node.name, reason: "direction '\(directionName)'")
         }
+        let directions = direction == .bidirectional ? 2 : 1
         if a.has("clip") { throw ImportError.unsupportedAttribute(node: node.name, reason: "cell clipping (clip)") }
         if isLSTM, try a.int("input_forget", default: 0) != 0 {
             throw ImportError.unsupportedAttribute(node: node.name, reason: "input_forget = 1")
@@ -22,8 +28,8 @@ extension ONNXGraphConverter {
         guard let w = try constantInput(node, 1, role: "W"), let r = try constantInput(node, 2, role: "R") else {
             throw ImportError.malformedFile(path: path, reason: "\(node.type) '\(node.name)' lacks W or R")
         }
-        guard x.rank == 3, w.shape.count == 3, r.shape.count == 3, w.shape[0] == 1, r.shape[0] == 1 else {
-            throw ImportError.shapeMismatch(node: node.name, reason: "X \(x.shape), W \(w.shape), R \(r.shape) must be rank 3 with one direction")
+        guard x.rank == 3, w.shape.count == 3, r.shape.count == 3, w.shape[0] == directions, r.shape[0] == directions else {
+            throw ImportError.shapeMismatch(node: node.name, reason: "X \(x.shape), W \(w.shape), R \(r.shape) must be rank 3 with \(directions) direction(s)")
         }
         let units = r.shape[2]
         let hiddenSize = try a.int("hidden_size", default: units)
@@ -46,22 +52,29 @@ extension ONNXGraphConverter {
                 throw ImportError.unsupportedAttribute(node: node.name, reason: "a non-zero \(role); Vigil's recurrent layers start from zero state")
             }
         }
+        var peepholes: ConstantTensor? = nil
         if isLSTM, let p = try constantInput(node, 7, role: "P"), p.floats.contains(where: { $0 != 0 }) {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "peephole weights (P); Vigil's LSTM has none")
+            guard p.count == directions * 3 * units else {
+                throw ImportError.shapeMismatch(node: node.name, reason: "P \(p.shape) ≠ [\(directions), \(3 * units)]")
+            }
+            peepholes = p
         }
-        let (recurrentActivation, activation) = try recurrentActivations(node, isLSTM: isLSTM)
+        let (recurrentActivation, activation) = try recurrentActivations(node, isLSTM: isLSTM, directions: directions)
         let linearBeforeReset = try a.int("linear_before_reset", default: 0) != 0 && !isLSTM
 
         // Gate blocks in Keras order, as indices of ONNX's blocks.
         let order = isLSTM ? [0, 2, 3, 1] : [0, 1, 2]
+        let lead = directions == 2 ? [2] : []
         func kerasMatrix(_ t: ConstantTensor, columns: Int) -> [Float] {
-            // t [1, gates·U, columns] → [columns, gates·U] with blocks reordered.
-            let v = t.floats
-            var out = [Float](repeating: 0, count: columns * gates * units)
-            for (kb, ob) in order.enumerated() {
-                for u in 0..<units { for c in 0..<columns {
-                    out[c * gates * units + kb * units + u] = v[(ob * units + u) * columns + c]
-                } }
+            // Each direction's [gates·U, columns] → [columns, gates·U] with blocks reordered.
+            let v = t.floats, size = columns * gates * units
+            var out = [Float](repeating: 0, count: directions * size)
+            for d in 0..<directions {
+                for (kb, ob) in order.enumerated() {
+                    for u in 0..<units { for c in 0..<columns {
+                        out[d * size + c * gates * units + kb * units + u] = v[d * size + (ob * units + u) * columns + c]
+                    } }
+                }
             }
             return out
         }
@@ -71,56 +84,88 @@ extension ONNXGraphConverter {
             for ob in order { out.append(contentsOf: v[(base + ob * units)..<(base + (ob + 1) * units)]) }
             return out
         }
-        let kernel = try weight(node.proto.input[1], shape: [features, gates * units], values: kerasMatrix(w, columns: features), tensor: node.proto.input[1])
-        let recurrentKernel = try weight(node.proto.input[2], shape: [units, gates * units], values: kerasMatrix(r, columns: units), tensor: node.proto.input[2])
-        var inputs = [0, kernel, recurrentKernel]
+        let kernel = try weight(node.proto.input[1], shape: lead + [features, gates * units], values: kerasMatrix(w, columns: features), tensor: node.proto.input[1])
+        let recurrentKernel = try weight(node.proto.input[2], shape: lead + [units, gates * units], values: kerasMatrix(r, columns: units), tensor: node.proto.input[2])
+        var inputs = [xid, kernel, recurrentKernel]
+        let biasShape = lead + (linearBeforeReset ? [2, gates * units] : [gates * units])
         if let b = try constantInput(node, 3, role: "B") {
-            guard b.count == 2 * gates * units else { throw ImportError.shapeMismatch(node: node.name, reason: "B \(b.shape) ≠ [1, \(2 * gates * units)]") }
+            guard b.count == directions * 2 * gates * units else {
+                throw ImportError.shapeMismatch(node: node.name, reason: "B \(b.shape) ≠ [\(directions), \(2 * gates * units)]")
+            }
             let v = b.floats
-            let inputBias = reorder(v[0..<(gates * units)]), recurrentBias = reorder(v[(gates * units)...])
-            let name = node.proto.input[3]
-            if linearBeforeReset {
+            var values: [Float] = []
+            for d in 0..<directions {
+                let base = d * 2 * gates * units
+                let inputBias = reorder(v[base..<(base + gates * units)]), recurrentBias = reorder(v[(base + gates * units)..<(base + 2 * gates * units)])
                 // Keras reset_after keeps the recurrent bias inside r ⊙ (h·R + b_R).
-                inputs.append(try weight(name, shape: [2, gates * units], values: inputBias + recurrentBias, tensor: name))
-            } else {
-                inputs.append(try weight(name, shape: [gates * units], values: zip(inputBias, recurrentBias).map { $0 + $1 }, tensor: name))
+                values += linearBeforeReset ? inputBias + recurrentBias : zip(inputBias, recurrentBias).map { $0 + $1 }
             }
-        } else if !isLSTM && linearBeforeReset {
-            inputs.append(try weight(node.name + "/bias", shape: [2, gates * units], values: [Float](repeating: 0, count: 2 * gates * units), tensor: node.name))
+            inputs.append(try weight(node.proto.input[3], shape: biasShape, values: values, tensor: node.proto.input[3]))
+        } else if linearBeforeReset || peepholes != nil {
+            // reset_after needs its bias input; peepholes come after the bias.
+            let count = biasShape.reduce(1, *)
+            inputs.append(try weight(node.name + "/bias", shape: biasShape, values: [Float](repeating: 0, count: count), tensor: node.name))
         }
-        inputs[0] = xid
+        if let p = peepholes {
+            // ONNX orders the peepholes i, o, f; Vigil i, f, o.
+            let v = p.floats
+            var values: [Float] = []
+            for d in 0..<directions {
+                let base = d * 3 * units
+                for block in [0, 2, 1] { values += v[(base + block * units)..<(base + (block + 1) * units)] }
+            }
+            inputs.append(try weight(node.proto.input[7], shape: lead + [3 * units], values: values, tensor: node.proto.input[7]))
+        }
 
-        if isLSTM && isRead(node, output: 2) {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "the LSTM cell state output Y_c is used")
-        }
-        for (output, sequences) in [(0, true), (1, false)] where isRead(node, output: output) {
+        let cellRead = isLSTM && isRead(node, output: 2)
+        for (output, sequences) in [(0, true), (1, false)] where isRead(node, output: output) || (!sequences && cellRead) {
             let attributes = RecurrentAttributes(units: units, returnSequences: sequences, activation: activation,
-                                                 recurrentActivation: recurrentActivation, resetAfter: linearBeforeReset)
+                                                 recurrentActivation: recurrentActivation, resetAfter: linearBeforeReset,
+                                                 direction: direction, peepholes: peepholes != nil)
             let op: Op = isLSTM ? .lstm(attributes) : .gru(attributes)
-            let id = emit(op, inputs, node: node, suffix: sequences ? "" : "/last", shape: sequences ? [steps, units] : [units])
-            let value: RuntimeValue
+            let stateShape = directions == 1 ? [units] : [directions, units]
+            let shape = sequences ? [steps] + stateShape : stateShape
+            let name = node.name + (sequences ? "" : "/last")
+            let id = graph.addTensor(name: name + ":0", shape: shape)
+            var outputs = [id]
+            // The last-state node also yields the cell state (LSTM Y_c).
+            if !sequences && cellRead { outputs.append(graph.addTensor(name: name + ":1", shape: stateShape)) }
+            graph.nodes.append(Node(name: name, op: op, inputs: inputs, outputs: outputs))
             if sequences {
-                // Y: [T, 1, N, U] (layout 0) or [N, T, 1, U] (layout 1).
-                value = layout == 0
-                    ? RuntimeValue(id: id, shape: [steps, 1, 1, units], storedAxes: [2, 0, 3])
-                    : RuntimeValue(id: id, shape: [1, steps, 1, units], storedAxes: [0, 1, 3])
+                // Y: [T, D, N, U] (layout 0) or [N, T, D, U] (layout 1); Vigil stores [T, U]
+                // (one direction) or [T, D, U].
+                try setOutput(node, 0, .runtime(layout == 0
+                    ? RuntimeValue(id: id, shape: [steps, directions, 1, units], storedAxes: directions == 1 ? [2, 0, 3] : [2, 0, 1, 3])
+                    : RuntimeValue(id: id, shape: [1, steps, directions, units], storedAxes: directions == 1 ? [0, 1, 3] : [0, 1, 2, 3])))
             } else {
-                // Y_h: [1, N, U] (layout 0) or [N, 1, U] (layout 1).
-                value = layout == 0
-                    ? RuntimeValue(id: id, shape: [1, 1, units], storedAxes: [1, 2])
-                    : RuntimeValue(id: id, shape: [1, 1, units], storedAxes: [0, 2])
+                // Y_h and Y_c: [D, N, U] (layout 0) or [N, D, U] (layout 1); Vigil stores [U] or [D, U].
+                func state(_ id: TensorID) -> RuntimeValue {
+                    layout == 0
+                        ? RuntimeValue(id: id, shape: [directions, 1, units], storedAxes: directions == 1 ? [1, 2] : [1, 0, 2])
+                        : RuntimeValue(id: id, shape: [1, directions, units], storedAxes: directions == 1 ? [0, 2] : [0, 1, 2])
+                }
+                if isRead(node, output: 1) { try setOutput(node, 1, .runtime(state(id))) }
+                if cellRead { try setOutput(node, 2, .runtime(state(outputs[1]))) }
             }
-            try setOutput(node, output, .runtime(value))
         }
     }
 
     /// (gate activation f, cell activation g = h) from the `activations` attribute.
-    private func recurrentActivations(_ node: ONNXNode, isLSTM: Bool) throws -> (Activation, Activation) {
+    /// A bidirectional layer lists both directions' activations, which must agree.
+    private func recurrentActivations(_ node: ONNXNode, isLSTM: Bool, directions: Int) throws -> (Activation, Activation) {
         let a = node.attributes
-        let names = try a.strings("activations") ?? (isLSTM ? ["Sigmoid", "Tanh", "Tanh"] : ["Sigmoid", "Tanh"])
+        let perDirection = isLSTM ? ["Sigmoid", "Tanh", "Tanh"] : ["Sigmoid", "Tanh"]
+        var names = try a.strings("activations") ?? [String]((0..<directions).map { _ in perDirection }.joined())
         let alphas = try a.floats("activation_alpha") ?? [], betas = try a.floats("activation_beta") ?? []
-        guard names.count == (isLSTM ? 3 : 2) else {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "activations \(names) (one direction needs \(isLSTM ? 3 : 2))")
+        guard names.count == directions * perDirection.count else {
+            throw ImportError.unsupportedAttribute(node: node.name, reason: "activations \(names) (\(directions) direction(s) need \(directions * perDirection.count))")
+        }
+        if directions == 2 {
+            let forward = Array(names[..<perDirection.count]), backward = Array(names[perDirection.count...])
+            if forward.map({ $0.lowercased() }) != backward.map({ $0.lowercased() }) || !alphas.isEmpty || !betas.isEmpty {
+                throw ImportError.unsupportedAttribute(node: node.name, reason: "the two directions' activations differ or take parameters (\(names)); Vigil's bidirectional layers share theirs")
+            }
+            names = forward
         }
         var alphaIndex = 0, betaIndex = 0
         func next(_ list: [Float], _ index: inout Int, _ fallback: Float) -> Float {

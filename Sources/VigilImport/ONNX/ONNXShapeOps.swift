@@ -1,8 +1,9 @@
 import VigilRuntime
 
-/// Ops that move or relabel axes. On run-time data they change only the layout label
-/// (or emit a copy-free Vigil reshape); on constants they fold, which is how
-/// Shape → Gather → Concat → Reshape chains disappear.
+/// Ops that move or relabel axes. On run-time data a Transpose, Squeeze or Unsqueeze
+/// changes only the layout label (or emits a Vigil reshape), while Slice, Gather, Expand
+/// and Concat emit their Vigil ops (ONNXDataMovementOps.swift); on constants they fold,
+/// which is how Shape → Gather → Concat → Reshape chains disappear.
 extension ONNXGraphConverter {
     mutating func transpose(_ node: ONNXNode) throws {
         let value = try input(node, 0)
@@ -125,11 +126,7 @@ extension ONNXGraphConverter {
             try setOutput(node, 0, .constant(try fold(node) { () throws(ConstantFolding.Failure) in try ConstantFolding.concat(constants, axis: a) }))
             return
         }
-        // Empty constants (a zero-length tensor) add nothing.
         let runtime = parts.compactMap { p -> RuntimeValue? in if case .runtime(let v) = p { return v }; return nil }
-        if constants.contains(where: { $0.count > 0 }) {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "Concat of run-time data with a constant; Vigil cannot broadcast a constant over the batch")
-        }
         let first = runtime[0]
         let a = try axis(rawAxis, rank: first.rank, node: node)
         if a == first.batchAxis { throw ImportError.unsupportedAttribute(node: node.name, reason: "Concat along the batch axis") }
@@ -138,7 +135,21 @@ extension ONNXGraphConverter {
         var ids: [TensorID] = []
         var shape = first.shape
         shape[a] = 0
-        for v in runtime {
+        for (index, part) in parts.enumerated() {
+            let v: RuntimeValue
+            switch part {
+            case .constant(let c):
+                // Empty constants (a zero-length tensor) add nothing.
+                if c.count == 0 { continue }
+                for d in 0..<min(c.shape.count, first.rank) where d != a && d != first.batchAxis && c.shape[d] != first.shape[d] {
+                    throw ImportError.shapeMismatch(node: node.name, reason: "inputs \(first.shape) and \(c.shape) differ off axis \(a)")
+                }
+                ids.append(try concatConstant(node, c, like: first, wanted: wanted, index: index))
+                shape[a] += c.shape[a]
+                continue
+            case .runtime(let r):
+                v = r
+            }
             guard v.rank == first.rank, v.batchAxis == first.batchAxis else {
                 throw ImportError.shapeMismatch(node: node.name, reason: "inputs \(first.shape) and \(v.shape) differ in rank or batch axis")
             }
@@ -273,7 +284,7 @@ extension ONNXGraphConverter {
                 result.id = reshaped(v.id, to: target, node: node)
                 return result
             } else {
-                throw ImportError.needsRuntimeTranspose(node: node.name, reason: "reshaping \(v.shape), which is stored with axes \(v.storedAxes), to \(shape)")
+                source.id = try conform(v, to: Array(0..<v.rank), node: node, need: "Reshape reads elements in ONNX order")
             }
         }
         var result = RuntimeValue(id: 0, shape: shape, storedAxes: Array(0..<shape.count))
@@ -287,8 +298,8 @@ extension ONNXGraphConverter {
         if shape == v.shape { var r = v; r.origin = nil; return r }
         var source = v
         if !v.isInONNXOrder {
-            guard v.origin != nil, v.featureOrder == nil else {
-                throw ImportError.needsRuntimeTranspose(node: node.name, reason: "reshaping \(v.shape), which is stored with axes \(v.storedAxes), to \(shape)")
+            guard v.featureOrder == nil else {
+                throw ImportError.needsRuntimeTranspose(node: node.name, reason: "reshaping \(v.shape), a flattened channels-first tensor stored in another order, to \(shape)")
             }
             source.id = try conform(v, to: v.onnxOrder, node: node, need: "Reshape reads elements in ONNX order")
         }
@@ -324,10 +335,15 @@ extension ONNXGraphConverter {
     /// Expand of a constant (tf2onnx builds zero initial states so); a batch-size
     /// dimension stays 1, which broadcasts the same way.
     mutating func expand(_ node: ONNXNode) throws {
-        guard case .constant(let data) = try input(node, 0) else {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "Expand of run-time data")
-        }
         guard let target = try constantInput(node, 1, role: "the shape") else { throw ImportError.malformedFile(path: path, reason: "Expand '\(node.name)' has no shape") }
+        let data: ConstantTensor
+        switch try input(node, 0) {
+        case .runtime(let v):
+            try setOutput(node, 0, .runtime(try expandRuntime(node, v, dims: target.ints)))
+            return
+        case .constant(let c):
+            data = c
+        }
         var dims: [Int] = []
         for d in target.ints {
             if d == ConstantTensor.batchSymbol { dims.append(1); continue }
@@ -360,20 +376,30 @@ extension ONNXGraphConverter {
     }
 
     mutating func gather(_ node: ONNXNode) throws {
-        guard case .constant(let data) = try input(node, 0) else {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "Gather from run-time data; only constant data (shapes, tables) is gathered at import")
-        }
+        let value = try input(node, 0)
         guard let indices = try constantInput(node, 1, role: "indices") else { throw ImportError.malformedFile(path: path, reason: "Gather '\(node.name)' has no indices") }
-        if data.shape.isEmpty { throw ImportError.shapeMismatch(node: node.name, reason: "Gather from a scalar") }
-        let a = try axis(try node.attributes.int("axis", default: 0), rank: data.shape.count, node: node)
-        let n = data.shape[a]
+        let shape: [Int]
+        switch value {
+        case .constant(let c): shape = c.shape
+        case .runtime(let v): shape = v.shape
+        }
+        if shape.isEmpty { throw ImportError.shapeMismatch(node: node.name, reason: "Gather from a scalar") }
+        let a = try axis(try node.attributes.int("axis", default: 0), rank: shape.count, node: node)
+        let n = shape[a]
         var resolved: [Int] = []
         for i in indices.ints {
             let j = i < 0 ? i + Int64(n) : i
             guard j >= 0, j < Int64(n) else { throw ImportError.shapeMismatch(node: node.name, reason: "index \(i) out of range for size \(n)") }
             resolved.append(Int(j))
         }
-        try setOutput(node, 0, .constant(ConstantFolding.gather(data, indices: resolved, indexShape: indices.shape, axis: a)))
+        switch value {
+        case .constant(let data):
+            try setOutput(node, 0, .constant(ConstantFolding.gather(data, indices: resolved, indexShape: indices.shape, axis: a)))
+        case .runtime(let v):
+            if v.batchAxis >= 0 && a == v.batchAxis { throw ImportError.dynamicShape(node: node.name, reason: "gathers along the batch axis") }
+            if resolved.isEmpty { throw ImportError.shapeMismatch(node: node.name, reason: "no indices; Vigil tensors have no empty axes") }
+            try setOutput(node, 0, .runtime(try gatherRuntime(node, v, indices: resolved, indexShape: indices.shape, axis: a)))
+        }
     }
 
     mutating func slice(_ node: ONNXNode) throws {
@@ -433,9 +459,9 @@ extension ONNXGraphConverter {
         return ranges
     }
 
-    /// Slices of run-time data that need no copy: the whole tensor, or the last step
-    /// of a recurrent layer's sequence output (tf2onnx's `Y[-1]` for return_sequences
-    /// false), which becomes the same layer returning its last state.
+    /// Slices of run-time data off the batch axis. The whole tensor needs no copy, and the
+    /// last step of a forward recurrent layer's sequence output (tf2onnx's `Y[-1]` for
+    /// return_sequences false) becomes the same layer returning its last state.
     private mutating func sliceRuntime(_ node: ONNXNode, _ v: RuntimeValue) throws -> RuntimeValue {
         guard let starts = try constantInput(node, 1, role: "starts")?.ints, let ends = try constantInput(node, 2, role: "ends")?.ints else {
             throw ImportError.malformedFile(path: path, reason: "Slice '\(node.name)' lacks starts or ends")
@@ -468,7 +494,7 @@ extension ONNXGraphConverter {
             case .lstm(let a): attributes = a; isLSTM = true
             default: break
             }
-            if var a = attributes, a.returnSequences {
+            if var a = attributes, a.returnSequences, a.direction == .forward {
                 a.returnSequences = false
                 let id = emit(isLSTM ? .lstm(a) : .gru(a), p.inputs, node: node, suffix: "/last", shape: [a.units])
                 var result = v
@@ -479,7 +505,7 @@ extension ONNXGraphConverter {
                 return result
             }
         }
-        throw ImportError.unsupportedAttribute(node: node.name, reason: "Slice of run-time data along axes \(changed); Vigil has no slicing op (only a recurrent layer's last step is recognized)")
+        return try sliceStored(node, v, ranges: ranges)
     }
 
 }

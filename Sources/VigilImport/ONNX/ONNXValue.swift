@@ -64,4 +64,6 @@ struct InputRelayout: Error {
     var storedAxes: [Int]
     /// The error to report if this layout was already tried.
     var otherwise: ImportError
+
+    static func key(input: Int, storedAxes: [Int]) -> String { "\(input):\(storedAxes)" }
 }

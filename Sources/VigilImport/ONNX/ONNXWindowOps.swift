@@ -1,22 +1,40 @@
 import VigilRuntime
 
-/// Conv, MaxPool, AveragePool and the global pools. ONNX states them for any number of
-/// spatial axes; Vigil runs one, so all spatial axes but one must be size 1 (which is
-/// how tf2onnx writes a Keras Conv1D: a 2-D Conv over [N, C, 1, L]).
+/// Conv, MaxPool, AveragePool and the global pools over any number of spatial axes.
+/// Spatial axes of size 1 that the window leaves alone (kernel 1, no padding) are
+/// dropped, which is how tf2onnx's 2-D Conv over [N, C, 1, L] for a Keras Conv1D
+/// becomes a 1-D op. A window over one axis runs as Vigil's 1-D ops, which have host
+/// kernels, whenever they can express it; anything else (several axes, stride with
+/// dilation, dilated or ceil-mode pooling that counts padding, MaxPool's Indices)
+/// runs as the N-d ops over up to `WindowND.maximumRank` axes.
 extension ONNXGraphConverter {
-    /// The window settings along the one spatial axis that is run.
-    struct Window {
-        var axis: Int
-        var kernel: Int
-        var stride: Int
-        var dilation: Int
-        var padding: Padding
+    /// kernel_shape/strides/dilations/pads/auto_pad/ceil_mode for every spatial axis,
+    /// with auto_pad resolved into explicit amounts.
+    struct WindowAttributes {
+        var kernel: [Int]
+        var strides: [Int]
+        var dilations: [Int]
+        var padBegin: [Int]
+        var padEnd: [Int]
+        var autoPad: String
         var ceilMode: Bool
+        /// Spatial axes (0 is ONNX axis 2) that the window changes.
+        var active: [Int]
+
+        /// The window over the active axes.
+        var activeWindow: WindowND {
+            WindowND(kernel: active.map { kernel[$0] }, strides: active.map { strides[$0] }, dilations: active.map { dilations[$0] },
+                     padBegin: active.map { padBegin[$0] }, padEnd: active.map { padEnd[$0] })
+        }
+
+        /// The 1-D padding of spatial axis `i`; Keras/TF `same` is ONNX's SAME_UPPER.
+        func padding1D(_ i: Int) -> Padding {
+            if autoPad == "SAME_UPPER" { return .same }
+            return padBegin[i] == 0 && padEnd[i] == 0 ? .valid : .explicit(left: padBegin[i], right: padEnd[i])
+        }
     }
 
-    /// Reads kernel_shape/strides/dilations/pads/auto_pad for input `x` and picks the
-    /// spatial axis to run.
-    func window(_ node: ONNXNode, x: RuntimeValue, kernelShape: [Int]) throws -> Window {
+    func windowAttributes(_ node: ONNXNode, x: RuntimeValue, kernelShape: [Int]) throws -> WindowAttributes {
         let spatial = x.rank - 2
         guard spatial >= 1 else { throw ImportError.shapeMismatch(node: node.name, reason: "input shape \(x.shape) has no spatial axis") }
         let a = node.attributes
@@ -34,37 +52,46 @@ extension ONNXGraphConverter {
         }
         for p in pads where p < 0 { throw ImportError.unsupportedAttribute(node: node.name, reason: "negative pads \(pads)") }
         let autoPad = try a.string("auto_pad", default: "NOTSET")
-        let ceilMode = try a.int("ceil_mode", default: 0) != 0
-
-        let active = (0..<spatial).filter { i in x.shape[2 + i] != 1 || kernelShape[i] != 1 || pads[i] != 0 || pads[spatial + i] != 0 }
-        if active.count > 1 {
-            let dims = (0..<spatial).map { x.shape[2 + $0] }
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "a \(active.count)-D window (input spatial size \(dims), kernel \(kernelShape)) is outside Vigil's 1-D scope")
-        }
-        let i = active.first ?? spatial - 1
-        let padding: Padding
+        var begin = Array(pads[..<spatial]), end = Array(pads[spatial...])
         switch autoPad {
         case "NOTSET":
-            padding = pads[i] == 0 && pads[spatial + i] == 0 ? .valid : .explicit(left: pads[i], right: pads[spatial + i])
+            break
         case "VALID":
-            padding = .valid
-        case "SAME_UPPER":
-            padding = .same
-        case "SAME_LOWER":
-            let (l, r) = Padding.same.amounts(length: x.shape[2 + i], kernel: kernelShape[i], stride: strides[i], dilation: dilations[i])
-            padding = .explicit(left: r, right: l)
+            begin = [Int](repeating: 0, count: spatial)
+            end = begin
+        case "SAME_UPPER", "SAME_LOWER":
+            // Output ceil(L / stride); the odd padding element goes after (UPPER) or before.
+            for i in 0..<spatial {
+                let (small, large) = Padding.same.amounts(length: x.shape[2 + i], kernel: kernelShape[i], stride: strides[i], dilation: dilations[i])
+                (begin[i], end[i]) = autoPad == "SAME_UPPER" ? (small, large) : (large, small)
+            }
         default:
             throw ImportError.unsupportedAttribute(node: node.name, reason: "auto_pad '\(autoPad)'")
         }
-        return Window(axis: 2 + i, kernel: kernelShape[i], stride: strides[i], dilation: dilations[i], padding: padding, ceilMode: ceilMode)
+        let active = (0..<spatial).filter { i in x.shape[2 + i] != 1 || kernelShape[i] != 1 || begin[i] != 0 || end[i] != 0 }
+        return WindowAttributes(kernel: kernelShape, strides: strides, dilations: dilations, padBegin: begin, padEnd: end,
+                                autoPad: autoPad, ceilMode: try a.int("ceil_mode", default: 0) != 0, active: active)
     }
 
-    /// The output layout of a window op: [N, C, spatial…] stored as [N, L', C].
-    func windowOutput(_ x: RuntimeValue, window: Window, length: Int, channels: Int, id: TensorID) -> RuntimeValue {
+    /// The ONNX axes a window op stores channels last: batch, active spatial axes, channels.
+    func channelsLastAxes(_ w: WindowAttributes, spatial: Int) -> [Int] {
+        [0] + (w.active.isEmpty ? [spatial + 1] : w.active.map { 2 + $0 }) + [1]
+    }
+
+    /// Refuses windows over more axes than the N-d ops run.
+    func checkRank(_ w: WindowAttributes, node: ONNXNode, x: RuntimeValue) throws {
+        if w.active.count > WindowND.maximumRank {
+            throw ImportError.unsupportedAttribute(node: node.name, reason: "a \(w.active.count)-D window (input spatial size \(Array(x.shape[2...])), kernel \(w.kernel)) is outside Vigil's 1-D to \(WindowND.maximumRank)-D scope")
+        }
+    }
+
+    /// The output value of a window op: ONNX shape [N, C, spatial…] stored with the
+    /// axes `stored` names, the active spatial axes resized to `sizes`.
+    func windowOutput(_ x: RuntimeValue, stored: [Int], sizes: [Int], channels: Int, id: TensorID) -> RuntimeValue {
         var shape = x.shape
         shape[1] = channels
-        shape[window.axis] = length
-        return RuntimeValue(id: id, shape: shape, storedAxes: [0, window.axis, 1])
+        for (axis, size) in zip(stored.dropFirst().dropLast(), sizes) { shape[axis] = size }
+        return RuntimeValue(id: id, shape: shape, storedAxes: stored)
     }
 
     mutating func conv(_ node: ONNXNode) throws {
@@ -77,90 +104,131 @@ extension ONNXGraphConverter {
         if kernelShape != Array(w.shape[2...]) {
             throw ImportError.shapeMismatch(node: node.name, reason: "kernel_shape \(kernelShape) differs from the weight's \(Array(w.shape[2...]))")
         }
-        let win = try window(node, x: x, kernelShape: kernelShape)
+        let win = try windowAttributes(node, x: x, kernelShape: kernelShape)
+        try checkRank(win, node: node, x: x)
         let groups = try node.attributes.int("group", default: 1)
         let (cout, cinPerGroup, cin) = (w.shape[0], w.shape[1], x.shape[1])
         guard groups >= 1, cinPerGroup * groups == cin, cout % groups == 0 else {
             throw ImportError.shapeMismatch(node: node.name, reason: "weight \(w.shape) with group \(groups) does not fit \(cin) input channels")
         }
-        if win.stride > 1 && win.dilation > 1 {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "stride \(win.stride) together with dilation \(win.dilation)")
-        }
         if win.ceilMode { throw ImportError.unsupportedAttribute(node: node.name, reason: "ceil_mode") }
-        // [Cout, Cin/g, 1…, K, 1…] → [K, Cin/g, Cout].
-        let k = win.kernel
-        let flat = ConstantFolding.reshape(w, to: [cout, cinPerGroup, k]).transposed([2, 1, 0])
+        let window = win.activeWindow
+        let n = window.rank
+        var sizes: [Int] = []
+        for axis in 0..<n {
+            let size = window.outputSize(axis: axis, length: x.shape[2 + win.active[axis]], ceilMode: false)
+            if size < 1 {
+                throw ImportError.shapeMismatch(node: node.name, reason: "kernel field \((window.kernel[axis] - 1) * window.dilations[axis] + 1) is longer than the padded input \(x.shape[2 + win.active[axis]])")
+            }
+            sizes.append(size)
+        }
+        // [Cout, Cin/g, K…] → [K…, Cin/g, Cout], the inactive unit kernel axes dropped.
+        let k = window.kernel.isEmpty ? [1] : window.kernel
+        let flat = ConstantFolding.reshape(w, to: [cout, cinPerGroup] + k).transposed(Array(2..<(k.count + 2)) + [1, 0])
         let weightName = node.proto.input[1]
-        let wid = try weight(weightName, shape: [k, cinPerGroup, cout], values: flat.floats, tensor: weightName)
+        let wid = try weight(weightName, shape: k + [cinPerGroup, cout], values: flat.floats, tensor: weightName)
         var inputs = [0, wid]
         if let b = try constantInput(node, 2, role: "the bias") {
             guard b.count == cout else { throw ImportError.shapeMismatch(node: node.name, reason: "bias shape \(b.shape) ≠ [\(cout)]") }
             inputs.append(try weight(node.proto.input[2], shape: [cout], values: b.floats, tensor: node.proto.input[2]))
         }
-        let length = win.padding.outputLength(length: x.shape[win.axis], kernel: k, stride: win.stride, dilation: win.dilation)
-        if length < 1 {
-            throw ImportError.shapeMismatch(node: node.name, reason: "kernel field \((k - 1) * win.dilation + 1) is longer than the padded input \(x.shape[win.axis])")
+        let stored = channelsLastAxes(win, spatial: x.rank - 2)
+        inputs[0] = try conform(x, to: stored, node: node, need: "Conv reads channels last")
+        let op: Op
+        let i = win.active.first ?? x.rank - 3
+        if n <= 1 && !(win.strides[i] > 1 && win.dilations[i] > 1) {
+            op = .conv1D(Conv1DAttributes(kernelSize: k[0], stride: win.strides[i], dilation: win.dilations[i], padding: win.padding1D(i), groups: groups))
+            if sizes.isEmpty { sizes = [1] }
+        } else {
+            op = .convND(ConvNDAttributes(window: window, groups: groups))
         }
-        inputs[0] = try conform(x, to: [0, win.axis, 1], node: node, need: "Conv reads channels last")
-        let attributes = Conv1DAttributes(kernelSize: k, stride: win.stride, dilation: win.dilation, padding: win.padding, groups: groups)
-        let id = emit(.conv1D(attributes), inputs, node: node, shape: [length, cout])
-        try setOutput(node, 0, .runtime(windowOutput(x, window: win, length: length, channels: cout, id: id)))
+        let id = emit(op, inputs, node: node, shape: sizes + [cout])
+        try setOutput(node, 0, .runtime(windowOutput(x, stored: stored, sizes: sizes, channels: cout, id: id)))
     }
 
     mutating func pool(_ node: ONNXNode) throws {
         let isMax = node.type == "MaxPool"
-        if isMax && isRead(node, output: 1) {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "MaxPool's Indices output is used")
-        }
+        let withIndices = isMax && isRead(node, output: 1)
         let x = try runtimeInput(node, 0)
         guard let kernelShape = try node.attributes.ints("kernel_shape") else {
             throw ImportError.malformedFile(path: path, reason: "node '\(node.name)' has no kernel_shape")
         }
-        let win = try window(node, x: x, kernelShape: kernelShape)
-        if win.dilation != 1 { throw ImportError.unsupportedAttribute(node: node.name, reason: "pooling with dilation \(win.dilation)") }
+        var win = try windowAttributes(node, x: x, kernelShape: kernelShape)
+        try checkRank(win, node: node, x: x)
         let includePad = try node.attributes.int("count_include_pad", default: 0) != 0 && !isMax
-        let length = x.shape[win.axis], k = win.kernel, s = win.stride
-        var (left, right) = win.padding.amounts(length: length, kernel: k, stride: s, dilation: 1)
-        var outLength = win.padding.outputLength(length: length, kernel: k, stride: s, dilation: 1)
+        let stored = channelsLastAxes(win, spatial: x.rank - 2)
+        let channels = x.shape[1]
+        if win.active.count <= 1 && !withIndices, try pool1D(node, x, win, stored: stored, isMax: isMax, includePad: includePad) { return }
+        // A window over no axis runs over the last (unit) one, which `stored` holds.
+        if win.active.isEmpty { win.active = [x.rank - 3] }
+
+        let window = win.activeWindow
+        var sizes: [Int] = []
+        for axis in 0..<window.rank {
+            let size = window.outputSize(axis: axis, length: x.shape[2 + win.active[axis]], ceilMode: win.ceilMode)
+            if size < 1 {
+                throw ImportError.shapeMismatch(node: node.name, reason: "pool field \((window.kernel[axis] - 1) * window.dilations[axis] + 1) is longer than the padded input \(x.shape[2 + win.active[axis]])")
+            }
+            sizes.append(size)
+        }
+        let id = try conform(x, to: stored, node: node, need: "pooling reads channels last")
+        let attributes = PoolNDAttributes(window: window, ceilMode: win.ceilMode)
+        let columnMajor = try node.attributes.int("storage_order", default: 0) != 0
+        let out = emit(isMax ? .maxPoolND(attributes, columnMajorIndices: columnMajor) : .averagePoolND(attributes, countIncludePad: includePad), [id], node: node, shape: sizes + [channels])
+        try setOutput(node, 0, .runtime(windowOutput(x, stored: stored, sizes: sizes, channels: channels, id: out)))
+        if withIndices {
+            // Indices, in ONNX's channels-first numbering of the input, as a second output.
+            let indices = graph.addTensor(name: node.name + ":1", dtype: .int64, shape: sizes + [channels])
+            graph.nodes[graph.nodes.count - 1].outputs.append(indices)
+            try setOutput(node, 1, .runtime(windowOutput(x, stored: stored, sizes: sizes, channels: channels, id: indices)))
+        }
+    }
+
+    /// Emits a pooling over at most one active axis as a 1-D op; false when the 1-D ops
+    /// cannot express it (dilation, ceil mode with counted padding, padding as wide as
+    /// the pool).
+    private mutating func pool1D(_ node: ONNXNode, _ x: RuntimeValue, _ win: WindowAttributes, stored: [Int], isMax: Bool, includePad: Bool) throws -> Bool {
+        let i = win.active.first ?? x.rank - 3
+        let length = x.shape[2 + i], k = win.kernel[i], s = win.strides[i]
+        if win.dilations[i] != 1 && k > 1 { return false }
+        let padding = win.padding1D(i)
+        var (left, right) = padding.amounts(length: length, kernel: k, stride: s, dilation: 1)
+        var outLength = padding.outputLength(length: length, kernel: k, stride: s, dilation: 1)
         if win.ceilMode {
-            // ceil((L + pads − k) / s) + 1, less one if the last window would start in
-            // the right padding; the extra windows read past the end, which Vigil skips.
-            let span = length + left + right - k
-            var ceilLength = span < 0 ? 0 : (span + s - 1) / s + 1
-            if ceilLength > 0 && (ceilLength - 1) * s >= length + left { ceilLength -= 1 }
+            // Windows the ceil adds read past the end, which Vigil skips: widen the right padding.
+            let ceilLength = WindowND(kernel: [k], strides: [s], padBegin: [left], padEnd: [right]).outputSize(axis: 0, length: length, ceilMode: true)
             if ceilLength > outLength {
-                if includePad {
-                    throw ImportError.unsupportedAttribute(node: node.name, reason: "ceil_mode with count_include_pad")
-                }
+                if includePad { return false }
                 right += (ceilLength - 1) * s + k - (length + left + right)
                 outLength = ceilLength
             }
         }
         if outLength < 1 { throw ImportError.shapeMismatch(node: node.name, reason: "pool size \(k) is longer than the padded input \(length)") }
-        var id = try conform(x, to: [0, win.axis, 1], node: node, need: "pooling reads channels last")
+        if !(includePad && (left > 0 || right > 0)) && (left >= k || right >= k) { return false }
+        var id = try conform(x, to: stored, node: node, need: "pooling reads channels last")
         let channels = x.shape[1]
-        var padding: Padding = left == 0 && right == 0 ? .valid : .explicit(left: left, right: right)
+        var padding1D: Padding = left == 0 && right == 0 ? .valid : .explicit(left: left, right: right)
         if includePad && (left > 0 || right > 0) {
             // Padding counted in the average: pad with zeros, then pool without padding.
             id = emit(.zeroPadding1D(left: left, right: right), [id], node: node, suffix: "/pad", shape: [length + left + right, channels])
-            padding = .valid
-        } else if left >= k || right >= k {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "padding (\(left), \(right)) not smaller than the pool size \(k)")
+            padding1D = .valid
         }
-        let attributes = Pool1DAttributes(poolSize: k, stride: s, padding: padding)
+        let attributes = Pool1DAttributes(poolSize: k, stride: s, padding: padding1D)
         let out = emit(isMax ? .maxPool1D(attributes) : .averagePool1D(attributes), [id], node: node, shape: [outLength, channels])
-        try setOutput(node, 0, .runtime(windowOutput(x, window: win, length: outLength, channels: channels, id: out)))
+        try setOutput(node, 0, .runtime(windowOutput(x, stored: stored, sizes: [outLength], channels: channels, id: out)))
+        return true
     }
 
+    /// Channels-last spatial axes are contiguous per channel, so pooling over several of
+    /// them is a 1-D global pool over their flattened product.
     mutating func globalPool(_ node: ONNXNode) throws {
         let x = try runtimeInput(node, 0)
         guard x.rank >= 3 else { throw ImportError.shapeMismatch(node: node.name, reason: "input shape \(x.shape) has no spatial axis") }
-        let active = (2..<x.rank).filter { x.shape[$0] != 1 }
-        if active.count > 1 {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "pooling over \(active.count) spatial axes is outside Vigil's 1-D scope")
-        }
-        let t = active.first ?? x.rank - 1
-        let id = try conform(x, to: [0, t, 1], node: node, need: "pooling reads channels last")
+        var active = (2..<x.rank).filter { x.shape[$0] != 1 }
+        if active.isEmpty { active = [x.rank - 1] }
+        var id = try conform(x, to: [0] + active + [1], node: node, need: "pooling reads channels last")
+        let positions = active.reduce(1) { $0 * x.shape[$1] }
+        if active.count > 1 { id = reshaped(id, to: [positions, x.shape[1]], node: node) }
         let out = emit(node.type == "GlobalMaxPool" ? .globalMaxPool1D : .globalAveragePool1D, [id], node: node, shape: [x.shape[1]])
         var shape = x.shape
         for a in 2..<x.rank { shape[a] = 1 }

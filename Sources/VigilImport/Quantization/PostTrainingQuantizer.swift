@@ -155,7 +155,10 @@ private struct Rewriter {
             return isConstant(node.inputs[1])
         case .add:
             return anyInt8Input && activations.count == 2
-        case .concatenate, .reshape, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D, .softmax, .activation:
+        case .concatenate:
+            // A constant operand stays float: the int8 Concatenate takes activations only.
+            return anyInt8Input && activations.count == node.inputs.count
+        case .reshape, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D, .softmax, .activation:
             return anyInt8Input
         default:
             return false

@@ -2,7 +2,7 @@ import VigilRuntime
 
 /// Why post-training quantization refused a model or its calibration data.
 public enum QuantizationError: Error, Equatable, CustomStringConvertible {
-    /// The graph already holds int8 or int32 tensors.
+    /// The graph holds tensors other than float32: quantized ones, or plain integers.
     case alreadyQuantized(tensor: String)
     /// Calibration data that does not fit the model.
     case badCalibrationData(String)
@@ -12,7 +12,7 @@ public enum QuantizationError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .alreadyQuantized(let tensor):
-            return "the model is already quantized (tensor '\(tensor)' is not float32); quantize a float model"
+            return "the model is not a float model (tensor '\(tensor)' is not float32; already quantized, or integer data); quantize a float model"
         case .badCalibrationData(let reason):
             return "calibration data: \(reason)"
         case .invalidGraph(let error):

@@ -7,6 +7,9 @@ Values are simple formulas the Swift tests recompute by hand:
   f32_scalar.npy float32 (): 3.25
   f32_v2.npy    float32 (3,): [1, 2, 3] written as format version 2.0
   f64_2.npy     float64 (2,): unsupported dtype (error case)
+  ints.npz      each integer type's extremes and bools: u8 = [0, 255],
+                i16 = [-32768, 32767], u16 = [0, 65535], u32 = [0, 4294967295],
+                i64 = [-2**63, 2**63 - 1], u64 = [0, 2**64 - 1], b = [True, False, True]
   fortran.npy   float32 (2, 2) Fortran order (error case)
   pair.npz      savez: a = f32_2x3, b = i8_4
   pair_z.npz    savez_compressed: the same
@@ -27,4 +30,9 @@ with open("f32_v2.npy", "wb") as f:
 np.save("f64_2.npy", np.array([1.0, 2.0]))
 np.save("fortran.npy", np.asfortranarray(np.array([[1, 2], [3, 4]], dtype=np.float32)))
 np.savez("pair.npz", a=f32, b=i8)
+np.savez("ints.npz",
+         u8=np.array([0, 255], dtype=np.uint8), i16=np.array([-32768, 32767], dtype=np.int16),
+         u16=np.array([0, 65535], dtype=np.uint16), u32=np.array([0, 4294967295], dtype=np.uint32),
+         i64=np.array([-2**63, 2**63 - 1], dtype=np.int64), u64=np.array([0, 2**64 - 1], dtype=np.uint64),
+         b=np.array([True, False, True]))
 np.savez_compressed("pair_z.npz", a=f32, b=i8)
