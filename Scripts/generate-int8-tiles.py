@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Writes Sources/VigilKernels/Int8Tiles.swift: register tiles of the int8 GEMM.
 
-Each tile accumulates C[rows, 16·cols] (int32) = A[rows, k] · B[k, 16·cols] where A holds
-the input minus its zero point as int16 (rows may overlap: a 1-D convolution's row t
-starts at t·stride·Cin) and B the packed weights, one sign-extended int32 per lane.
-Both operands provably fit in 16 bits (the shifts below tell LLVM so), which lets it
-use vpmaddwd, fused with the add into vpdpwssd on AVX-512 VNNI.
+Each tile computes rows × 16·cols outputs of C = A · B + bias and requantizes them
+straight from registers. A holds the input as unsigned bytes (x + 128; rows may
+overlap: a 1-D convolution's row t starts at t·stride·Cin), read four at a time as
+one int32 broadcast to every lane; B holds the weights packed in groups of four
+signed bytes per output column, so that one `dot` (vpdpbusd on VNNI) adds 64
+products.
 """
 import pathlib
 
@@ -14,28 +15,29 @@ TILES = [(6, 4), (6, 2), (6, 1), (12, 2), (12, 1), (1, 4), (1, 2), (1, 1)]
 def tile(rows, cols):
     out = []
     w = out.append
-    w(f"    /// {rows} rows × {16 * cols} columns of int32 accumulators.")
+    w(f"    /// {rows} rows × {16 * cols} columns.")
     w("    @inline(__always)")
-    w(f"    static func tile{rows}x{16 * cols}(_ a: UnsafePointer<Int16>, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Int32>, _ ldc: Int) {{")
-    for r in range(rows):
-        w(f"        let a{r} = a + {r} * lda")
-    for r in range(rows):
-        for j in range(cols):
-            w(f"        var c{r}_{j} = V()")
-    w("        var bp = b")
-    w("        let stride = ldb &* 4")
-    w("        for i in 0..<k {")
+    w(f"    static func tile{rows}x{16 * cols}(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {{")
     for j in range(cols):
-        w(f"            let b{j} = sext16(bp.loadUnaligned(fromByteOffset: {64 * j}, as: V.self))")
+        w(f"        let bias{j} = q.bias(column + {16 * j})")
     for r in range(rows):
-        w(f"            let x{r} = V(repeating: Int32(a{r}[i]))")
         for j in range(cols):
-            w(f"            c{r}_{j} = c{r}_{j} &+ x{r} &* b{j}")
-    w("            bp += stride")
+            w(f"        var c{r}_{j} = bias{j}")
+    w("        var bp = b")
+    w("        var ap = a")
+    w("        for _ in 0..<groups {")
+    for j in range(cols):
+        w(f"            let b{j} = bp.loadUnaligned(fromByteOffset: {64 * j}, as: V.self)")
+    for r in range(rows):
+        w(f"            let x{r} = V(repeating: ap.loadUnaligned(fromByteOffset: {r} &* lda, as: Int32.self))")
+        for j in range(cols):
+            w(f"            c{r}_{j} = dot(c{r}_{j}, x{r}, b{j})")
+    w("            bp += ldb")
+    w("            ap += 4")
     w("        }")
     for r in range(rows):
         for j in range(cols):
-            w(f"        store(c{r}_{j}, c + {r} * ldc + {16 * j})")
+            w(f"        q.store(c{r}_{j}, column: column + {16 * j}, to: y + {r} &* ldy + {16 * j})")
     w("    }")
     return "\n".join(out)
 

@@ -106,6 +106,55 @@ struct Int8KernelEquivalenceTests {
         #expect(got[count...].allSatisfy { $0 == 99 }, "wrote past the output: \(shape)")
     }
 
+    /// The GEMM's 16-lane requantizer against the scalar one on the values where
+    /// fixed-point code goes wrong: accumulators at and near Int32.min/max, the one
+    /// saturating product (Int32.min · Int32.min), zero, negative and huge multipliers,
+    /// left shifts that overflow, right shifts of 0 and 31 and beyond (clamped), exact
+    /// ties of the rounding divide, and partial column masks.
+    @Test(arguments: 0..<8)
+    func requantizerMatchesScalar(_ seed: Int) {
+        var g = SplitMix64(seed: 0x4E9_0000 + UInt64(seed))
+        let channels = [16, 5, 31, 64][seed % 4]
+        let special: [Int32] = [.min, .min + 1, -1, 0, 1, .max, .max - 1, 1 << 30, -(1 << 30), 3 << 29]
+        func pick() -> Int32 {
+            g.int8Range(0...2) == 0 ? special[g.int8Range(0...special.count - 1)] : Int32(truncatingIfNeeded: g.next())
+        }
+        let tables = Tables()
+        let multipliers = (0..<channels).map { _ in pick() }
+        let shifts = (0..<channels).map { _ in Int32(g.int8Range(-40...40)) }
+        let zp = Int32(g.int8Range(-128...127))
+        let (lo, hi) = activationRange(&g, zeroPoint: zp)
+        let output = Int8Requantization(multipliers: tables.i32(multipliers), shifts: tables.i32(shifts), outputOffset: zp, activationMin: lo, activationMax: hi)
+        // A 1×1 convolution with zero weights and no bias: its prepared rows are pure requantization.
+        let conv = Conv1DParameters(batch: 1, inLength: 1, inChannels: 1, outLength: 1, outChannels: channels,
+                                    kernelSize: 1, stride: 1, dilation: 1, padLeft: 0, groups: 1, activation: .linear)
+        let p = Int8Conv1DParameters(conv: conv, inputOffset: 0, output: output)
+        let prepared = UnsafeMutableRawPointer.allocate(byteCount: Int8GEMM.preparedBytes(conv), alignment: 64)
+        defer { prepared.deallocate() }
+        let zeros = [Int8](repeating: 0, count: channels)
+        Int8GEMM.prepare(p, weight: zeros, bias: nil, into: prepared)
+        let coutp = Int8GEMM.paddedColumns(channels)
+        let q = Int8GEMM.Requantizer(rows: (prepared + 4 * Int8GEMM.groupCount(conv) * coutp).assumingMemoryBound(to: Int32.self),
+                                     paddedColumns: coutp, columns: channels, scalar: output)
+        for _ in 0..<500 {
+            var accumulators = [Int32](repeating: 0, count: coutp)
+            for o in 0..<coutp {
+                // Exact ties of the rounding divide: multiples of 2^(e-1) after the high multiply.
+                accumulators[o] = g.int8Range(0...3) == 0 ? Int32(truncatingIfNeeded: Int64(g.int8Range(-9...9)) << 30) : pick()
+            }
+            var got = [Int8](repeating: 99, count: coutp)
+            var column = 0
+            while column < coutp {
+                let acc = accumulators.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4 * column, as: SIMD16<Int32>.self) }
+                got.withUnsafeMutableBufferPointer { q.store(acc, column: column, to: $0.baseAddress! + column) }
+                column += 16
+            }
+            let expected = (0..<channels).map { output.apply(accumulators[$0], channel: $0) }
+            #expect(Array(got[0..<channels]) == expected, "multipliers \(multipliers) shifts \(shifts)")
+            #expect(got[channels...].allSatisfy { $0 == 99 }, "stored a padded column")
+        }
+    }
+
     /// Convolutions the GEMM does not take (groups, dilation) fall back to the reference.
     @Test func groupedAndDilatedConvolutionsFallBack() {
         var g = SplitMix64(seed: 77)
