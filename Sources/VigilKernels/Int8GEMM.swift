@@ -20,9 +20,13 @@ public enum Int8GEMM {
 
     static func usesGEMM(_ p: Conv1DParameters) -> Bool { p.groups == 1 && p.dilation == 1 }
 
-    /// The padding byte zp + 128 is only an unsigned byte for a zero point in int8 range.
+    /// The padding byte zp + 128 is only an unsigned byte for a zero point in int8 range,
+    /// and the vector requantization leaves out the product that saturates, which needs
+    /// a multiplier of Int32.min (a quantizer never makes one; a hostile file may).
     static func usesGEMM(_ p: Int8Conv1DParameters) -> Bool {
-        usesGEMM(p.conv) && p.inputOffset >= -127 && p.inputOffset <= 128
+        guard usesGEMM(p.conv), p.inputOffset >= -127 && p.inputOffset <= 128 else { return false }
+        for o in 0..<p.conv.outChannels where p.output.multipliers[o] == .min { return false }
+        return true
     }
 
     static func paddedColumns(_ n: Int) -> Int { (n + 15) / 16 * 16 }
@@ -70,17 +74,28 @@ public enum Int8GEMM {
             let shift = p.output.shifts[o]
             rows[o] = (bias?[o] ?? 0) &- padByte &* sum
             rows[coutp + o] = p.output.multipliers[o]
-            rows[2 * coutp + o] = shift > 0 ? shift : 0
+            if o % 2 == 1 { rows[2 * coutp + o - 1] = p.output.multipliers[o] }
+            rows[3 * coutp + o] = shift > 0 ? shift : 0
             let right = min(shift > 0 ? 0 : -shift, 31)
-            rows[3 * coutp + o] = right
-            rows[4 * coutp + o] = Int32(truncatingIfNeeded: (Int64(1) << Int64(right)) - 1)
-            rows[5 * coutp + o] = rows[4 * coutp + o] >> 1
+            rows[4 * coutp + o] = right
+            rows[5 * coutp + o] = Int32(truncatingIfNeeded: (Int64(1) << Int64(right)) - 1)
+            rows[6 * coutp + o] = rows[5 * coutp + o] >> 1
         }
+    }
+
+    /// Pooling the accumulators before requantizing them equals pooling the requantized
+    /// rows when requantization never decreases: non-negative multipliers and no left
+    /// shift (a left shift wraps large accumulators around).
+    static func poolsAccumulators(_ p: Int8Conv1DParameters) -> Bool {
+        guard p.pool == 2 else { return false }
+        for o in 0..<p.conv.outChannels where p.output.multipliers[o] < 0 || p.output.shifts[o] > 0 { return false }
+        return true
     }
 
     public static func conv1D(_ p: Int8Conv1DParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>, scratch: UnsafeMutableRawPointer?) {
         let c = p.conv
-        guard usesGEMM(p), let prepared = p.prepared, let scratch else {
+        let pooled = poolsAccumulators(p)
+        guard usesGEMM(p), p.pool == 1 || pooled, let prepared = p.prepared, let scratch else {
             Int8ReferenceKernels.conv1D(p, input: input, weight: weight, bias: bias, output: output)
             return
         }
@@ -90,7 +105,8 @@ public enum Int8GEMM {
         let q = Requantizer(rows: (prepared + 4 * groups * coutp).assumingMemoryBound(to: Int32.self), paddedColumns: coutp, columns: n, scalar: p.output)
         let padByte = UInt8(truncatingIfNeeded: 128 &- p.inputOffset)
         let lda = c.stride * cin, ldb = 4 * coutp
-        let m = c.outLength
+        // Rows of the convolution that reach the output: a partial last window is dropped.
+        let m = pooled ? c.outLength / 2 * 2 : c.outLength
         let height = coutp >= 64 ? 6 : 12
         a.advanced(by: length * cin).update(repeating: 0, count: 4)
         let validStart = min(c.padLeft, length), validEnd = min(c.padLeft + c.inLength, length)
@@ -103,16 +119,29 @@ public enum Int8GEMM {
             let target = a + validStart * cin
             for i in 0..<(validEnd - validStart) * cin { target[i] = source[i] ^ 0x80 }
             (a + validEnd * cin).update(repeating: padByte, count: (length - validEnd) * cin)
-            let y = output + item * m * n
+            let y = output + item * (pooled ? m / 2 : m) * n
 
             func block(_ r: Int, _ h: Int) {
                 let ar = UnsafeRawPointer(a + r * lda)
-                let yr = y + r * n
+                let yr = y + (pooled ? r / 2 : r) * n
                 var col = 0
                 while col < coutp {
                     let rest = coutp - col
                     let bc = prepared + 4 * col, yc = yr + col
-                    if h == 1 {
+                    if pooled {
+                        if h == 2 {
+                            if rest >= 64 { tile2x64pool2(ar, lda, bc, ldb, groups, q, col, yc, n); col += 64 }
+                            else if rest >= 32 { tile2x32pool2(ar, lda, bc, ldb, groups, q, col, yc, n); col += 32 }
+                            else { tile2x16pool2(ar, lda, bc, ldb, groups, q, col, yc, n); col += 16 }
+                        } else if h == 6 {
+                            if rest >= 64 { tile6x64pool2(ar, lda, bc, ldb, groups, q, col, yc, n); col += 64 }
+                            else if rest >= 32 { tile6x32pool2(ar, lda, bc, ldb, groups, q, col, yc, n); col += 32 }
+                            else { tile6x16pool2(ar, lda, bc, ldb, groups, q, col, yc, n); col += 16 }
+                        } else {
+                            if rest >= 32 { tile12x32pool2(ar, lda, bc, ldb, groups, q, col, yc, n); col += 32 }
+                            else { tile12x16pool2(ar, lda, bc, ldb, groups, q, col, yc, n); col += 16 }
+                        }
+                    } else if h == 1 {
                         if rest >= 64 { tile1x64(ar, lda, bc, ldb, groups, q, col, yc, n); col += 64 }
                         else if rest >= 32 { tile1x32(ar, lda, bc, ldb, groups, q, col, yc, n); col += 32 }
                         else { tile1x16(ar, lda, bc, ldb, groups, q, col, yc, n); col += 16 }
@@ -127,8 +156,10 @@ public enum Int8GEMM {
                 }
             }
 
+            // Blocks start at even rows when pooling (height and m are even then).
+            let step = pooled ? 2 : 1
             if m < height {
-                for r in 0..<m { block(r, 1) }
+                for r in stride(from: 0, to: m, by: step) { block(r, step) }
             } else {
                 var r = 0
                 while r + height <= m {
@@ -159,9 +190,10 @@ public enum Int8GEMM {
     /// int8 outputs of the columns that exist.
     struct Requantizer {
         /// Rows of `paddedColumns` values: the bias (with the zero-point correction),
-        /// the multipliers, the left shifts, the right shifts (0...31), and for the
-        /// rounding divide 2^right − 1 and half that.
-        static let rowCount = 6
+        /// the multipliers, each odd lane's multiplier in the lane below, the left
+        /// shifts, the right shifts (0...31), and for the rounding divide 2^right − 1
+        /// and half that.
+        static let rowCount = 7
         let rows: UnsafePointer<Int32>
         let paddedColumns: Int
         let columns: Int
@@ -172,22 +204,27 @@ public enum Int8GEMM {
             UnsafeRawPointer(rows + column).loadUnaligned(as: V.self)
         }
 
+        /// One bit per column of the 16 from `column` on that exists.
         @_transparent
-        func store(_ acc: V, column: Int, to y: UnsafeMutablePointer<Int8>) {
+        func mask(_ column: Int) -> UInt16 {
             let count = columns &- column
-            guard count > 0 else { return }
+            return count >= 16 ? 0xFFFF : (count <= 0 ? 0 : UInt16(truncatingIfNeeded: (1 &<< count) &- 1))
+        }
+
+        @_transparent
+        func store(_ acc: V, column: Int, mask: UInt16, to y: UnsafeMutablePointer<Int8>) {
             #if VIGIL_AVX512
             let row = UnsafeRawPointer(rows + column)
             let stride = 4 &* paddedColumns
-            let mask: UInt16 = count >= 16 ? 0xFFFF : UInt16(truncatingIfNeeded: (1 << count) - 1)
             vigil_requantize16(acc, row.loadUnaligned(fromByteOffset: stride, as: V.self),
                                row.loadUnaligned(fromByteOffset: 2 &* stride, as: V.self),
                                row.loadUnaligned(fromByteOffset: 3 &* stride, as: V.self),
                                row.loadUnaligned(fromByteOffset: 4 &* stride, as: V.self),
                                row.loadUnaligned(fromByteOffset: 5 &* stride, as: V.self),
+                               row.loadUnaligned(fromByteOffset: 6 &* stride, as: V.self),
                                scalar.outputOffset, scalar.activationMin, scalar.activationMax, y, mask)
             #else
-            for i in 0..<Swift.min(count, 16) { y[i] = scalar.apply(acc[i], channel: column &+ i) }
+            for i in 0..<16 where mask & (1 << i) != 0 { y[i] = scalar.apply(acc[i], channel: column &+ i) }
             #endif
         }
     }

@@ -54,8 +54,10 @@ private func requantization(_ g: inout SplitMix64, channels: Int, tables: Tables
 struct Int8KernelEquivalenceTests {
     /// Random GEMM-shaped convolutions: every column tile (64/32/16 and ragged
     /// remainders), row counts below, at and past the tile heights, strides,
-    /// explicit and asymmetric padding, batch 1–3, zero points across the range.
-    @Test(arguments: 0..<60)
+    /// explicit and asymmetric padding, batch 1–3, zero points across the range, and a
+    /// fused max pool of 2 (the pooled tiles) or 3 (the reference fallback). The fused
+    /// reference is itself checked against a convolution followed by MaxPool1D.
+    @Test(arguments: 0..<72)
     func conv1DMatchesReference(_ seed: Int) {
         var g = SplitMix64(seed: 0x1A7_0000 + UInt64(seed))
         let tables = Tables()
@@ -75,10 +77,12 @@ struct Int8KernelEquivalenceTests {
         let input = g.int8s(batch * inLength * inChannels)
         let weight = g.int8s(kernelSize * inChannels * outChannels, g.int8Range(0...4) == 0 ? -128...127 : -127...127)
         let bias: [Int32]? = g.int8Range(0...4) == 0 ? nil : (0..<outChannels).map { _ in Int32(g.int8Range(-40000...40000)) }
+        let pool = [1, 2, 1, 3][seed / 18]
         var p = Int8Conv1DParameters(conv: conv, inputOffset: -inputZeroPoint,
                                      output: requantization(&g, channels: outChannels, tables: tables, inputScale: g.scale(0.005, 0.1),
-                                                            outputScale: g.scale(0.01, 0.5), zeroPoint: outputZeroPoint))
-        let count = batch * outLength * outChannels
+                                                            outputScale: g.scale(0.01, 0.5), zeroPoint: outputZeroPoint),
+                                     pool: pool)
+        let count = batch * (outLength / pool) * outChannels
         var expected = [Int8](repeating: 0, count: count)
         var got = [Int8](repeating: 99, count: count + 64)
         let preparedBytes = HostKernels.int8Conv1DPreparedBytes(conv)
@@ -101,14 +105,25 @@ struct Int8KernelEquivalenceTests {
                 if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
             }
         }
-        let shape = "batch \(batch) L \(inLength) Cin \(inChannels) Cout \(outChannels) K \(kernelSize) s \(stride) pad \(padLeft)/\(padRight) zp \(inputZeroPoint)"
+        if pool > 1 {
+            var unpooled = [Int8](repeating: 0, count: batch * outLength * outChannels)
+            var single = p
+            single.pool = 1
+            Int8ReferenceKernels.conv1D(single, input: input, weight: weight, bias: bias, output: &unpooled)
+            var pooledRows = [Int8](repeating: 0, count: count)
+            Int8ReferenceKernels.maxPool1D(Pool1DParameters(batch: batch, inLength: outLength, channels: outChannels, outLength: outLength / pool,
+                                                            poolSize: pool, stride: pool, padLeft: 0), input: unpooled, output: &pooledRows)
+            #expect(pooledRows == expected, "fused pool \(pool) differs from conv + MaxPool1D")
+        }
+        let shape = "batch \(batch) L \(inLength) Cin \(inChannels) Cout \(outChannels) K \(kernelSize) s \(stride) pad \(padLeft)/\(padRight) zp \(inputZeroPoint) pool \(pool)"
         #expect(Array(got[0..<count]) == expected, "\(shape)")
         #expect(got[count...].allSatisfy { $0 == 99 }, "wrote past the output: \(shape)")
     }
 
     /// The GEMM's 16-lane requantizer against the scalar one on the values where
-    /// fixed-point code goes wrong: accumulators at and near Int32.min/max, the one
-    /// saturating product (Int32.min · Int32.min), zero, negative and huge multipliers,
+    /// fixed-point code goes wrong: accumulators at and near Int32.min/max, zero,
+    /// negative and huge multipliers (Int32.min, the one that can saturate, sends the
+    /// layer to the reference kernel: `int8MinimumMultiplierFallsBack`),
     /// left shifts that overflow, right shifts of 0 and 31 and beyond (clamped), exact
     /// ties of the rounding divide, and partial column masks.
     @Test(arguments: 0..<8)
@@ -120,7 +135,7 @@ struct Int8KernelEquivalenceTests {
             g.int8Range(0...2) == 0 ? special[g.int8Range(0...special.count - 1)] : Int32(truncatingIfNeeded: g.next())
         }
         let tables = Tables()
-        let multipliers = (0..<channels).map { _ in pick() }
+        let multipliers = (0..<channels).map { _ in max(pick(), .min + 1) }
         let shifts = (0..<channels).map { _ in Int32(g.int8Range(-40...40)) }
         let zp = Int32(g.int8Range(-128...127))
         let (lo, hi) = activationRange(&g, zeroPoint: zp)
@@ -146,13 +161,32 @@ struct Int8KernelEquivalenceTests {
             var column = 0
             while column < coutp {
                 let acc = accumulators.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4 * column, as: SIMD16<Int32>.self) }
-                got.withUnsafeMutableBufferPointer { q.store(acc, column: column, to: $0.baseAddress! + column) }
+                got.withUnsafeMutableBufferPointer { q.store(acc, column: column, mask: q.mask(column), to: $0.baseAddress! + column) }
                 column += 16
             }
             let expected = (0..<channels).map { output.apply(accumulators[$0], channel: $0) }
             #expect(Array(got[0..<channels]) == expected, "multipliers \(multipliers) shifts \(shifts)")
             #expect(got[channels...].allSatisfy { $0 == 99 }, "stored a padded column")
         }
+    }
+
+    /// A multiplier of Int32.min (only a hostile file has one) makes Int32.min · Int32.min
+    /// saturate, which the vector requantization leaves out: such a layer runs the
+    /// reference kernel, and still gives its results.
+    @Test func int8MinimumMultiplierFallsBack() {
+        let tables = Tables()
+        let conv = Conv1DParameters(batch: 1, inLength: 4, inChannels: 1, outLength: 4, outChannels: 2,
+                                    kernelSize: 1, stride: 1, dilation: 1, padLeft: 0, groups: 1, activation: .linear)
+        let output = Int8Requantization(multipliers: tables.i32([.min, 1 << 30]), shifts: tables.i32([0, 0]), outputOffset: 0, activationMin: -128, activationMax: 127)
+        let p = Int8Conv1DParameters(conv: conv, inputOffset: 0, output: output)
+        #expect(!Int8GEMM.usesGEMM(p))
+        let input: [Int8] = [-128, -1, 0, 127], weight: [Int8] = [1, 1], bias: [Int32] = [0, 0]
+        var expected = [Int8](repeating: 0, count: 8), got = expected
+        Int8ReferenceKernels.conv1D(p, input: input, weight: weight, bias: bias, output: &expected)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: HostKernels.int8Conv1DScratchBytes(conv), alignment: 64)
+        defer { scratch.deallocate() }
+        HostKernels.int8Conv1D(p, input: input, weight: weight, bias: bias, output: &got, scratch: scratch)
+        #expect(got == expected)
     }
 
     /// Convolutions the GEMM does not take (groups, dilation) fall back to the reference.
