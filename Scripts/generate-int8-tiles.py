@@ -46,7 +46,7 @@ def tile(rows, cols, pooled=False):
     if pooled:
         for r in range(rows // 2):
             for j in range(cols):
-                w(f"        q.store(pointwiseMax(c{2 * r}_{j}, c{2 * r + 1}_{j}), column: column + {16 * j}, mask: mask{j}, to: y + {r} &* ldy + {16 * j})")
+                w(f"        q.store(maximum(c{2 * r}_{j}, c{2 * r + 1}_{j}), column: column + {16 * j}, mask: mask{j}, to: y + {r} &* ldy + {16 * j})")
     else:
         for r in range(rows):
             for j in range(cols):

@@ -186,6 +186,15 @@ public enum Int8GEMM {
         #endif
     }
 
+    @_transparent
+    static func maximum(_ a: V, _ b: V) -> V {
+        #if VIGIL_AVX512
+        return vigil_max_i32x16(a, b)
+        #else
+        return pointwiseMax(a, b)
+        #endif
+    }
+
     /// Requantizes 16 columns of accumulators (bias already added) and stores the
     /// int8 outputs of the columns that exist.
     struct Requantizer {

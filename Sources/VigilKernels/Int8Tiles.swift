@@ -517,18 +517,18 @@ extension Int8GEMM {
             bp += ldb
             ap += 4
         }
-        q.store(pointwiseMax(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
-        q.store(pointwiseMax(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
-        q.store(pointwiseMax(c0_2, c1_2), column: column + 32, mask: mask2, to: y + 0 &* ldy + 32)
-        q.store(pointwiseMax(c0_3, c1_3), column: column + 48, mask: mask3, to: y + 0 &* ldy + 48)
-        q.store(pointwiseMax(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
-        q.store(pointwiseMax(c2_1, c3_1), column: column + 16, mask: mask1, to: y + 1 &* ldy + 16)
-        q.store(pointwiseMax(c2_2, c3_2), column: column + 32, mask: mask2, to: y + 1 &* ldy + 32)
-        q.store(pointwiseMax(c2_3, c3_3), column: column + 48, mask: mask3, to: y + 1 &* ldy + 48)
-        q.store(pointwiseMax(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
-        q.store(pointwiseMax(c4_1, c5_1), column: column + 16, mask: mask1, to: y + 2 &* ldy + 16)
-        q.store(pointwiseMax(c4_2, c5_2), column: column + 32, mask: mask2, to: y + 2 &* ldy + 32)
-        q.store(pointwiseMax(c4_3, c5_3), column: column + 48, mask: mask3, to: y + 2 &* ldy + 48)
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
+        q.store(maximum(c0_2, c1_2), column: column + 32, mask: mask2, to: y + 0 &* ldy + 32)
+        q.store(maximum(c0_3, c1_3), column: column + 48, mask: mask3, to: y + 0 &* ldy + 48)
+        q.store(maximum(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(maximum(c2_1, c3_1), column: column + 16, mask: mask1, to: y + 1 &* ldy + 16)
+        q.store(maximum(c2_2, c3_2), column: column + 32, mask: mask2, to: y + 1 &* ldy + 32)
+        q.store(maximum(c2_3, c3_3), column: column + 48, mask: mask3, to: y + 1 &* ldy + 48)
+        q.store(maximum(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+        q.store(maximum(c4_1, c5_1), column: column + 16, mask: mask1, to: y + 2 &* ldy + 16)
+        q.store(maximum(c4_2, c5_2), column: column + 32, mask: mask2, to: y + 2 &* ldy + 32)
+        q.store(maximum(c4_3, c5_3), column: column + 48, mask: mask3, to: y + 2 &* ldy + 48)
     }
 
     /// 6 rows × 32 columns, the maximum of each pair of rows requantized
@@ -577,12 +577,12 @@ extension Int8GEMM {
             bp += ldb
             ap += 4
         }
-        q.store(pointwiseMax(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
-        q.store(pointwiseMax(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
-        q.store(pointwiseMax(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
-        q.store(pointwiseMax(c2_1, c3_1), column: column + 16, mask: mask1, to: y + 1 &* ldy + 16)
-        q.store(pointwiseMax(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
-        q.store(pointwiseMax(c4_1, c5_1), column: column + 16, mask: mask1, to: y + 2 &* ldy + 16)
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
+        q.store(maximum(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(maximum(c2_1, c3_1), column: column + 16, mask: mask1, to: y + 1 &* ldy + 16)
+        q.store(maximum(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+        q.store(maximum(c4_1, c5_1), column: column + 16, mask: mask1, to: y + 2 &* ldy + 16)
     }
 
     /// 6 rows × 16 columns, the maximum of each pair of rows requantized
@@ -616,9 +616,9 @@ extension Int8GEMM {
             bp += ldb
             ap += 4
         }
-        q.store(pointwiseMax(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
-        q.store(pointwiseMax(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
-        q.store(pointwiseMax(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(maximum(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
     }
 
     /// 12 rows × 32 columns, the maximum of each pair of rows requantized
@@ -697,18 +697,18 @@ extension Int8GEMM {
             bp += ldb
             ap += 4
         }
-        q.store(pointwiseMax(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
-        q.store(pointwiseMax(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
-        q.store(pointwiseMax(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
-        q.store(pointwiseMax(c2_1, c3_1), column: column + 16, mask: mask1, to: y + 1 &* ldy + 16)
-        q.store(pointwiseMax(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
-        q.store(pointwiseMax(c4_1, c5_1), column: column + 16, mask: mask1, to: y + 2 &* ldy + 16)
-        q.store(pointwiseMax(c6_0, c7_0), column: column + 0, mask: mask0, to: y + 3 &* ldy + 0)
-        q.store(pointwiseMax(c6_1, c7_1), column: column + 16, mask: mask1, to: y + 3 &* ldy + 16)
-        q.store(pointwiseMax(c8_0, c9_0), column: column + 0, mask: mask0, to: y + 4 &* ldy + 0)
-        q.store(pointwiseMax(c8_1, c9_1), column: column + 16, mask: mask1, to: y + 4 &* ldy + 16)
-        q.store(pointwiseMax(c10_0, c11_0), column: column + 0, mask: mask0, to: y + 5 &* ldy + 0)
-        q.store(pointwiseMax(c10_1, c11_1), column: column + 16, mask: mask1, to: y + 5 &* ldy + 16)
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
+        q.store(maximum(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(maximum(c2_1, c3_1), column: column + 16, mask: mask1, to: y + 1 &* ldy + 16)
+        q.store(maximum(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+        q.store(maximum(c4_1, c5_1), column: column + 16, mask: mask1, to: y + 2 &* ldy + 16)
+        q.store(maximum(c6_0, c7_0), column: column + 0, mask: mask0, to: y + 3 &* ldy + 0)
+        q.store(maximum(c6_1, c7_1), column: column + 16, mask: mask1, to: y + 3 &* ldy + 16)
+        q.store(maximum(c8_0, c9_0), column: column + 0, mask: mask0, to: y + 4 &* ldy + 0)
+        q.store(maximum(c8_1, c9_1), column: column + 16, mask: mask1, to: y + 4 &* ldy + 16)
+        q.store(maximum(c10_0, c11_0), column: column + 0, mask: mask0, to: y + 5 &* ldy + 0)
+        q.store(maximum(c10_1, c11_1), column: column + 16, mask: mask1, to: y + 5 &* ldy + 16)
     }
 
     /// 12 rows × 16 columns, the maximum of each pair of rows requantized
@@ -760,12 +760,12 @@ extension Int8GEMM {
             bp += ldb
             ap += 4
         }
-        q.store(pointwiseMax(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
-        q.store(pointwiseMax(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
-        q.store(pointwiseMax(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
-        q.store(pointwiseMax(c6_0, c7_0), column: column + 0, mask: mask0, to: y + 3 &* ldy + 0)
-        q.store(pointwiseMax(c8_0, c9_0), column: column + 0, mask: mask0, to: y + 4 &* ldy + 0)
-        q.store(pointwiseMax(c10_0, c11_0), column: column + 0, mask: mask0, to: y + 5 &* ldy + 0)
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(maximum(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+        q.store(maximum(c6_0, c7_0), column: column + 0, mask: mask0, to: y + 3 &* ldy + 0)
+        q.store(maximum(c8_0, c9_0), column: column + 0, mask: mask0, to: y + 4 &* ldy + 0)
+        q.store(maximum(c10_0, c11_0), column: column + 0, mask: mask0, to: y + 5 &* ldy + 0)
     }
 
     /// 2 rows × 64 columns, the maximum of each pair of rows requantized
@@ -808,10 +808,10 @@ extension Int8GEMM {
             bp += ldb
             ap += 4
         }
-        q.store(pointwiseMax(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
-        q.store(pointwiseMax(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
-        q.store(pointwiseMax(c0_2, c1_2), column: column + 32, mask: mask2, to: y + 0 &* ldy + 32)
-        q.store(pointwiseMax(c0_3, c1_3), column: column + 48, mask: mask3, to: y + 0 &* ldy + 48)
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
+        q.store(maximum(c0_2, c1_2), column: column + 32, mask: mask2, to: y + 0 &* ldy + 32)
+        q.store(maximum(c0_3, c1_3), column: column + 48, mask: mask3, to: y + 0 &* ldy + 48)
     }
 
     /// 2 rows × 32 columns, the maximum of each pair of rows requantized
@@ -840,8 +840,8 @@ extension Int8GEMM {
             bp += ldb
             ap += 4
         }
-        q.store(pointwiseMax(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
-        q.store(pointwiseMax(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
     }
 
     /// 2 rows × 16 columns, the maximum of each pair of rows requantized
@@ -863,6 +863,6 @@ extension Int8GEMM {
             bp += ldb
             ap += 4
         }
-        q.store(pointwiseMax(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
     }
 }

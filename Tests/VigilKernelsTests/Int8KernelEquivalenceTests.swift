@@ -258,7 +258,13 @@ struct Int8KernelEquivalenceTests {
         var g = SplitMix64(seed: 0x3EA_0000 + UInt64(seed))
         let channels = [16, 32, 64, 7, 40][seed % 5]
         let length = g.int8Range(1...300), batch = g.int8Range(1...3)
-        let (m, s) = Int8Quantization.meanParameters(inputScale: g.scale(0.005, 0.2), outputScale: g.scale(0.005, 0.2), count: length)
+        var (m, s) = Int8Quantization.meanParameters(inputScale: g.scale(0.005, 0.2), outputScale: g.scale(0.005, 0.2), count: length)
+        // Every fourth case takes parameters no quantizer makes (a hostile file's): any
+        // multiplier, Int32.min included (the scalar fallback), and shifts past ±31.
+        if seed % 4 == 3 {
+            m = seed == 3 ? .min : Int32(truncatingIfNeeded: g.next())
+            s = Int32(g.int8Range(-40...40))
+        }
         let p = Int8MeanParameters(batch: batch, length: length, channels: channels, inputZeroPoint: Int32(g.int8Range(-128...127)),
                                    outputZeroPoint: Int32(g.int8Range(-128...127)), multiplier: m, shift: s)
         let x = g.int8s(batch * length * channels)
