@@ -15,7 +15,10 @@ let hostCPU: String? = {
 /// Kernels index with wrapping arithmetic already; -Ounchecked drops the remaining
 /// overflow traps from their inner loops. Tests compare them against the checked
 /// reference kernels.
+/// VIGIL_AVX512 and VIGIL_VNNI say which CVigilX86 instructions the kernels may call.
 let hostKernelFlags: [SwiftSetting] = (hostCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? [])
+    + (hostCPU == "icelake-server" ? [.define("VIGIL_VNNI")] : [])
+    + (hostCPU == "icelake-server" || hostCPU == "skylake-avx512" ? [.define("VIGIL_AVX512")] : [])
     + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
@@ -36,12 +39,13 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "CAllocationCounter"),
+        .target(name: "CVigilX86"),
 
         // The core calls sqrtf and rintf, which the C library provides (picolibc on a device).
         .target(name: "VigilRuntime", linkerSettings: [.linkedLibrary("m")]),
         .target(
             name: "VigilKernels",
-            dependencies: ["VigilRuntime", "CBLAS"],
+            dependencies: ["VigilRuntime", "CBLAS", "CVigilX86"],
             swiftSettings: hostKernelFlags
         ),
         .target(name: "VigilHDF5", dependencies: ["CHDF5"]),

@@ -2,8 +2,10 @@
 """Vigil against its peers on the DESIGN §11 model, all measured in one run.
 
 Builds the Keras model once (seeded), writes .keras, .onnx (tf2onnx), float .tflite and
-full-int8 .tflite into a work dir, times LiteRT (float32, int8) and ONNX Runtime
-(float32) through their Python APIs (batch-1 latency on one thread, batch-256
+full-int8 .tflite into a work dir, quantizes the .onnx with ONNX Runtime's static
+quantizer (QDQ, per-channel int8 weights, int8 activations, the same calibration
+data as the TFLite converter), times LiteRT (float32, int8) and ONNX Runtime
+(float32, int8) through their Python APIs (batch-1 latency on one thread, batch-256
 throughput on all threads), runs `vigil import` + `vigil bench --json` on the .onnx
 and `vigil bench --json INT8.tflite` on the int8 file, and prints Vigil/peer ratios.
 
@@ -50,10 +52,11 @@ def build(work):
     tf2onnx.convert.from_keras(model, input_signature=spec, opset=17, output_path=str(work / "design.onnx"))
     (work / "design_float.tflite").write_bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
     rng = np.random.default_rng(5)
+    calibration = [{"beat": rng.uniform(-1, 1, (1, 256, 1)).astype(np.float32), "rr": rng.uniform(0.5, 1.5, (1, 4)).astype(np.float32)}
+                   for _ in range(200)]
 
     def representative():
-        for _ in range(200):
-            yield {"beat": rng.uniform(-1, 1, (1, 256, 1)).astype(np.float32), "rr": rng.uniform(0.5, 1.5, (1, 4)).astype(np.float32)}
+        yield from calibration
 
     c = tf.lite.TFLiteConverter.from_keras_model(model)
     c.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -62,6 +65,18 @@ def build(work):
     c.inference_input_type = tf.int8
     c.inference_output_type = tf.int8
     (work / "design_int8.tflite").write_bytes(c.convert())
+
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.items = iter(calibration)
+
+        def get_next(self):
+            return next(self.items, None)
+
+    quantize_static(str(work / "design.onnx"), str(work / "design_int8.onnx"), Reader(), quant_format=QuantFormat.QDQ,
+                    per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
 
 
 def latency_us(fn, runs):
@@ -139,6 +154,7 @@ def main():
     peer("LiteRT float32", litert, work / "design_float.tflite")
     peer("LiteRT int8", litert, work / "design_int8.tflite")
     peer("ONNX Runtime float32", onnx, work / "design.onnx")
+    peer("ONNX Runtime int8", onnx, work / "design_int8.onnx")
     pkg = work / "design.vigil"
     subprocess.run([a.vigil, "import", str(work / "design.onnx"), "-o", str(pkg)], check=True, capture_output=True)
     common = ["--runs", str(max(a.runs, 10)), "--seconds", str(a.seconds), "--batch", str(a.batch), "--threads", str(threads)]
@@ -154,7 +170,7 @@ def main():
         print(f"{name:<22}{p50:>10.2f}{p99:>10.2f}{tput:>12.0f}")
     peers = {r[0]: r for r in rows}
     print("\nVigil / peer (latency: peer p50 ÷ Vigil p50; throughput: Vigil ÷ peer; >1 means Vigil wins)")
-    for mine, theirs in [("Vigil float32", "LiteRT float32"), ("Vigil float32", "ONNX Runtime float32"), ("Vigil int8", "LiteRT int8")]:
+    for mine, theirs in [("Vigil float32", "LiteRT float32"), ("Vigil float32", "ONNX Runtime float32"), ("Vigil int8", "LiteRT int8"), ("Vigil int8", "ONNX Runtime int8")]:
         m, t = peers[mine], peers[theirs]
         print(f"  {mine} vs {theirs:<22} latency {t[1] / m[1]:5.2f}×   throughput {m[3] / t[3]:5.2f}×")
     print(f"  Vigil int8 arena {vi['arena_bytes']} bytes, allocations per invoke {vi['allocations_per_invoke']}")

@@ -8,7 +8,7 @@ extension HostKernels {
     public static func int8Conv1DPreparedBytes(_ p: Conv1DParameters) -> Int { Int8GEMM.preparedBytes(p) }
 
     public static func int8Conv1DPrepare(_ p: Int8Conv1DParameters, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, into prepared: UnsafeMutableRawPointer) {
-        Int8GEMM.prepare(p.conv, weight: weight, bias: bias, into: prepared)
+        Int8GEMM.prepare(p, weight: weight, bias: bias, into: prepared)
     }
 
     public static func int8Conv1D(_ p: Int8Conv1DParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>, scratch: UnsafeMutableRawPointer?) {

@@ -1,4 +1,7 @@
 import VigilRuntime
+#if VIGIL_AVX512
+import CVigilX86
+#endif
 
 /// Vectorized int8 dense, max pool and mean for the host; bit-identical to
 /// `Int8ReferenceKernels` (the same integer sums, modulo 2^32, and the same
@@ -75,6 +78,26 @@ public enum Int8Kernels {
         }
     }
 
+    /// One multiplier and shift for 16 sums, clamped to int8 as TFLite's MEAN does.
+    @inline(__always)
+    static func requantize(_ acc: V, _ p: Int8MeanParameters, _ y: UnsafeMutablePointer<Int8>) {
+        #if VIGIL_AVX512
+        // The vector requantization leaves out the product that saturates, which needs a
+        // multiplier of Int32.min.
+        if p.multiplier != .min {
+            let right = min(max(-p.shift, 0), 31)
+            let mask = Int32(truncatingIfNeeded: (Int64(1) << Int64(right)) - 1)
+            let m = V(repeating: p.multiplier)
+            vigil_requantize16(acc, m, m, V(repeating: max(p.shift, 0)), V(repeating: right), V(repeating: mask), V(repeating: mask >> 1),
+                               p.outputZeroPoint, -128, 127, y, 0xFFFF)
+            return
+        }
+        #endif
+        for j in 0..<16 {
+            y[j] = Int8(clamping: FixedPoint.multiplyByQuantizedMultiplier(acc[j], p.multiplier, p.shift) &+ p.outputZeroPoint)
+        }
+    }
+
     /// TFLite MEAN over time: channel sums 16 at a time, then the reference requantization.
     public static func mean(_ p: Int8MeanParameters, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
         guard p.channels % 16 == 0 else {
@@ -92,10 +115,7 @@ public enum Int8Kernels {
                     sum = sum &+ load16(row)
                     row += p.channels
                 }
-                for j in 0..<16 {
-                    let v = FixedPoint.multiplyByQuantizedMultiplier(sum[j] &- offset, p.multiplier, p.shift) &+ p.outputZeroPoint
-                    output[b * p.channels + c + j] = Int8(clamping: v)
-                }
+                requantize(sum &- V(repeating: offset), p, output + b * p.channels + c)
                 c += 16
             }
         }

@@ -2,445 +2,867 @@
 import VigilRuntime
 
 extension Int8GEMM {
-    /// 6 rows × 64 columns of int32 accumulators.
+    /// 6 rows × 64 columns.
     @inline(__always)
-    static func tile6x64(_ a: UnsafePointer<Int16>, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Int32>, _ ldc: Int) {
-        let a0 = a + 0 * lda
-        let a1 = a + 1 * lda
-        let a2 = a + 2 * lda
-        let a3 = a + 3 * lda
-        let a4 = a + 4 * lda
-        let a5 = a + 5 * lda
-        var c0_0 = V()
-        var c0_1 = V()
-        var c0_2 = V()
-        var c0_3 = V()
-        var c1_0 = V()
-        var c1_1 = V()
-        var c1_2 = V()
-        var c1_3 = V()
-        var c2_0 = V()
-        var c2_1 = V()
-        var c2_2 = V()
-        var c2_3 = V()
-        var c3_0 = V()
-        var c3_1 = V()
-        var c3_2 = V()
-        var c3_3 = V()
-        var c4_0 = V()
-        var c4_1 = V()
-        var c4_2 = V()
-        var c4_3 = V()
-        var c5_0 = V()
-        var c5_1 = V()
-        var c5_2 = V()
-        var c5_3 = V()
+    static func tile6x64(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        let bias1 = q.bias(column + 16)
+        let mask1 = q.mask(column + 16)
+        let bias2 = q.bias(column + 32)
+        let mask2 = q.mask(column + 32)
+        let bias3 = q.bias(column + 48)
+        let mask3 = q.mask(column + 48)
+        var c0_0 = bias0
+        var c0_1 = bias1
+        var c0_2 = bias2
+        var c0_3 = bias3
+        var c1_0 = bias0
+        var c1_1 = bias1
+        var c1_2 = bias2
+        var c1_3 = bias3
+        var c2_0 = bias0
+        var c2_1 = bias1
+        var c2_2 = bias2
+        var c2_3 = bias3
+        var c3_0 = bias0
+        var c3_1 = bias1
+        var c3_2 = bias2
+        var c3_3 = bias3
+        var c4_0 = bias0
+        var c4_1 = bias1
+        var c4_2 = bias2
+        var c4_3 = bias3
+        var c5_0 = bias0
+        var c5_1 = bias1
+        var c5_2 = bias2
+        var c5_3 = bias3
         var bp = b
-        let stride = ldb &* 4
-        for i in 0..<k {
-            let b0 = sext16(bp.loadUnaligned(fromByteOffset: 0, as: V.self))
-            let b1 = sext16(bp.loadUnaligned(fromByteOffset: 64, as: V.self))
-            let b2 = sext16(bp.loadUnaligned(fromByteOffset: 128, as: V.self))
-            let b3 = sext16(bp.loadUnaligned(fromByteOffset: 192, as: V.self))
-            let x0 = V(repeating: Int32(a0[i]))
-            c0_0 = c0_0 &+ x0 &* b0
-            c0_1 = c0_1 &+ x0 &* b1
-            c0_2 = c0_2 &+ x0 &* b2
-            c0_3 = c0_3 &+ x0 &* b3
-            let x1 = V(repeating: Int32(a1[i]))
-            c1_0 = c1_0 &+ x1 &* b0
-            c1_1 = c1_1 &+ x1 &* b1
-            c1_2 = c1_2 &+ x1 &* b2
-            c1_3 = c1_3 &+ x1 &* b3
-            let x2 = V(repeating: Int32(a2[i]))
-            c2_0 = c2_0 &+ x2 &* b0
-            c2_1 = c2_1 &+ x2 &* b1
-            c2_2 = c2_2 &+ x2 &* b2
-            c2_3 = c2_3 &+ x2 &* b3
-            let x3 = V(repeating: Int32(a3[i]))
-            c3_0 = c3_0 &+ x3 &* b0
-            c3_1 = c3_1 &+ x3 &* b1
-            c3_2 = c3_2 &+ x3 &* b2
-            c3_3 = c3_3 &+ x3 &* b3
-            let x4 = V(repeating: Int32(a4[i]))
-            c4_0 = c4_0 &+ x4 &* b0
-            c4_1 = c4_1 &+ x4 &* b1
-            c4_2 = c4_2 &+ x4 &* b2
-            c4_3 = c4_3 &+ x4 &* b3
-            let x5 = V(repeating: Int32(a5[i]))
-            c5_0 = c5_0 &+ x5 &* b0
-            c5_1 = c5_1 &+ x5 &* b1
-            c5_2 = c5_2 &+ x5 &* b2
-            c5_3 = c5_3 &+ x5 &* b3
-            bp += stride
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+            let b2 = bp.loadUnaligned(fromByteOffset: 128, as: V.self)
+            let b3 = bp.loadUnaligned(fromByteOffset: 192, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            c0_1 = dot(c0_1, x0, b1)
+            c0_2 = dot(c0_2, x0, b2)
+            c0_3 = dot(c0_3, x0, b3)
+            let x1 = V(repeating: ap.loadUnaligned(fromByteOffset: 1 &* lda, as: Int32.self))
+            c1_0 = dot(c1_0, x1, b0)
+            c1_1 = dot(c1_1, x1, b1)
+            c1_2 = dot(c1_2, x1, b2)
+            c1_3 = dot(c1_3, x1, b3)
+            let x2 = V(repeating: ap.loadUnaligned(fromByteOffset: 2 &* lda, as: Int32.self))
+            c2_0 = dot(c2_0, x2, b0)
+            c2_1 = dot(c2_1, x2, b1)
+            c2_2 = dot(c2_2, x2, b2)
+            c2_3 = dot(c2_3, x2, b3)
+            let x3 = V(repeating: ap.loadUnaligned(fromByteOffset: 3 &* lda, as: Int32.self))
+            c3_0 = dot(c3_0, x3, b0)
+            c3_1 = dot(c3_1, x3, b1)
+            c3_2 = dot(c3_2, x3, b2)
+            c3_3 = dot(c3_3, x3, b3)
+            let x4 = V(repeating: ap.loadUnaligned(fromByteOffset: 4 &* lda, as: Int32.self))
+            c4_0 = dot(c4_0, x4, b0)
+            c4_1 = dot(c4_1, x4, b1)
+            c4_2 = dot(c4_2, x4, b2)
+            c4_3 = dot(c4_3, x4, b3)
+            let x5 = V(repeating: ap.loadUnaligned(fromByteOffset: 5 &* lda, as: Int32.self))
+            c5_0 = dot(c5_0, x5, b0)
+            c5_1 = dot(c5_1, x5, b1)
+            c5_2 = dot(c5_2, x5, b2)
+            c5_3 = dot(c5_3, x5, b3)
+            bp += ldb
+            ap += 4
         }
-        store(c0_0, c + 0 * ldc + 0)
-        store(c0_1, c + 0 * ldc + 16)
-        store(c0_2, c + 0 * ldc + 32)
-        store(c0_3, c + 0 * ldc + 48)
-        store(c1_0, c + 1 * ldc + 0)
-        store(c1_1, c + 1 * ldc + 16)
-        store(c1_2, c + 1 * ldc + 32)
-        store(c1_3, c + 1 * ldc + 48)
-        store(c2_0, c + 2 * ldc + 0)
-        store(c2_1, c + 2 * ldc + 16)
-        store(c2_2, c + 2 * ldc + 32)
-        store(c2_3, c + 2 * ldc + 48)
-        store(c3_0, c + 3 * ldc + 0)
-        store(c3_1, c + 3 * ldc + 16)
-        store(c3_2, c + 3 * ldc + 32)
-        store(c3_3, c + 3 * ldc + 48)
-        store(c4_0, c + 4 * ldc + 0)
-        store(c4_1, c + 4 * ldc + 16)
-        store(c4_2, c + 4 * ldc + 32)
-        store(c4_3, c + 4 * ldc + 48)
-        store(c5_0, c + 5 * ldc + 0)
-        store(c5_1, c + 5 * ldc + 16)
-        store(c5_2, c + 5 * ldc + 32)
-        store(c5_3, c + 5 * ldc + 48)
+        q.store(c0_0, column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(c0_1, column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
+        q.store(c0_2, column: column + 32, mask: mask2, to: y + 0 &* ldy + 32)
+        q.store(c0_3, column: column + 48, mask: mask3, to: y + 0 &* ldy + 48)
+        q.store(c1_0, column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(c1_1, column: column + 16, mask: mask1, to: y + 1 &* ldy + 16)
+        q.store(c1_2, column: column + 32, mask: mask2, to: y + 1 &* ldy + 32)
+        q.store(c1_3, column: column + 48, mask: mask3, to: y + 1 &* ldy + 48)
+        q.store(c2_0, column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+        q.store(c2_1, column: column + 16, mask: mask1, to: y + 2 &* ldy + 16)
+        q.store(c2_2, column: column + 32, mask: mask2, to: y + 2 &* ldy + 32)
+        q.store(c2_3, column: column + 48, mask: mask3, to: y + 2 &* ldy + 48)
+        q.store(c3_0, column: column + 0, mask: mask0, to: y + 3 &* ldy + 0)
+        q.store(c3_1, column: column + 16, mask: mask1, to: y + 3 &* ldy + 16)
+        q.store(c3_2, column: column + 32, mask: mask2, to: y + 3 &* ldy + 32)
+        q.store(c3_3, column: column + 48, mask: mask3, to: y + 3 &* ldy + 48)
+        q.store(c4_0, column: column + 0, mask: mask0, to: y + 4 &* ldy + 0)
+        q.store(c4_1, column: column + 16, mask: mask1, to: y + 4 &* ldy + 16)
+        q.store(c4_2, column: column + 32, mask: mask2, to: y + 4 &* ldy + 32)
+        q.store(c4_3, column: column + 48, mask: mask3, to: y + 4 &* ldy + 48)
+        q.store(c5_0, column: column + 0, mask: mask0, to: y + 5 &* ldy + 0)
+        q.store(c5_1, column: column + 16, mask: mask1, to: y + 5 &* ldy + 16)
+        q.store(c5_2, column: column + 32, mask: mask2, to: y + 5 &* ldy + 32)
+        q.store(c5_3, column: column + 48, mask: mask3, to: y + 5 &* ldy + 48)
     }
 
-    /// 6 rows × 32 columns of int32 accumulators.
+    /// 6 rows × 32 columns.
     @inline(__always)
-    static func tile6x32(_ a: UnsafePointer<Int16>, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Int32>, _ ldc: Int) {
-        let a0 = a + 0 * lda
-        let a1 = a + 1 * lda
-        let a2 = a + 2 * lda
-        let a3 = a + 3 * lda
-        let a4 = a + 4 * lda
-        let a5 = a + 5 * lda
-        var c0_0 = V()
-        var c0_1 = V()
-        var c1_0 = V()
-        var c1_1 = V()
-        var c2_0 = V()
-        var c2_1 = V()
-        var c3_0 = V()
-        var c3_1 = V()
-        var c4_0 = V()
-        var c4_1 = V()
-        var c5_0 = V()
-        var c5_1 = V()
+    static func tile6x32(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        let bias1 = q.bias(column + 16)
+        let mask1 = q.mask(column + 16)
+        var c0_0 = bias0
+        var c0_1 = bias1
+        var c1_0 = bias0
+        var c1_1 = bias1
+        var c2_0 = bias0
+        var c2_1 = bias1
+        var c3_0 = bias0
+        var c3_1 = bias1
+        var c4_0 = bias0
+        var c4_1 = bias1
+        var c5_0 = bias0
+        var c5_1 = bias1
         var bp = b
-        let stride = ldb &* 4
-        for i in 0..<k {
-            let b0 = sext16(bp.loadUnaligned(fromByteOffset: 0, as: V.self))
-            let b1 = sext16(bp.loadUnaligned(fromByteOffset: 64, as: V.self))
-            let x0 = V(repeating: Int32(a0[i]))
-            c0_0 = c0_0 &+ x0 &* b0
-            c0_1 = c0_1 &+ x0 &* b1
-            let x1 = V(repeating: Int32(a1[i]))
-            c1_0 = c1_0 &+ x1 &* b0
-            c1_1 = c1_1 &+ x1 &* b1
-            let x2 = V(repeating: Int32(a2[i]))
-            c2_0 = c2_0 &+ x2 &* b0
-            c2_1 = c2_1 &+ x2 &* b1
-            let x3 = V(repeating: Int32(a3[i]))
-            c3_0 = c3_0 &+ x3 &* b0
-            c3_1 = c3_1 &+ x3 &* b1
-            let x4 = V(repeating: Int32(a4[i]))
-            c4_0 = c4_0 &+ x4 &* b0
-            c4_1 = c4_1 &+ x4 &* b1
-            let x5 = V(repeating: Int32(a5[i]))
-            c5_0 = c5_0 &+ x5 &* b0
-            c5_1 = c5_1 &+ x5 &* b1
-            bp += stride
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            c0_1 = dot(c0_1, x0, b1)
+            let x1 = V(repeating: ap.loadUnaligned(fromByteOffset: 1 &* lda, as: Int32.self))
+            c1_0 = dot(c1_0, x1, b0)
+            c1_1 = dot(c1_1, x1, b1)
+            let x2 = V(repeating: ap.loadUnaligned(fromByteOffset: 2 &* lda, as: Int32.self))
+            c2_0 = dot(c2_0, x2, b0)
+            c2_1 = dot(c2_1, x2, b1)
+            let x3 = V(repeating: ap.loadUnaligned(fromByteOffset: 3 &* lda, as: Int32.self))
+            c3_0 = dot(c3_0, x3, b0)
+            c3_1 = dot(c3_1, x3, b1)
+            let x4 = V(repeating: ap.loadUnaligned(fromByteOffset: 4 &* lda, as: Int32.self))
+            c4_0 = dot(c4_0, x4, b0)
+            c4_1 = dot(c4_1, x4, b1)
+            let x5 = V(repeating: ap.loadUnaligned(fromByteOffset: 5 &* lda, as: Int32.self))
+            c5_0 = dot(c5_0, x5, b0)
+            c5_1 = dot(c5_1, x5, b1)
+            bp += ldb
+            ap += 4
         }
-        store(c0_0, c + 0 * ldc + 0)
-        store(c0_1, c + 0 * ldc + 16)
-        store(c1_0, c + 1 * ldc + 0)
-        store(c1_1, c + 1 * ldc + 16)
-        store(c2_0, c + 2 * ldc + 0)
-        store(c2_1, c + 2 * ldc + 16)
-        store(c3_0, c + 3 * ldc + 0)
-        store(c3_1, c + 3 * ldc + 16)
-        store(c4_0, c + 4 * ldc + 0)
-        store(c4_1, c + 4 * ldc + 16)
-        store(c5_0, c + 5 * ldc + 0)
-        store(c5_1, c + 5 * ldc + 16)
+        q.store(c0_0, column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(c0_1, column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
+        q.store(c1_0, column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(c1_1, column: column + 16, mask: mask1, to: y + 1 &* ldy + 16)
+        q.store(c2_0, column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+        q.store(c2_1, column: column + 16, mask: mask1, to: y + 2 &* ldy + 16)
+        q.store(c3_0, column: column + 0, mask: mask0, to: y + 3 &* ldy + 0)
+        q.store(c3_1, column: column + 16, mask: mask1, to: y + 3 &* ldy + 16)
+        q.store(c4_0, column: column + 0, mask: mask0, to: y + 4 &* ldy + 0)
+        q.store(c4_1, column: column + 16, mask: mask1, to: y + 4 &* ldy + 16)
+        q.store(c5_0, column: column + 0, mask: mask0, to: y + 5 &* ldy + 0)
+        q.store(c5_1, column: column + 16, mask: mask1, to: y + 5 &* ldy + 16)
     }
 
-    /// 6 rows × 16 columns of int32 accumulators.
+    /// 6 rows × 16 columns.
     @inline(__always)
-    static func tile6x16(_ a: UnsafePointer<Int16>, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Int32>, _ ldc: Int) {
-        let a0 = a + 0 * lda
-        let a1 = a + 1 * lda
-        let a2 = a + 2 * lda
-        let a3 = a + 3 * lda
-        let a4 = a + 4 * lda
-        let a5 = a + 5 * lda
-        var c0_0 = V()
-        var c1_0 = V()
-        var c2_0 = V()
-        var c3_0 = V()
-        var c4_0 = V()
-        var c5_0 = V()
+    static func tile6x16(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        var c0_0 = bias0
+        var c1_0 = bias0
+        var c2_0 = bias0
+        var c3_0 = bias0
+        var c4_0 = bias0
+        var c5_0 = bias0
         var bp = b
-        let stride = ldb &* 4
-        for i in 0..<k {
-            let b0 = sext16(bp.loadUnaligned(fromByteOffset: 0, as: V.self))
-            let x0 = V(repeating: Int32(a0[i]))
-            c0_0 = c0_0 &+ x0 &* b0
-            let x1 = V(repeating: Int32(a1[i]))
-            c1_0 = c1_0 &+ x1 &* b0
-            let x2 = V(repeating: Int32(a2[i]))
-            c2_0 = c2_0 &+ x2 &* b0
-            let x3 = V(repeating: Int32(a3[i]))
-            c3_0 = c3_0 &+ x3 &* b0
-            let x4 = V(repeating: Int32(a4[i]))
-            c4_0 = c4_0 &+ x4 &* b0
-            let x5 = V(repeating: Int32(a5[i]))
-            c5_0 = c5_0 &+ x5 &* b0
-            bp += stride
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            let x1 = V(repeating: ap.loadUnaligned(fromByteOffset: 1 &* lda, as: Int32.self))
+            c1_0 = dot(c1_0, x1, b0)
+            let x2 = V(repeating: ap.loadUnaligned(fromByteOffset: 2 &* lda, as: Int32.self))
+            c2_0 = dot(c2_0, x2, b0)
+            let x3 = V(repeating: ap.loadUnaligned(fromByteOffset: 3 &* lda, as: Int32.self))
+            c3_0 = dot(c3_0, x3, b0)
+            let x4 = V(repeating: ap.loadUnaligned(fromByteOffset: 4 &* lda, as: Int32.self))
+            c4_0 = dot(c4_0, x4, b0)
+            let x5 = V(repeating: ap.loadUnaligned(fromByteOffset: 5 &* lda, as: Int32.self))
+            c5_0 = dot(c5_0, x5, b0)
+            bp += ldb
+            ap += 4
         }
-        store(c0_0, c + 0 * ldc + 0)
-        store(c1_0, c + 1 * ldc + 0)
-        store(c2_0, c + 2 * ldc + 0)
-        store(c3_0, c + 3 * ldc + 0)
-        store(c4_0, c + 4 * ldc + 0)
-        store(c5_0, c + 5 * ldc + 0)
+        q.store(c0_0, column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(c1_0, column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(c2_0, column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+        q.store(c3_0, column: column + 0, mask: mask0, to: y + 3 &* ldy + 0)
+        q.store(c4_0, column: column + 0, mask: mask0, to: y + 4 &* ldy + 0)
+        q.store(c5_0, column: column + 0, mask: mask0, to: y + 5 &* ldy + 0)
     }
 
-    /// 12 rows × 32 columns of int32 accumulators.
+    /// 12 rows × 32 columns.
     @inline(__always)
-    static func tile12x32(_ a: UnsafePointer<Int16>, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Int32>, _ ldc: Int) {
-        let a0 = a + 0 * lda
-        let a1 = a + 1 * lda
-        let a2 = a + 2 * lda
-        let a3 = a + 3 * lda
-        let a4 = a + 4 * lda
-        let a5 = a + 5 * lda
-        let a6 = a + 6 * lda
-        let a7 = a + 7 * lda
-        let a8 = a + 8 * lda
-        let a9 = a + 9 * lda
-        let a10 = a + 10 * lda
-        let a11 = a + 11 * lda
-        var c0_0 = V()
-        var c0_1 = V()
-        var c1_0 = V()
-        var c1_1 = V()
-        var c2_0 = V()
-        var c2_1 = V()
-        var c3_0 = V()
-        var c3_1 = V()
-        var c4_0 = V()
-        var c4_1 = V()
-        var c5_0 = V()
-        var c5_1 = V()
-        var c6_0 = V()
-        var c6_1 = V()
-        var c7_0 = V()
-        var c7_1 = V()
-        var c8_0 = V()
-        var c8_1 = V()
-        var c9_0 = V()
-        var c9_1 = V()
-        var c10_0 = V()
-        var c10_1 = V()
-        var c11_0 = V()
-        var c11_1 = V()
+    static func tile12x32(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        let bias1 = q.bias(column + 16)
+        let mask1 = q.mask(column + 16)
+        var c0_0 = bias0
+        var c0_1 = bias1
+        var c1_0 = bias0
+        var c1_1 = bias1
+        var c2_0 = bias0
+        var c2_1 = bias1
+        var c3_0 = bias0
+        var c3_1 = bias1
+        var c4_0 = bias0
+        var c4_1 = bias1
+        var c5_0 = bias0
+        var c5_1 = bias1
+        var c6_0 = bias0
+        var c6_1 = bias1
+        var c7_0 = bias0
+        var c7_1 = bias1
+        var c8_0 = bias0
+        var c8_1 = bias1
+        var c9_0 = bias0
+        var c9_1 = bias1
+        var c10_0 = bias0
+        var c10_1 = bias1
+        var c11_0 = bias0
+        var c11_1 = bias1
         var bp = b
-        let stride = ldb &* 4
-        for i in 0..<k {
-            let b0 = sext16(bp.loadUnaligned(fromByteOffset: 0, as: V.self))
-            let b1 = sext16(bp.loadUnaligned(fromByteOffset: 64, as: V.self))
-            let x0 = V(repeating: Int32(a0[i]))
-            c0_0 = c0_0 &+ x0 &* b0
-            c0_1 = c0_1 &+ x0 &* b1
-            let x1 = V(repeating: Int32(a1[i]))
-            c1_0 = c1_0 &+ x1 &* b0
-            c1_1 = c1_1 &+ x1 &* b1
-            let x2 = V(repeating: Int32(a2[i]))
-            c2_0 = c2_0 &+ x2 &* b0
-            c2_1 = c2_1 &+ x2 &* b1
-            let x3 = V(repeating: Int32(a3[i]))
-            c3_0 = c3_0 &+ x3 &* b0
-            c3_1 = c3_1 &+ x3 &* b1
-            let x4 = V(repeating: Int32(a4[i]))
-            c4_0 = c4_0 &+ x4 &* b0
-            c4_1 = c4_1 &+ x4 &* b1
-            let x5 = V(repeating: Int32(a5[i]))
-            c5_0 = c5_0 &+ x5 &* b0
-            c5_1 = c5_1 &+ x5 &* b1
-            let x6 = V(repeating: Int32(a6[i]))
-            c6_0 = c6_0 &+ x6 &* b0
-            c6_1 = c6_1 &+ x6 &* b1
-            let x7 = V(repeating: Int32(a7[i]))
-            c7_0 = c7_0 &+ x7 &* b0
-            c7_1 = c7_1 &+ x7 &* b1
-            let x8 = V(repeating: Int32(a8[i]))
-            c8_0 = c8_0 &+ x8 &* b0
-            c8_1 = c8_1 &+ x8 &* b1
-            let x9 = V(repeating: Int32(a9[i]))
-            c9_0 = c9_0 &+ x9 &* b0
-            c9_1 = c9_1 &+ x9 &* b1
-            let x10 = V(repeating: Int32(a10[i]))
-            c10_0 = c10_0 &+ x10 &* b0
-            c10_1 = c10_1 &+ x10 &* b1
-            let x11 = V(repeating: Int32(a11[i]))
-            c11_0 = c11_0 &+ x11 &* b0
-            c11_1 = c11_1 &+ x11 &* b1
-            bp += stride
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            c0_1 = dot(c0_1, x0, b1)
+            let x1 = V(repeating: ap.loadUnaligned(fromByteOffset: 1 &* lda, as: Int32.self))
+            c1_0 = dot(c1_0, x1, b0)
+            c1_1 = dot(c1_1, x1, b1)
+            let x2 = V(repeating: ap.loadUnaligned(fromByteOffset: 2 &* lda, as: Int32.self))
+            c2_0 = dot(c2_0, x2, b0)
+            c2_1 = dot(c2_1, x2, b1)
+            let x3 = V(repeating: ap.loadUnaligned(fromByteOffset: 3 &* lda, as: Int32.self))
+            c3_0 = dot(c3_0, x3, b0)
+            c3_1 = dot(c3_1, x3, b1)
+            let x4 = V(repeating: ap.loadUnaligned(fromByteOffset: 4 &* lda, as: Int32.self))
+            c4_0 = dot(c4_0, x4, b0)
+            c4_1 = dot(c4_1, x4, b1)
+            let x5 = V(repeating: ap.loadUnaligned(fromByteOffset: 5 &* lda, as: Int32.self))
+            c5_0 = dot(c5_0, x5, b0)
+            c5_1 = dot(c5_1, x5, b1)
+            let x6 = V(repeating: ap.loadUnaligned(fromByteOffset: 6 &* lda, as: Int32.self))
+            c6_0 = dot(c6_0, x6, b0)
+            c6_1 = dot(c6_1, x6, b1)
+            let x7 = V(repeating: ap.loadUnaligned(fromByteOffset: 7 &* lda, as: Int32.self))
+            c7_0 = dot(c7_0, x7, b0)
+            c7_1 = dot(c7_1, x7, b1)
+            let x8 = V(repeating: ap.loadUnaligned(fromByteOffset: 8 &* lda, as: Int32.self))
+            c8_0 = dot(c8_0, x8, b0)
+            c8_1 = dot(c8_1, x8, b1)
+            let x9 = V(repeating: ap.loadUnaligned(fromByteOffset: 9 &* lda, as: Int32.self))
+            c9_0 = dot(c9_0, x9, b0)
+            c9_1 = dot(c9_1, x9, b1)
+            let x10 = V(repeating: ap.loadUnaligned(fromByteOffset: 10 &* lda, as: Int32.self))
+            c10_0 = dot(c10_0, x10, b0)
+            c10_1 = dot(c10_1, x10, b1)
+            let x11 = V(repeating: ap.loadUnaligned(fromByteOffset: 11 &* lda, as: Int32.self))
+            c11_0 = dot(c11_0, x11, b0)
+            c11_1 = dot(c11_1, x11, b1)
+            bp += ldb
+            ap += 4
         }
-        store(c0_0, c + 0 * ldc + 0)
-        store(c0_1, c + 0 * ldc + 16)
-        store(c1_0, c + 1 * ldc + 0)
-        store(c1_1, c + 1 * ldc + 16)
-        store(c2_0, c + 2 * ldc + 0)
-        store(c2_1, c + 2 * ldc + 16)
-        store(c3_0, c + 3 * ldc + 0)
-        store(c3_1, c + 3 * ldc + 16)
-        store(c4_0, c + 4 * ldc + 0)
-        store(c4_1, c + 4 * ldc + 16)
-        store(c5_0, c + 5 * ldc + 0)
-        store(c5_1, c + 5 * ldc + 16)
-        store(c6_0, c + 6 * ldc + 0)
-        store(c6_1, c + 6 * ldc + 16)
-        store(c7_0, c + 7 * ldc + 0)
-        store(c7_1, c + 7 * ldc + 16)
-        store(c8_0, c + 8 * ldc + 0)
-        store(c8_1, c + 8 * ldc + 16)
-        store(c9_0, c + 9 * ldc + 0)
-        store(c9_1, c + 9 * ldc + 16)
-        store(c10_0, c + 10 * ldc + 0)
-        store(c10_1, c + 10 * ldc + 16)
-        store(c11_0, c + 11 * ldc + 0)
-        store(c11_1, c + 11 * ldc + 16)
+        q.store(c0_0, column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(c0_1, column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
+        q.store(c1_0, column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(c1_1, column: column + 16, mask: mask1, to: y + 1 &* ldy + 16)
+        q.store(c2_0, column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+        q.store(c2_1, column: column + 16, mask: mask1, to: y + 2 &* ldy + 16)
+        q.store(c3_0, column: column + 0, mask: mask0, to: y + 3 &* ldy + 0)
+        q.store(c3_1, column: column + 16, mask: mask1, to: y + 3 &* ldy + 16)
+        q.store(c4_0, column: column + 0, mask: mask0, to: y + 4 &* ldy + 0)
+        q.store(c4_1, column: column + 16, mask: mask1, to: y + 4 &* ldy + 16)
+        q.store(c5_0, column: column + 0, mask: mask0, to: y + 5 &* ldy + 0)
+        q.store(c5_1, column: column + 16, mask: mask1, to: y + 5 &* ldy + 16)
+        q.store(c6_0, column: column + 0, mask: mask0, to: y + 6 &* ldy + 0)
+        q.store(c6_1, column: column + 16, mask: mask1, to: y + 6 &* ldy + 16)
+        q.store(c7_0, column: column + 0, mask: mask0, to: y + 7 &* ldy + 0)
+        q.store(c7_1, column: column + 16, mask: mask1, to: y + 7 &* ldy + 16)
+        q.store(c8_0, column: column + 0, mask: mask0, to: y + 8 &* ldy + 0)
+        q.store(c8_1, column: column + 16, mask: mask1, to: y + 8 &* ldy + 16)
+        q.store(c9_0, column: column + 0, mask: mask0, to: y + 9 &* ldy + 0)
+        q.store(c9_1, column: column + 16, mask: mask1, to: y + 9 &* ldy + 16)
+        q.store(c10_0, column: column + 0, mask: mask0, to: y + 10 &* ldy + 0)
+        q.store(c10_1, column: column + 16, mask: mask1, to: y + 10 &* ldy + 16)
+        q.store(c11_0, column: column + 0, mask: mask0, to: y + 11 &* ldy + 0)
+        q.store(c11_1, column: column + 16, mask: mask1, to: y + 11 &* ldy + 16)
     }
 
-    /// 12 rows × 16 columns of int32 accumulators.
+    /// 12 rows × 16 columns.
     @inline(__always)
-    static func tile12x16(_ a: UnsafePointer<Int16>, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Int32>, _ ldc: Int) {
-        let a0 = a + 0 * lda
-        let a1 = a + 1 * lda
-        let a2 = a + 2 * lda
-        let a3 = a + 3 * lda
-        let a4 = a + 4 * lda
-        let a5 = a + 5 * lda
-        let a6 = a + 6 * lda
-        let a7 = a + 7 * lda
-        let a8 = a + 8 * lda
-        let a9 = a + 9 * lda
-        let a10 = a + 10 * lda
-        let a11 = a + 11 * lda
-        var c0_0 = V()
-        var c1_0 = V()
-        var c2_0 = V()
-        var c3_0 = V()
-        var c4_0 = V()
-        var c5_0 = V()
-        var c6_0 = V()
-        var c7_0 = V()
-        var c8_0 = V()
-        var c9_0 = V()
-        var c10_0 = V()
-        var c11_0 = V()
+    static func tile12x16(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        var c0_0 = bias0
+        var c1_0 = bias0
+        var c2_0 = bias0
+        var c3_0 = bias0
+        var c4_0 = bias0
+        var c5_0 = bias0
+        var c6_0 = bias0
+        var c7_0 = bias0
+        var c8_0 = bias0
+        var c9_0 = bias0
+        var c10_0 = bias0
+        var c11_0 = bias0
         var bp = b
-        let stride = ldb &* 4
-        for i in 0..<k {
-            let b0 = sext16(bp.loadUnaligned(fromByteOffset: 0, as: V.self))
-            let x0 = V(repeating: Int32(a0[i]))
-            c0_0 = c0_0 &+ x0 &* b0
-            let x1 = V(repeating: Int32(a1[i]))
-            c1_0 = c1_0 &+ x1 &* b0
-            let x2 = V(repeating: Int32(a2[i]))
-            c2_0 = c2_0 &+ x2 &* b0
-            let x3 = V(repeating: Int32(a3[i]))
-            c3_0 = c3_0 &+ x3 &* b0
-            let x4 = V(repeating: Int32(a4[i]))
-            c4_0 = c4_0 &+ x4 &* b0
-            let x5 = V(repeating: Int32(a5[i]))
-            c5_0 = c5_0 &+ x5 &* b0
-            let x6 = V(repeating: Int32(a6[i]))
-            c6_0 = c6_0 &+ x6 &* b0
-            let x7 = V(repeating: Int32(a7[i]))
-            c7_0 = c7_0 &+ x7 &* b0
-            let x8 = V(repeating: Int32(a8[i]))
-            c8_0 = c8_0 &+ x8 &* b0
-            let x9 = V(repeating: Int32(a9[i]))
-            c9_0 = c9_0 &+ x9 &* b0
-            let x10 = V(repeating: Int32(a10[i]))
-            c10_0 = c10_0 &+ x10 &* b0
-            let x11 = V(repeating: Int32(a11[i]))
-            c11_0 = c11_0 &+ x11 &* b0
-            bp += stride
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            let x1 = V(repeating: ap.loadUnaligned(fromByteOffset: 1 &* lda, as: Int32.self))
+            c1_0 = dot(c1_0, x1, b0)
+            let x2 = V(repeating: ap.loadUnaligned(fromByteOffset: 2 &* lda, as: Int32.self))
+            c2_0 = dot(c2_0, x2, b0)
+            let x3 = V(repeating: ap.loadUnaligned(fromByteOffset: 3 &* lda, as: Int32.self))
+            c3_0 = dot(c3_0, x3, b0)
+            let x4 = V(repeating: ap.loadUnaligned(fromByteOffset: 4 &* lda, as: Int32.self))
+            c4_0 = dot(c4_0, x4, b0)
+            let x5 = V(repeating: ap.loadUnaligned(fromByteOffset: 5 &* lda, as: Int32.self))
+            c5_0 = dot(c5_0, x5, b0)
+            let x6 = V(repeating: ap.loadUnaligned(fromByteOffset: 6 &* lda, as: Int32.self))
+            c6_0 = dot(c6_0, x6, b0)
+            let x7 = V(repeating: ap.loadUnaligned(fromByteOffset: 7 &* lda, as: Int32.self))
+            c7_0 = dot(c7_0, x7, b0)
+            let x8 = V(repeating: ap.loadUnaligned(fromByteOffset: 8 &* lda, as: Int32.self))
+            c8_0 = dot(c8_0, x8, b0)
+            let x9 = V(repeating: ap.loadUnaligned(fromByteOffset: 9 &* lda, as: Int32.self))
+            c9_0 = dot(c9_0, x9, b0)
+            let x10 = V(repeating: ap.loadUnaligned(fromByteOffset: 10 &* lda, as: Int32.self))
+            c10_0 = dot(c10_0, x10, b0)
+            let x11 = V(repeating: ap.loadUnaligned(fromByteOffset: 11 &* lda, as: Int32.self))
+            c11_0 = dot(c11_0, x11, b0)
+            bp += ldb
+            ap += 4
         }
-        store(c0_0, c + 0 * ldc + 0)
-        store(c1_0, c + 1 * ldc + 0)
-        store(c2_0, c + 2 * ldc + 0)
-        store(c3_0, c + 3 * ldc + 0)
-        store(c4_0, c + 4 * ldc + 0)
-        store(c5_0, c + 5 * ldc + 0)
-        store(c6_0, c + 6 * ldc + 0)
-        store(c7_0, c + 7 * ldc + 0)
-        store(c8_0, c + 8 * ldc + 0)
-        store(c9_0, c + 9 * ldc + 0)
-        store(c10_0, c + 10 * ldc + 0)
-        store(c11_0, c + 11 * ldc + 0)
+        q.store(c0_0, column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(c1_0, column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(c2_0, column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+        q.store(c3_0, column: column + 0, mask: mask0, to: y + 3 &* ldy + 0)
+        q.store(c4_0, column: column + 0, mask: mask0, to: y + 4 &* ldy + 0)
+        q.store(c5_0, column: column + 0, mask: mask0, to: y + 5 &* ldy + 0)
+        q.store(c6_0, column: column + 0, mask: mask0, to: y + 6 &* ldy + 0)
+        q.store(c7_0, column: column + 0, mask: mask0, to: y + 7 &* ldy + 0)
+        q.store(c8_0, column: column + 0, mask: mask0, to: y + 8 &* ldy + 0)
+        q.store(c9_0, column: column + 0, mask: mask0, to: y + 9 &* ldy + 0)
+        q.store(c10_0, column: column + 0, mask: mask0, to: y + 10 &* ldy + 0)
+        q.store(c11_0, column: column + 0, mask: mask0, to: y + 11 &* ldy + 0)
     }
 
-    /// 1 rows × 64 columns of int32 accumulators.
+    /// 1 rows × 64 columns.
     @inline(__always)
-    static func tile1x64(_ a: UnsafePointer<Int16>, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Int32>, _ ldc: Int) {
-        let a0 = a + 0 * lda
-        var c0_0 = V()
-        var c0_1 = V()
-        var c0_2 = V()
-        var c0_3 = V()
+    static func tile1x64(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        let bias1 = q.bias(column + 16)
+        let mask1 = q.mask(column + 16)
+        let bias2 = q.bias(column + 32)
+        let mask2 = q.mask(column + 32)
+        let bias3 = q.bias(column + 48)
+        let mask3 = q.mask(column + 48)
+        var c0_0 = bias0
+        var c0_1 = bias1
+        var c0_2 = bias2
+        var c0_3 = bias3
         var bp = b
-        let stride = ldb &* 4
-        for i in 0..<k {
-            let b0 = sext16(bp.loadUnaligned(fromByteOffset: 0, as: V.self))
-            let b1 = sext16(bp.loadUnaligned(fromByteOffset: 64, as: V.self))
-            let b2 = sext16(bp.loadUnaligned(fromByteOffset: 128, as: V.self))
-            let b3 = sext16(bp.loadUnaligned(fromByteOffset: 192, as: V.self))
-            let x0 = V(repeating: Int32(a0[i]))
-            c0_0 = c0_0 &+ x0 &* b0
-            c0_1 = c0_1 &+ x0 &* b1
-            c0_2 = c0_2 &+ x0 &* b2
-            c0_3 = c0_3 &+ x0 &* b3
-            bp += stride
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+            let b2 = bp.loadUnaligned(fromByteOffset: 128, as: V.self)
+            let b3 = bp.loadUnaligned(fromByteOffset: 192, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            c0_1 = dot(c0_1, x0, b1)
+            c0_2 = dot(c0_2, x0, b2)
+            c0_3 = dot(c0_3, x0, b3)
+            bp += ldb
+            ap += 4
         }
-        store(c0_0, c + 0 * ldc + 0)
-        store(c0_1, c + 0 * ldc + 16)
-        store(c0_2, c + 0 * ldc + 32)
-        store(c0_3, c + 0 * ldc + 48)
+        q.store(c0_0, column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(c0_1, column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
+        q.store(c0_2, column: column + 32, mask: mask2, to: y + 0 &* ldy + 32)
+        q.store(c0_3, column: column + 48, mask: mask3, to: y + 0 &* ldy + 48)
     }
 
-    /// 1 rows × 32 columns of int32 accumulators.
+    /// 1 rows × 32 columns.
     @inline(__always)
-    static func tile1x32(_ a: UnsafePointer<Int16>, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Int32>, _ ldc: Int) {
-        let a0 = a + 0 * lda
-        var c0_0 = V()
-        var c0_1 = V()
+    static func tile1x32(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        let bias1 = q.bias(column + 16)
+        let mask1 = q.mask(column + 16)
+        var c0_0 = bias0
+        var c0_1 = bias1
         var bp = b
-        let stride = ldb &* 4
-        for i in 0..<k {
-            let b0 = sext16(bp.loadUnaligned(fromByteOffset: 0, as: V.self))
-            let b1 = sext16(bp.loadUnaligned(fromByteOffset: 64, as: V.self))
-            let x0 = V(repeating: Int32(a0[i]))
-            c0_0 = c0_0 &+ x0 &* b0
-            c0_1 = c0_1 &+ x0 &* b1
-            bp += stride
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            c0_1 = dot(c0_1, x0, b1)
+            bp += ldb
+            ap += 4
         }
-        store(c0_0, c + 0 * ldc + 0)
-        store(c0_1, c + 0 * ldc + 16)
+        q.store(c0_0, column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(c0_1, column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
     }
 
-    /// 1 rows × 16 columns of int32 accumulators.
+    /// 1 rows × 16 columns.
     @inline(__always)
-    static func tile1x16(_ a: UnsafePointer<Int16>, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Int32>, _ ldc: Int) {
-        let a0 = a + 0 * lda
-        var c0_0 = V()
+    static func tile1x16(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        var c0_0 = bias0
         var bp = b
-        let stride = ldb &* 4
-        for i in 0..<k {
-            let b0 = sext16(bp.loadUnaligned(fromByteOffset: 0, as: V.self))
-            let x0 = V(repeating: Int32(a0[i]))
-            c0_0 = c0_0 &+ x0 &* b0
-            bp += stride
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            bp += ldb
+            ap += 4
         }
-        store(c0_0, c + 0 * ldc + 0)
+        q.store(c0_0, column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+    }
+
+    /// 6 rows × 64 columns, the maximum of each pair of rows requantized
+    /// into 3 output rows (requantization is monotonic where this runs).
+    @inline(__always)
+    static func tile6x64pool2(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        let bias1 = q.bias(column + 16)
+        let mask1 = q.mask(column + 16)
+        let bias2 = q.bias(column + 32)
+        let mask2 = q.mask(column + 32)
+        let bias3 = q.bias(column + 48)
+        let mask3 = q.mask(column + 48)
+        var c0_0 = bias0
+        var c0_1 = bias1
+        var c0_2 = bias2
+        var c0_3 = bias3
+        var c1_0 = bias0
+        var c1_1 = bias1
+        var c1_2 = bias2
+        var c1_3 = bias3
+        var c2_0 = bias0
+        var c2_1 = bias1
+        var c2_2 = bias2
+        var c2_3 = bias3
+        var c3_0 = bias0
+        var c3_1 = bias1
+        var c3_2 = bias2
+        var c3_3 = bias3
+        var c4_0 = bias0
+        var c4_1 = bias1
+        var c4_2 = bias2
+        var c4_3 = bias3
+        var c5_0 = bias0
+        var c5_1 = bias1
+        var c5_2 = bias2
+        var c5_3 = bias3
+        var bp = b
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+            let b2 = bp.loadUnaligned(fromByteOffset: 128, as: V.self)
+            let b3 = bp.loadUnaligned(fromByteOffset: 192, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            c0_1 = dot(c0_1, x0, b1)
+            c0_2 = dot(c0_2, x0, b2)
+            c0_3 = dot(c0_3, x0, b3)
+            let x1 = V(repeating: ap.loadUnaligned(fromByteOffset: 1 &* lda, as: Int32.self))
+            c1_0 = dot(c1_0, x1, b0)
+            c1_1 = dot(c1_1, x1, b1)
+            c1_2 = dot(c1_2, x1, b2)
+            c1_3 = dot(c1_3, x1, b3)
+            let x2 = V(repeating: ap.loadUnaligned(fromByteOffset: 2 &* lda, as: Int32.self))
+            c2_0 = dot(c2_0, x2, b0)
+            c2_1 = dot(c2_1, x2, b1)
+            c2_2 = dot(c2_2, x2, b2)
+            c2_3 = dot(c2_3, x2, b3)
+            let x3 = V(repeating: ap.loadUnaligned(fromByteOffset: 3 &* lda, as: Int32.self))
+            c3_0 = dot(c3_0, x3, b0)
+            c3_1 = dot(c3_1, x3, b1)
+            c3_2 = dot(c3_2, x3, b2)
+            c3_3 = dot(c3_3, x3, b3)
+            let x4 = V(repeating: ap.loadUnaligned(fromByteOffset: 4 &* lda, as: Int32.self))
+            c4_0 = dot(c4_0, x4, b0)
+            c4_1 = dot(c4_1, x4, b1)
+            c4_2 = dot(c4_2, x4, b2)
+            c4_3 = dot(c4_3, x4, b3)
+            let x5 = V(repeating: ap.loadUnaligned(fromByteOffset: 5 &* lda, as: Int32.self))
+            c5_0 = dot(c5_0, x5, b0)
+            c5_1 = dot(c5_1, x5, b1)
+            c5_2 = dot(c5_2, x5, b2)
+            c5_3 = dot(c5_3, x5, b3)
+            bp += ldb
+            ap += 4
+        }
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
+        q.store(maximum(c0_2, c1_2), column: column + 32, mask: mask2, to: y + 0 &* ldy + 32)
+        q.store(maximum(c0_3, c1_3), column: column + 48, mask: mask3, to: y + 0 &* ldy + 48)
+        q.store(maximum(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(maximum(c2_1, c3_1), column: column + 16, mask: mask1, to: y + 1 &* ldy + 16)
+        q.store(maximum(c2_2, c3_2), column: column + 32, mask: mask2, to: y + 1 &* ldy + 32)
+        q.store(maximum(c2_3, c3_3), column: column + 48, mask: mask3, to: y + 1 &* ldy + 48)
+        q.store(maximum(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+        q.store(maximum(c4_1, c5_1), column: column + 16, mask: mask1, to: y + 2 &* ldy + 16)
+        q.store(maximum(c4_2, c5_2), column: column + 32, mask: mask2, to: y + 2 &* ldy + 32)
+        q.store(maximum(c4_3, c5_3), column: column + 48, mask: mask3, to: y + 2 &* ldy + 48)
+    }
+
+    /// 6 rows × 32 columns, the maximum of each pair of rows requantized
+    /// into 3 output rows (requantization is monotonic where this runs).
+    @inline(__always)
+    static func tile6x32pool2(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        let bias1 = q.bias(column + 16)
+        let mask1 = q.mask(column + 16)
+        var c0_0 = bias0
+        var c0_1 = bias1
+        var c1_0 = bias0
+        var c1_1 = bias1
+        var c2_0 = bias0
+        var c2_1 = bias1
+        var c3_0 = bias0
+        var c3_1 = bias1
+        var c4_0 = bias0
+        var c4_1 = bias1
+        var c5_0 = bias0
+        var c5_1 = bias1
+        var bp = b
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            c0_1 = dot(c0_1, x0, b1)
+            let x1 = V(repeating: ap.loadUnaligned(fromByteOffset: 1 &* lda, as: Int32.self))
+            c1_0 = dot(c1_0, x1, b0)
+            c1_1 = dot(c1_1, x1, b1)
+            let x2 = V(repeating: ap.loadUnaligned(fromByteOffset: 2 &* lda, as: Int32.self))
+            c2_0 = dot(c2_0, x2, b0)
+            c2_1 = dot(c2_1, x2, b1)
+            let x3 = V(repeating: ap.loadUnaligned(fromByteOffset: 3 &* lda, as: Int32.self))
+            c3_0 = dot(c3_0, x3, b0)
+            c3_1 = dot(c3_1, x3, b1)
+            let x4 = V(repeating: ap.loadUnaligned(fromByteOffset: 4 &* lda, as: Int32.self))
+            c4_0 = dot(c4_0, x4, b0)
+            c4_1 = dot(c4_1, x4, b1)
+            let x5 = V(repeating: ap.loadUnaligned(fromByteOffset: 5 &* lda, as: Int32.self))
+            c5_0 = dot(c5_0, x5, b0)
+            c5_1 = dot(c5_1, x5, b1)
+            bp += ldb
+            ap += 4
+        }
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
+        q.store(maximum(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(maximum(c2_1, c3_1), column: column + 16, mask: mask1, to: y + 1 &* ldy + 16)
+        q.store(maximum(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+        q.store(maximum(c4_1, c5_1), column: column + 16, mask: mask1, to: y + 2 &* ldy + 16)
+    }
+
+    /// 6 rows × 16 columns, the maximum of each pair of rows requantized
+    /// into 3 output rows (requantization is monotonic where this runs).
+    @inline(__always)
+    static func tile6x16pool2(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        var c0_0 = bias0
+        var c1_0 = bias0
+        var c2_0 = bias0
+        var c3_0 = bias0
+        var c4_0 = bias0
+        var c5_0 = bias0
+        var bp = b
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            let x1 = V(repeating: ap.loadUnaligned(fromByteOffset: 1 &* lda, as: Int32.self))
+            c1_0 = dot(c1_0, x1, b0)
+            let x2 = V(repeating: ap.loadUnaligned(fromByteOffset: 2 &* lda, as: Int32.self))
+            c2_0 = dot(c2_0, x2, b0)
+            let x3 = V(repeating: ap.loadUnaligned(fromByteOffset: 3 &* lda, as: Int32.self))
+            c3_0 = dot(c3_0, x3, b0)
+            let x4 = V(repeating: ap.loadUnaligned(fromByteOffset: 4 &* lda, as: Int32.self))
+            c4_0 = dot(c4_0, x4, b0)
+            let x5 = V(repeating: ap.loadUnaligned(fromByteOffset: 5 &* lda, as: Int32.self))
+            c5_0 = dot(c5_0, x5, b0)
+            bp += ldb
+            ap += 4
+        }
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(maximum(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+    }
+
+    /// 12 rows × 32 columns, the maximum of each pair of rows requantized
+    /// into 6 output rows (requantization is monotonic where this runs).
+    @inline(__always)
+    static func tile12x32pool2(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        let bias1 = q.bias(column + 16)
+        let mask1 = q.mask(column + 16)
+        var c0_0 = bias0
+        var c0_1 = bias1
+        var c1_0 = bias0
+        var c1_1 = bias1
+        var c2_0 = bias0
+        var c2_1 = bias1
+        var c3_0 = bias0
+        var c3_1 = bias1
+        var c4_0 = bias0
+        var c4_1 = bias1
+        var c5_0 = bias0
+        var c5_1 = bias1
+        var c6_0 = bias0
+        var c6_1 = bias1
+        var c7_0 = bias0
+        var c7_1 = bias1
+        var c8_0 = bias0
+        var c8_1 = bias1
+        var c9_0 = bias0
+        var c9_1 = bias1
+        var c10_0 = bias0
+        var c10_1 = bias1
+        var c11_0 = bias0
+        var c11_1 = bias1
+        var bp = b
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            c0_1 = dot(c0_1, x0, b1)
+            let x1 = V(repeating: ap.loadUnaligned(fromByteOffset: 1 &* lda, as: Int32.self))
+            c1_0 = dot(c1_0, x1, b0)
+            c1_1 = dot(c1_1, x1, b1)
+            let x2 = V(repeating: ap.loadUnaligned(fromByteOffset: 2 &* lda, as: Int32.self))
+            c2_0 = dot(c2_0, x2, b0)
+            c2_1 = dot(c2_1, x2, b1)
+            let x3 = V(repeating: ap.loadUnaligned(fromByteOffset: 3 &* lda, as: Int32.self))
+            c3_0 = dot(c3_0, x3, b0)
+            c3_1 = dot(c3_1, x3, b1)
+            let x4 = V(repeating: ap.loadUnaligned(fromByteOffset: 4 &* lda, as: Int32.self))
+            c4_0 = dot(c4_0, x4, b0)
+            c4_1 = dot(c4_1, x4, b1)
+            let x5 = V(repeating: ap.loadUnaligned(fromByteOffset: 5 &* lda, as: Int32.self))
+            c5_0 = dot(c5_0, x5, b0)
+            c5_1 = dot(c5_1, x5, b1)
+            let x6 = V(repeating: ap.loadUnaligned(fromByteOffset: 6 &* lda, as: Int32.self))
+            c6_0 = dot(c6_0, x6, b0)
+            c6_1 = dot(c6_1, x6, b1)
+            let x7 = V(repeating: ap.loadUnaligned(fromByteOffset: 7 &* lda, as: Int32.self))
+            c7_0 = dot(c7_0, x7, b0)
+            c7_1 = dot(c7_1, x7, b1)
+            let x8 = V(repeating: ap.loadUnaligned(fromByteOffset: 8 &* lda, as: Int32.self))
+            c8_0 = dot(c8_0, x8, b0)
+            c8_1 = dot(c8_1, x8, b1)
+            let x9 = V(repeating: ap.loadUnaligned(fromByteOffset: 9 &* lda, as: Int32.self))
+            c9_0 = dot(c9_0, x9, b0)
+            c9_1 = dot(c9_1, x9, b1)
+            let x10 = V(repeating: ap.loadUnaligned(fromByteOffset: 10 &* lda, as: Int32.self))
+            c10_0 = dot(c10_0, x10, b0)
+            c10_1 = dot(c10_1, x10, b1)
+            let x11 = V(repeating: ap.loadUnaligned(fromByteOffset: 11 &* lda, as: Int32.self))
+            c11_0 = dot(c11_0, x11, b0)
+            c11_1 = dot(c11_1, x11, b1)
+            bp += ldb
+            ap += 4
+        }
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
+        q.store(maximum(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(maximum(c2_1, c3_1), column: column + 16, mask: mask1, to: y + 1 &* ldy + 16)
+        q.store(maximum(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+        q.store(maximum(c4_1, c5_1), column: column + 16, mask: mask1, to: y + 2 &* ldy + 16)
+        q.store(maximum(c6_0, c7_0), column: column + 0, mask: mask0, to: y + 3 &* ldy + 0)
+        q.store(maximum(c6_1, c7_1), column: column + 16, mask: mask1, to: y + 3 &* ldy + 16)
+        q.store(maximum(c8_0, c9_0), column: column + 0, mask: mask0, to: y + 4 &* ldy + 0)
+        q.store(maximum(c8_1, c9_1), column: column + 16, mask: mask1, to: y + 4 &* ldy + 16)
+        q.store(maximum(c10_0, c11_0), column: column + 0, mask: mask0, to: y + 5 &* ldy + 0)
+        q.store(maximum(c10_1, c11_1), column: column + 16, mask: mask1, to: y + 5 &* ldy + 16)
+    }
+
+    /// 12 rows × 16 columns, the maximum of each pair of rows requantized
+    /// into 6 output rows (requantization is monotonic where this runs).
+    @inline(__always)
+    static func tile12x16pool2(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        var c0_0 = bias0
+        var c1_0 = bias0
+        var c2_0 = bias0
+        var c3_0 = bias0
+        var c4_0 = bias0
+        var c5_0 = bias0
+        var c6_0 = bias0
+        var c7_0 = bias0
+        var c8_0 = bias0
+        var c9_0 = bias0
+        var c10_0 = bias0
+        var c11_0 = bias0
+        var bp = b
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            let x1 = V(repeating: ap.loadUnaligned(fromByteOffset: 1 &* lda, as: Int32.self))
+            c1_0 = dot(c1_0, x1, b0)
+            let x2 = V(repeating: ap.loadUnaligned(fromByteOffset: 2 &* lda, as: Int32.self))
+            c2_0 = dot(c2_0, x2, b0)
+            let x3 = V(repeating: ap.loadUnaligned(fromByteOffset: 3 &* lda, as: Int32.self))
+            c3_0 = dot(c3_0, x3, b0)
+            let x4 = V(repeating: ap.loadUnaligned(fromByteOffset: 4 &* lda, as: Int32.self))
+            c4_0 = dot(c4_0, x4, b0)
+            let x5 = V(repeating: ap.loadUnaligned(fromByteOffset: 5 &* lda, as: Int32.self))
+            c5_0 = dot(c5_0, x5, b0)
+            let x6 = V(repeating: ap.loadUnaligned(fromByteOffset: 6 &* lda, as: Int32.self))
+            c6_0 = dot(c6_0, x6, b0)
+            let x7 = V(repeating: ap.loadUnaligned(fromByteOffset: 7 &* lda, as: Int32.self))
+            c7_0 = dot(c7_0, x7, b0)
+            let x8 = V(repeating: ap.loadUnaligned(fromByteOffset: 8 &* lda, as: Int32.self))
+            c8_0 = dot(c8_0, x8, b0)
+            let x9 = V(repeating: ap.loadUnaligned(fromByteOffset: 9 &* lda, as: Int32.self))
+            c9_0 = dot(c9_0, x9, b0)
+            let x10 = V(repeating: ap.loadUnaligned(fromByteOffset: 10 &* lda, as: Int32.self))
+            c10_0 = dot(c10_0, x10, b0)
+            let x11 = V(repeating: ap.loadUnaligned(fromByteOffset: 11 &* lda, as: Int32.self))
+            c11_0 = dot(c11_0, x11, b0)
+            bp += ldb
+            ap += 4
+        }
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c2_0, c3_0), column: column + 0, mask: mask0, to: y + 1 &* ldy + 0)
+        q.store(maximum(c4_0, c5_0), column: column + 0, mask: mask0, to: y + 2 &* ldy + 0)
+        q.store(maximum(c6_0, c7_0), column: column + 0, mask: mask0, to: y + 3 &* ldy + 0)
+        q.store(maximum(c8_0, c9_0), column: column + 0, mask: mask0, to: y + 4 &* ldy + 0)
+        q.store(maximum(c10_0, c11_0), column: column + 0, mask: mask0, to: y + 5 &* ldy + 0)
+    }
+
+    /// 2 rows × 64 columns, the maximum of each pair of rows requantized
+    /// into 1 output rows (requantization is monotonic where this runs).
+    @inline(__always)
+    static func tile2x64pool2(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        let bias1 = q.bias(column + 16)
+        let mask1 = q.mask(column + 16)
+        let bias2 = q.bias(column + 32)
+        let mask2 = q.mask(column + 32)
+        let bias3 = q.bias(column + 48)
+        let mask3 = q.mask(column + 48)
+        var c0_0 = bias0
+        var c0_1 = bias1
+        var c0_2 = bias2
+        var c0_3 = bias3
+        var c1_0 = bias0
+        var c1_1 = bias1
+        var c1_2 = bias2
+        var c1_3 = bias3
+        var bp = b
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+            let b2 = bp.loadUnaligned(fromByteOffset: 128, as: V.self)
+            let b3 = bp.loadUnaligned(fromByteOffset: 192, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            c0_1 = dot(c0_1, x0, b1)
+            c0_2 = dot(c0_2, x0, b2)
+            c0_3 = dot(c0_3, x0, b3)
+            let x1 = V(repeating: ap.loadUnaligned(fromByteOffset: 1 &* lda, as: Int32.self))
+            c1_0 = dot(c1_0, x1, b0)
+            c1_1 = dot(c1_1, x1, b1)
+            c1_2 = dot(c1_2, x1, b2)
+            c1_3 = dot(c1_3, x1, b3)
+            bp += ldb
+            ap += 4
+        }
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
+        q.store(maximum(c0_2, c1_2), column: column + 32, mask: mask2, to: y + 0 &* ldy + 32)
+        q.store(maximum(c0_3, c1_3), column: column + 48, mask: mask3, to: y + 0 &* ldy + 48)
+    }
+
+    /// 2 rows × 32 columns, the maximum of each pair of rows requantized
+    /// into 1 output rows (requantization is monotonic where this runs).
+    @inline(__always)
+    static func tile2x32pool2(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        let bias1 = q.bias(column + 16)
+        let mask1 = q.mask(column + 16)
+        var c0_0 = bias0
+        var c0_1 = bias1
+        var c1_0 = bias0
+        var c1_1 = bias1
+        var bp = b
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            c0_1 = dot(c0_1, x0, b1)
+            let x1 = V(repeating: ap.loadUnaligned(fromByteOffset: 1 &* lda, as: Int32.self))
+            c1_0 = dot(c1_0, x1, b0)
+            c1_1 = dot(c1_1, x1, b1)
+            bp += ldb
+            ap += 4
+        }
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
+        q.store(maximum(c0_1, c1_1), column: column + 16, mask: mask1, to: y + 0 &* ldy + 16)
+    }
+
+    /// 2 rows × 16 columns, the maximum of each pair of rows requantized
+    /// into 1 output rows (requantization is monotonic where this runs).
+    @inline(__always)
+    static func tile2x16pool2(_ a: UnsafeRawPointer, _ lda: Int, _ b: UnsafeRawPointer, _ ldb: Int, _ groups: Int, _ q: Requantizer, _ column: Int, _ y: UnsafeMutablePointer<Int8>, _ ldy: Int) {
+        let bias0 = q.bias(column + 0)
+        let mask0 = q.mask(column + 0)
+        var c0_0 = bias0
+        var c1_0 = bias0
+        var bp = b
+        var ap = a
+        for _ in 0..<groups {
+            let b0 = bp.loadUnaligned(fromByteOffset: 0, as: V.self)
+            let x0 = V(repeating: ap.loadUnaligned(fromByteOffset: 0 &* lda, as: Int32.self))
+            c0_0 = dot(c0_0, x0, b0)
+            let x1 = V(repeating: ap.loadUnaligned(fromByteOffset: 1 &* lda, as: Int32.self))
+            c1_0 = dot(c1_0, x1, b0)
+            bp += ldb
+            ap += 4
+        }
+        q.store(maximum(c0_0, c1_0), column: column + 0, mask: mask0, to: y + 0 &* ldy + 0)
     }
 }

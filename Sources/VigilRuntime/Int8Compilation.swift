@@ -9,7 +9,13 @@ extension Interpreter {
 
     /// Appends the steps of `node` if it is an int8 or boundary node; returns false for
     /// float nodes, which the float compiler handles.
-    static func compileInt8(_ g: Graph, node: Node, batch: Int, raw: (TensorID) -> UnsafeMutableRawPointer, scratch: UnsafeMutableRawPointer?, into steps: inout [Step], tables: inout [UnsafeMutableRawPointer]) throws(GraphError) -> Bool {
+    ///
+    /// A MaxPool1D that only pools an int8 convolution's output is fused into it
+    /// (`Int8Conv1DParameters.pool`); `fused` marks such pools, whose own step is then a
+    /// copy of the pooled rows the convolution left in its output tensor. The copy keeps
+    /// the memory plan as it is: the convolution still writes only its own output.
+    static func compileInt8(_ g: Graph, index: Int, batch: Int, raw: (TensorID) -> UnsafeMutableRawPointer, scratch: UnsafeMutableRawPointer?, fused: inout [Bool], into steps: inout [Step], tables: inout [UnsafeMutableRawPointer]) throws(GraphError) -> Bool {
+        let node = g.nodes[index]
         let ins = node.inputs.map { g.tensors[$0] }
         let outID = node.outputs[0]
         let outT = g.tensors[outID]
@@ -80,6 +86,10 @@ extension Interpreter {
                 Kernels.int8Conv1DPrepare(p, weight: ci8(node.inputs[1]), bias: bias(2), into: buffer)
                 p.prepared = UnsafeRawPointer(buffer)
             }
+            if let pool = fusibleMaxPool(g, after: index) {
+                p.pool = pool.size
+                fused[pool.node] = true
+            }
             steps.append(.int8Conv1D(p, ci8(node.inputs[0]), ci8(node.inputs[1]), bias(2), i8(outID), scratch))
         case .dense(let act):
             let w = ins[1].shape
@@ -134,6 +144,9 @@ extension Interpreter {
         case .reshape:
             let bytes = batch * outT.byteCount
             steps.append(.interleave(outer: 1, chunk: bytes, stride: bytes, UnsafeRawPointer(raw(node.inputs[0])), raw(outID)))
+        case .maxPool1D where fused[index]:
+            let bytes = batch * outT.byteCount
+            steps.append(.interleave(outer: 1, chunk: bytes, stride: bytes, UnsafeRawPointer(raw(node.inputs[0])), raw(outID)))
         case .maxPool1D(let p), .averagePool1D(let p):
             let s = ins[0].shape
             let pad = p.padding.amounts(length: s[0], kernel: p.poolSize, stride: p.stride, dilation: 1)
@@ -162,6 +175,28 @@ extension Interpreter {
             return false
         }
         return true
+    }
+}
+
+extension Interpreter {
+    /// The max pool node that alone consumes int8 conv node `index`'s output, with
+    /// windows that tile it (valid padding, stride = pool size) and the same
+    /// quantization, so that pooling the requantized rows is what the two nodes compute.
+    static func fusibleMaxPool(_ g: Graph, after index: Int) -> (node: Int, size: Int)? {
+        let out = g.nodes[index].outputs[0]
+        guard !g.outputs.contains(out) else { return nil }
+        var consumer: Int? = nil
+        for (j, node) in g.nodes.enumerated() where node.inputs.contains(out) {
+            guard consumer == nil else { return nil }
+            consumer = j
+        }
+        guard let j = consumer, j > index, case .maxPool1D(let a) = g.nodes[j].op, a.poolSize >= 1, a.stride == a.poolSize,
+              g.nodes[j].inputs.count == 1 else { return nil }
+        let x = g.tensors[out], y = g.tensors[g.nodes[j].outputs[0]]
+        guard x.dtype == .int8, y.dtype == .int8, x.quantization == y.quantization, x.shape.count == 2,
+              a.padding.amounts(length: x.shape[0], kernel: a.poolSize, stride: a.stride, dilation: 1) == (0, 0),
+              y.shape == [x.shape[0] / a.poolSize, x.shape[1]] else { return nil }
+        return (j, a.poolSize)
     }
 }
 

@@ -62,9 +62,14 @@ public struct Int8Conv1DParameters {
     /// Constant data the kernel set derived from the weights and bias once, at compile
     /// time (`KernelSet.int8Conv1DPrepare`: packed weights); nil when it wants none.
     public var prepared: UnsafeRawPointer?
+    /// A max pool fused after the convolution: each output row is the maximum of `pool`
+    /// consecutive requantized rows (windows of stride `pool`, a last partial window
+    /// dropped, as a valid MaxPool1D does), so the output has conv.outLength / pool rows.
+    /// 1: no pooling. Fusing saves requantizing and storing rows only to compare them.
+    public var pool: Int
 
-    public init(conv: Conv1DParameters, inputOffset: Int32, output: Int8Requantization, prepared: UnsafeRawPointer? = nil) {
-        self.conv = conv; self.inputOffset = inputOffset; self.output = output; self.prepared = prepared
+    public init(conv: Conv1DParameters, inputOffset: Int32, output: Int8Requantization, prepared: UnsafeRawPointer? = nil, pool: Int = 1) {
+        self.conv = conv; self.inputOffset = inputOffset; self.output = output; self.prepared = prepared; self.pool = pool
     }
 }
 

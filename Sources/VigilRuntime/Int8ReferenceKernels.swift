@@ -11,24 +11,30 @@ public enum Int8ReferenceKernels {
         let c = p.conv
         let cpg = c.inChannels / c.groups
         let opg = c.outChannels / c.groups
+        let pool = max(p.pool, 1)
+        let rows = c.outLength / pool
         for b in 0..<c.batch {
             let x = input + b * c.inLength * c.inChannels
-            let y = output + b * c.outLength * c.outChannels
-            for t in 0..<c.outLength {
+            let y = output + b * rows * c.outChannels
+            for u in 0..<rows {
                 for o in 0..<c.outChannels {
                     let g = o / opg
-                    var acc: Int32 = 0
-                    for k in 0..<c.kernelSize {
-                        let pos = t * c.stride + k * c.dilation - c.padLeft
-                        if pos < 0 || pos >= c.inLength { continue }
-                        let row = x + pos * c.inChannels + g * cpg
-                        let wk = weight + k * cpg * c.outChannels + o
-                        for i in 0..<cpg {
-                            acc = acc &+ Int32(wk[i * c.outChannels]) &* (Int32(row[i]) &+ p.inputOffset)
+                    var best = Int8.min
+                    for t in u * pool..<(u + 1) * pool {
+                        var acc: Int32 = 0
+                        for k in 0..<c.kernelSize {
+                            let pos = t * c.stride + k * c.dilation - c.padLeft
+                            if pos < 0 || pos >= c.inLength { continue }
+                            let row = x + pos * c.inChannels + g * cpg
+                            let wk = weight + k * cpg * c.outChannels + o
+                            for i in 0..<cpg {
+                                acc = acc &+ Int32(wk[i * c.outChannels]) &* (Int32(row[i]) &+ p.inputOffset)
+                            }
                         }
+                        if let bias { acc = acc &+ bias[o] }
+                        best = max(best, p.output.apply(acc, channel: o))
                     }
-                    if let bias { acc = acc &+ bias[o] }
-                    y[t * c.outChannels + o] = p.output.apply(acc, channel: o)
+                    y[u * c.outChannels + o] = best
                 }
             }
         }

@@ -275,12 +275,13 @@ public final class Interpreter<Kernels: KernelSet> {
             return UnsafePointer(buffer.initializeMemory(as: T.self, repeating: value, count: 1))
         }
 
+        var fused = [Bool](repeating: false, count: g.nodes.count)
         for (index, node) in g.nodes.enumerated() {
             let out = node.outputs[0]
             let scratch: UnsafeMutableRawPointer? = plan.scratchOffsets[index] >= 0 ? arena + plan.scratchOffsets[index] : nil
             func optionalInput(_ i: Int) -> UnsafePointer<Float>? { node.inputs.count > i ? cf(node.inputs[i]) : nil }
             let before = steps.count
-            if try compileInt8(g, node: node, batch: batch, raw: raw, scratch: scratch, into: &steps, tables: &tables) {
+            if try compileInt8(g, index: index, batch: batch, raw: raw, scratch: scratch, fused: &fused, into: &steps, tables: &tables) {
                 for _ in before..<steps.count { stepNodes.append(index) }
                 continue
             }

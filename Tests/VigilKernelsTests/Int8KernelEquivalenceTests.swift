@@ -54,8 +54,10 @@ private func requantization(_ g: inout SplitMix64, channels: Int, tables: Tables
 struct Int8KernelEquivalenceTests {
     /// Random GEMM-shaped convolutions: every column tile (64/32/16 and ragged
     /// remainders), row counts below, at and past the tile heights, strides,
-    /// explicit and asymmetric padding, batch 1–3, zero points across the range.
-    @Test(arguments: 0..<60)
+    /// explicit and asymmetric padding, batch 1–3, zero points across the range, and a
+    /// fused max pool of 2 (the pooled tiles) or 3 (the reference fallback). The fused
+    /// reference is itself checked against a convolution followed by MaxPool1D.
+    @Test(arguments: 0..<72)
     func conv1DMatchesReference(_ seed: Int) {
         var g = SplitMix64(seed: 0x1A7_0000 + UInt64(seed))
         let tables = Tables()
@@ -75,10 +77,12 @@ struct Int8KernelEquivalenceTests {
         let input = g.int8s(batch * inLength * inChannels)
         let weight = g.int8s(kernelSize * inChannels * outChannels, g.int8Range(0...4) == 0 ? -128...127 : -127...127)
         let bias: [Int32]? = g.int8Range(0...4) == 0 ? nil : (0..<outChannels).map { _ in Int32(g.int8Range(-40000...40000)) }
+        let pool = [1, 2, 1, 3][seed / 18]
         var p = Int8Conv1DParameters(conv: conv, inputOffset: -inputZeroPoint,
                                      output: requantization(&g, channels: outChannels, tables: tables, inputScale: g.scale(0.005, 0.1),
-                                                            outputScale: g.scale(0.01, 0.5), zeroPoint: outputZeroPoint))
-        let count = batch * outLength * outChannels
+                                                            outputScale: g.scale(0.01, 0.5), zeroPoint: outputZeroPoint),
+                                     pool: pool)
+        let count = batch * (outLength / pool) * outChannels
         var expected = [Int8](repeating: 0, count: count)
         var got = [Int8](repeating: 99, count: count + 64)
         let preparedBytes = HostKernels.int8Conv1DPreparedBytes(conv)
@@ -101,9 +105,88 @@ struct Int8KernelEquivalenceTests {
                 if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
             }
         }
-        let shape = "batch \(batch) L \(inLength) Cin \(inChannels) Cout \(outChannels) K \(kernelSize) s \(stride) pad \(padLeft)/\(padRight) zp \(inputZeroPoint)"
+        if pool > 1 {
+            var unpooled = [Int8](repeating: 0, count: batch * outLength * outChannels)
+            var single = p
+            single.pool = 1
+            Int8ReferenceKernels.conv1D(single, input: input, weight: weight, bias: bias, output: &unpooled)
+            var pooledRows = [Int8](repeating: 0, count: count)
+            Int8ReferenceKernels.maxPool1D(Pool1DParameters(batch: batch, inLength: outLength, channels: outChannels, outLength: outLength / pool,
+                                                            poolSize: pool, stride: pool, padLeft: 0), input: unpooled, output: &pooledRows)
+            #expect(pooledRows == expected, "fused pool \(pool) differs from conv + MaxPool1D")
+        }
+        let shape = "batch \(batch) L \(inLength) Cin \(inChannels) Cout \(outChannels) K \(kernelSize) s \(stride) pad \(padLeft)/\(padRight) zp \(inputZeroPoint) pool \(pool)"
         #expect(Array(got[0..<count]) == expected, "\(shape)")
         #expect(got[count...].allSatisfy { $0 == 99 }, "wrote past the output: \(shape)")
+    }
+
+    /// The GEMM's 16-lane requantizer against the scalar one on the values where
+    /// fixed-point code goes wrong: accumulators at and near Int32.min/max, zero,
+    /// negative and huge multipliers (Int32.min, the one that can saturate, sends the
+    /// layer to the reference kernel: `int8MinimumMultiplierFallsBack`),
+    /// left shifts that overflow, right shifts of 0 and 31 and beyond (clamped), exact
+    /// ties of the rounding divide, and partial column masks.
+    @Test(arguments: 0..<8)
+    func requantizerMatchesScalar(_ seed: Int) {
+        var g = SplitMix64(seed: 0x4E9_0000 + UInt64(seed))
+        let channels = [16, 5, 31, 64][seed % 4]
+        let special: [Int32] = [.min, .min + 1, -1, 0, 1, .max, .max - 1, 1 << 30, -(1 << 30), 3 << 29]
+        func pick() -> Int32 {
+            g.int8Range(0...2) == 0 ? special[g.int8Range(0...special.count - 1)] : Int32(truncatingIfNeeded: g.next())
+        }
+        let tables = Tables()
+        let multipliers = (0..<channels).map { _ in max(pick(), .min + 1) }
+        let shifts = (0..<channels).map { _ in Int32(g.int8Range(-40...40)) }
+        let zp = Int32(g.int8Range(-128...127))
+        let (lo, hi) = activationRange(&g, zeroPoint: zp)
+        let output = Int8Requantization(multipliers: tables.i32(multipliers), shifts: tables.i32(shifts), outputOffset: zp, activationMin: lo, activationMax: hi)
+        // A 1×1 convolution with zero weights and no bias: its prepared rows are pure requantization.
+        let conv = Conv1DParameters(batch: 1, inLength: 1, inChannels: 1, outLength: 1, outChannels: channels,
+                                    kernelSize: 1, stride: 1, dilation: 1, padLeft: 0, groups: 1, activation: .linear)
+        let p = Int8Conv1DParameters(conv: conv, inputOffset: 0, output: output)
+        let prepared = UnsafeMutableRawPointer.allocate(byteCount: Int8GEMM.preparedBytes(conv), alignment: 64)
+        defer { prepared.deallocate() }
+        let zeros = [Int8](repeating: 0, count: channels)
+        Int8GEMM.prepare(p, weight: zeros, bias: nil, into: prepared)
+        let coutp = Int8GEMM.paddedColumns(channels)
+        let q = Int8GEMM.Requantizer(rows: (prepared + 4 * Int8GEMM.groupCount(conv) * coutp).assumingMemoryBound(to: Int32.self),
+                                     paddedColumns: coutp, columns: channels, scalar: output)
+        for _ in 0..<500 {
+            var accumulators = [Int32](repeating: 0, count: coutp)
+            for o in 0..<coutp {
+                // Exact ties of the rounding divide: multiples of 2^(e-1) after the high multiply.
+                accumulators[o] = g.int8Range(0...3) == 0 ? Int32(truncatingIfNeeded: Int64(g.int8Range(-9...9)) << 30) : pick()
+            }
+            var got = [Int8](repeating: 99, count: coutp)
+            var column = 0
+            while column < coutp {
+                let acc = accumulators.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4 * column, as: SIMD16<Int32>.self) }
+                got.withUnsafeMutableBufferPointer { q.store(acc, column: column, mask: q.mask(column), to: $0.baseAddress! + column) }
+                column += 16
+            }
+            let expected = (0..<channels).map { output.apply(accumulators[$0], channel: $0) }
+            #expect(Array(got[0..<channels]) == expected, "multipliers \(multipliers) shifts \(shifts)")
+            #expect(got[channels...].allSatisfy { $0 == 99 }, "stored a padded column")
+        }
+    }
+
+    /// A multiplier of Int32.min (only a hostile file has one) makes Int32.min · Int32.min
+    /// saturate, which the vector requantization leaves out: such a layer runs the
+    /// reference kernel, and still gives its results.
+    @Test func int8MinimumMultiplierFallsBack() {
+        let tables = Tables()
+        let conv = Conv1DParameters(batch: 1, inLength: 4, inChannels: 1, outLength: 4, outChannels: 2,
+                                    kernelSize: 1, stride: 1, dilation: 1, padLeft: 0, groups: 1, activation: .linear)
+        let output = Int8Requantization(multipliers: tables.i32([.min, 1 << 30]), shifts: tables.i32([0, 0]), outputOffset: 0, activationMin: -128, activationMax: 127)
+        let p = Int8Conv1DParameters(conv: conv, inputOffset: 0, output: output)
+        #expect(!Int8GEMM.usesGEMM(p))
+        let input: [Int8] = [-128, -1, 0, 127], weight: [Int8] = [1, 1], bias: [Int32] = [0, 0]
+        var expected = [Int8](repeating: 0, count: 8), got = expected
+        Int8ReferenceKernels.conv1D(p, input: input, weight: weight, bias: bias, output: &expected)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: HostKernels.int8Conv1DScratchBytes(conv), alignment: 64)
+        defer { scratch.deallocate() }
+        HostKernels.int8Conv1D(p, input: input, weight: weight, bias: bias, output: &got, scratch: scratch)
+        #expect(got == expected)
     }
 
     /// Convolutions the GEMM does not take (groups, dilation) fall back to the reference.
@@ -175,7 +258,13 @@ struct Int8KernelEquivalenceTests {
         var g = SplitMix64(seed: 0x3EA_0000 + UInt64(seed))
         let channels = [16, 32, 64, 7, 40][seed % 5]
         let length = g.int8Range(1...300), batch = g.int8Range(1...3)
-        let (m, s) = Int8Quantization.meanParameters(inputScale: g.scale(0.005, 0.2), outputScale: g.scale(0.005, 0.2), count: length)
+        var (m, s) = Int8Quantization.meanParameters(inputScale: g.scale(0.005, 0.2), outputScale: g.scale(0.005, 0.2), count: length)
+        // Every fourth case takes parameters no quantizer makes (a hostile file's): any
+        // multiplier, Int32.min included (the scalar fallback), and shifts past ±31.
+        if seed % 4 == 3 {
+            m = seed == 3 ? .min : Int32(truncatingIfNeeded: g.next())
+            s = Int32(g.int8Range(-40...40))
+        }
         let p = Int8MeanParameters(batch: batch, length: length, channels: channels, inputZeroPoint: Int32(g.int8Range(-128...127)),
                                    outputZeroPoint: Int32(g.int8Range(-128...127)), multiplier: m, shift: s)
         let x = g.int8s(batch * length * channels)
