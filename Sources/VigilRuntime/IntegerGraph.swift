@@ -93,14 +93,7 @@ extension Interpreter {
         func input(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(raw(node.inputs[i])) }
         switch node.op {
         case .add, .sub, .mul, .div:
-            let op: BinaryOperator
-            switch node.op {
-            case .add: op = .add
-            case .sub: op = .sub
-            case .mul: op = .mul
-            default: op = .div
-            }
-            guard let p = binaryParameters(op: op, activation: .linear, a: ins[0], b: ins[1], out: g.tensors[out].shape, batch: batch) else {
+            guard let op = node.op.binaryOperator, let p = binaryParameters(op: op, activation: .linear, a: ins[0], b: ins[1], out: g.tensors[out].shape, batch: batch) else {
                 throw .badAttribute(node: node.name, reason: "elementwise ops support at most 4 dimensions besides the batch")
             }
             steps.append(.integer(.binary(p, input(0), input(1), raw(out)), type))

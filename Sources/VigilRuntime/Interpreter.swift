@@ -307,14 +307,7 @@ public final class Interpreter<Kernels: KernelSet> {
                     steps.append(.matMul(batch: batch, m: a[0], k: a[1], n: b[1], cf(node.inputs[0]), cf(node.inputs[1]), bStride: b[0] * b[1], f(out)))
                 }
             case .add(let act), .sub(let act), .mul(let act), .div(let act):
-                let op: BinaryOperator
-                switch node.op {
-                case .add: op = .add
-                case .sub: op = .sub
-                case .mul: op = .mul
-                default: op = .div
-                }
-                guard let p = binaryParameters(op: op, activation: act, a: g.tensors[node.inputs[0]], b: g.tensors[node.inputs[1]], out: shape(out), batch: batch) else {
+                guard let op = node.op.binaryOperator, let p = binaryParameters(op: op, activation: act, a: g.tensors[node.inputs[0]], b: g.tensors[node.inputs[1]], out: shape(out), batch: batch) else {
                     throw .badAttribute(node: node.name, reason: "elementwise ops support at most 4 dimensions besides the batch")
                 }
                 steps.append(.binary(p, cf(node.inputs[0]), cf(node.inputs[1]), f(out)))

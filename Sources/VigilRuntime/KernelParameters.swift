@@ -39,6 +39,20 @@ public struct DenseParameters: Sendable {
 
 public enum BinaryOperator: Sendable, Equatable { case add, sub, mul, div }
 
+extension Op {
+    /// The arithmetic of an elementwise Add/Sub/Mul/Div node, for the float and the
+    /// integer compilers alike; nil for every other op.
+    var binaryOperator: BinaryOperator? {
+        switch self {
+        case .add: return .add
+        case .sub: return .sub
+        case .mul: return .mul
+        case .div: return .div
+        default: return nil
+        }
+    }
+}
+
 /// Elementwise op over an output of up to five dimensions (batch included); each
 /// operand reads with its own strides, zero along broadcast axes.
 public struct BinaryParameters: Sendable {

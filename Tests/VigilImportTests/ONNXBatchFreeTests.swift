@@ -7,19 +7,7 @@ import VigilRuntime
 /// axis cannot be Vigil's batch; models with a symbolic batch import as before.
 struct ONNXBatchFreeTests {
     static func valueInfo(_ name: String, _ dims: [Int64?]) -> Onnx_ValueInfoProto {
-        var shape = Onnx_TensorShapeProto()
-        shape.dim = dims.map { d in
-            var dim = Onnx_TensorShapeProto.Dimension()
-            if let d { dim.dimValue = d } else { dim.dimParam = "N" }
-            return dim
-        }
-        var tensor = Onnx_TypeProto.Tensor()
-        tensor.elemType = 1
-        tensor.shape = shape
-        var info = Onnx_ValueInfoProto()
-        info.name = name
-        info.type.tensorType = tensor
-        return info
+        ONNXFixtures.valueInfo(name, 1, dims)
     }
 
     static func model(_ op: String, inputs: [Onnx_ValueInfoProto], axis: Int64? = nil) -> Onnx_ModelProto {

@@ -12,14 +12,7 @@ struct ONNXDataMovementTests {
 
     @Test("Imported data movement model matches ONNX Runtime", arguments: models)
     func matchesONNXRuntime(_ name: String) throws {
-        let model = try ONNXImporter.importModel(contentsOf: ONNXFixtures.bytes(name), name: name + ".onnx")
-        let data = try FixtureData.load(ONNXFixtures.url(name, "json"))
-        let portable = try ModelRunner.run(model, inputs: data.inputs, kernels: PortableKernels.self)
-        let portableProblems = ModelRunner.compare(portable, data.outputs, relative: ONNXImportTests.relative, absolute: ONNXImportTests.absolute)
-        #expect(portableProblems == nil, "\(name), portable kernels:\n\(portableProblems ?? "")")
-        let host = try ModelRunner.run(model, inputs: data.inputs, kernels: HostKernels.self)
-        let hostProblems = ModelRunner.compare(host, data.outputs, relative: ONNXImportTests.relative, absolute: ONNXImportTests.absolute)
-        #expect(hostProblems == nil, "\(name), host kernels:\n\(hostProblems ?? "")")
+        try ONNXFixtures.expectMatchesONNXRuntime(name)
     }
 
     /// Each op becomes its Vigil op, with the batch kept as the batch (not imported

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import VigilImport
+@testable import VigilImport
+import VigilKernels
 import VigilRuntime
 
 /// One array of a fixture, in the framework's (ONNX's) axis order. Integer and boolean
@@ -34,6 +35,37 @@ enum ONNXFixtures {
 
     static func bytes(_ name: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: url(name, "onnx")))
+    }
+
+    /// Imports fixture `name`.onnx and expects both kernel sets to reproduce the ONNX
+    /// Runtime outputs in `name`.json within `ONNXImportTests`' tolerance.
+    static func expectMatchesONNXRuntime(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let model = try ONNXImporter.importModel(contentsOf: bytes(name), name: name + ".onnx")
+        let data = try FixtureData.load(url(name, "json"))
+        let portable = try ModelRunner.run(model, inputs: data.inputs, kernels: PortableKernels.self)
+        let portableProblems = ModelRunner.compare(portable, data.outputs, relative: ONNXImportTests.relative, absolute: ONNXImportTests.absolute)
+        #expect(portableProblems == nil, "\(name), portable kernels:\n\(portableProblems ?? "")", sourceLocation: sourceLocation)
+        let host = try ModelRunner.run(model, inputs: data.inputs, kernels: HostKernels.self)
+        let hostProblems = ModelRunner.compare(host, data.outputs, relative: ONNXImportTests.relative, absolute: ONNXImportTests.absolute)
+        #expect(hostProblems == nil, "\(name), host kernels:\n\(hostProblems ?? "")", sourceLocation: sourceLocation)
+    }
+
+    /// A graph input or output of element type `elemType` (1: float); nil dimensions
+    /// are the symbolic batch "N".
+    static func valueInfo(_ name: String, _ elemType: Int32, _ dims: [Int64?]) -> Onnx_ValueInfoProto {
+        var shape = Onnx_TensorShapeProto()
+        shape.dim = dims.map { d in
+            var dim = Onnx_TensorShapeProto.Dimension()
+            if let d { dim.dimValue = d } else { dim.dimParam = "N" }
+            return dim
+        }
+        var tensor = Onnx_TypeProto.Tensor()
+        tensor.elemType = elemType
+        tensor.shape = shape
+        var info = Onnx_ValueInfoProto()
+        info.name = name
+        info.type.tensorType = tensor
+        return info
     }
 }
 

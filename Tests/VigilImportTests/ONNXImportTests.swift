@@ -16,14 +16,7 @@ struct ONNXImportTests {
 
     @Test("Imported model matches ONNX Runtime", arguments: models)
     func matchesONNXRuntime(_ name: String) throws {
-        let model = try ONNXImporter.importModel(contentsOf: ONNXFixtures.bytes(name), name: name + ".onnx")
-        let data = try FixtureData.load(ONNXFixtures.url(name, "json"))
-        let portable = try ModelRunner.run(model, inputs: data.inputs, kernels: PortableKernels.self)
-        let portableProblems = ModelRunner.compare(portable, data.outputs, relative: Self.relative, absolute: Self.absolute)
-        #expect(portableProblems == nil, "\(name), portable kernels:\n\(portableProblems ?? "")")
-        let host = try ModelRunner.run(model, inputs: data.inputs, kernels: HostKernels.self)
-        let hostProblems = ModelRunner.compare(host, data.outputs, relative: Self.relative, absolute: Self.absolute)
-        #expect(hostProblems == nil, "\(name), host kernels:\n\(hostProblems ?? "")")
+        try ONNXFixtures.expectMatchesONNXRuntime(name)
     }
 
     /// The reference CNN imports to the expected Vigil ops: tf2onnx's unsqueezes,

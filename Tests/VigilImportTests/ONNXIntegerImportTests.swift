@@ -7,19 +7,7 @@ import VigilRuntime
 /// 11, built with the protobuf types; expected values are derived by hand beside each.
 struct ONNXIntegerImportTests {
     static func valueInfo(_ name: String, _ elemType: Int32, _ dims: [Int64?]) -> Onnx_ValueInfoProto {
-        var shape = Onnx_TensorShapeProto()
-        shape.dim = dims.map { d in
-            var dim = Onnx_TensorShapeProto.Dimension()
-            if let d { dim.dimValue = d } else { dim.dimParam = "N" }
-            return dim
-        }
-        var tensor = Onnx_TypeProto.Tensor()
-        tensor.elemType = elemType
-        tensor.shape = shape
-        var info = Onnx_ValueInfoProto()
-        info.name = name
-        info.type.tensorType = tensor
-        return info
+        ONNXFixtures.valueInfo(name, elemType, dims)
     }
 
     static func node(_ op: String, _ name: String, _ inputs: [String], _ outputs: [String], ints: [String: Int64] = [:], floats: [String: Float] = [:]) -> Onnx_NodeProto {

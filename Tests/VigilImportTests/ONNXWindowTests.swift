@@ -8,18 +8,11 @@ import VigilRuntime
 /// (fixtures from `make_window_fixtures.py`), run with the portable and the host
 /// kernels, within the tolerance of `ONNXImportTests`.
 struct ONNXWindowTests {
-    static let models = ["conv2d_grouped", "conv3d_same_lower", "pool2d", "pool3d", "maxpool_indices"]
+    static let models = ["conv2d_grouped", "conv3d_same_lower", "pool2d", "pool3d", "maxpool_indices", "conv_batch_free"]
 
     @Test("Imported window model matches ONNX Runtime", arguments: models)
     func matchesONNXRuntime(_ name: String) throws {
-        let model = try ONNXImporter.importModel(contentsOf: ONNXFixtures.bytes(name), name: name + ".onnx")
-        let data = try FixtureData.load(ONNXFixtures.url(name, "json"))
-        let portable = try ModelRunner.run(model, inputs: data.inputs, kernels: PortableKernels.self)
-        let portableProblems = ModelRunner.compare(portable, data.outputs, relative: ONNXImportTests.relative, absolute: ONNXImportTests.absolute)
-        #expect(portableProblems == nil, "\(name), portable kernels:\n\(portableProblems ?? "")")
-        let host = try ModelRunner.run(model, inputs: data.inputs, kernels: HostKernels.self)
-        let hostProblems = ModelRunner.compare(host, data.outputs, relative: ONNXImportTests.relative, absolute: ONNXImportTests.absolute)
-        #expect(hostProblems == nil, "\(name), host kernels:\n\(hostProblems ?? "")")
+        try ONNXFixtures.expectMatchesONNXRuntime(name)
     }
 
     /// NCHW in, NHWC stored: the input is stored channels last and the output is
@@ -91,6 +84,46 @@ struct ONNXWindowTests {
         let expected: [Float] = [1.0 / 3, 2, 4, 6, 3.5] + [7, 12, 14, 16, 8.5]
         #expect(outputs[0].shape == [1, 2, 5])
         #expect(ModelRunner.compare(outputs, [FixtureArray(name: "y", shape: [1, 2, 5], data: expected)], relative: 1e-6, absolute: 0) == nil)
+    }
+
+    /// A model that imports batch-free (a per-item constant state) runs its windows with
+    /// ONNX's N axis as a leading window axis of 1: a 1-D Conv becomes a 2-D convND over
+    /// [N, L, C], a 2-D one a 3-D convND; the global pools keep the items apart too.
+    /// ONNX Runtime's values are checked in `matchesONNXRuntime`.
+    @Test func batchFreeWindowsRunAlongTheItems() throws {
+        let model = try ONNXImporter.importModel(contentsOf: ONNXFixtures.bytes("conv_batch_free"), name: "conv_batch_free.onnx")
+        #expect(model.isBatchFree)
+        let ops = model.graph.nodes.map(\.op)
+        #expect(ops.contains(.convND(ConvNDAttributes(window: WindowND(kernel: [1, 3], strides: [1, 2], padBegin: [0, 1], padEnd: [0, 1]), activation: .relu))))
+        #expect(ops.contains(.convND(ConvNDAttributes(window: WindowND(kernel: [1, 2, 3], padBegin: [0, 0, 1], padEnd: [0, 1, 1])))))
+        #expect(ops.contains(.maxPoolND(PoolNDAttributes(window: WindowND(kernel: [1, 2])), columnMajorIndices: false)))
+        #expect(ops.contains(.averagePoolND(PoolNDAttributes(window: WindowND(kernel: [1, 3], padBegin: [0, 1], padEnd: [0, 1])), countIncludePad: false)))
+        #expect(ops.contains(.averagePoolND(PoolNDAttributes(window: WindowND(kernel: [1, 5])), countIncludePad: false)))
+        #expect(ops.contains(.maxPoolND(PoolNDAttributes(window: WindowND(kernel: [1, 5])), columnMajorIndices: false)))
+        // The inputs are stored channels last ([N, L, C] and [N, H, W, C]), so no transpose runs.
+        #expect(!ops.contains { $0.name == "Transpose" })
+        #expect(model.inputLayouts == [TensorLayout(storedAxes: [-1, 0, 2, 1], frameworkRank: 3), TensorLayout(storedAxes: [-1, 0, 2, 3, 1], frameworkRank: 4)])
+    }
+
+    /// MaxPool's Indices number each ONNX item's channels in turn, which the N-d kernel's
+    /// numbering of one batch-free sample cannot: the batch-free conversion refuses them
+    /// rather than give wrong indices (the importer then reports the batched attempt's error).
+    @Test func batchFreeMaxPoolIndicesAreRejected() throws {
+        var node = Onnx_NodeProto()
+        node.opType = "MaxPool"
+        node.name = "pool"
+        node.input = ["x"]
+        node.output = ["y", "indices"]
+        var kernel = Onnx_AttributeProto(); kernel.name = "kernel_shape"; kernel.type = .ints; kernel.ints = [2]
+        node.attribute = [kernel]
+        var model = ONNXWindowTests.model(node, input: [2, 3, 4], output: 3)
+        model.graph.output.append(model.graph.output[0])
+        model.graph.output[1].name = "indices"
+        model.graph.output[1].type.tensorType.elemType = 7
+        var converter = ONNXGraphConverter(path: "pool.onnx", opset: 17, inputLayouts: [:], batchFree: true)
+        #expect(throws: ImportError.unsupportedAttribute(node: "pool", reason: "MaxPool's Indices of a batch-free input with 2 items: Vigil numbers positions across the items within each channel, ONNX numbers each item's channels in turn")) {
+            _ = try converter.convert(model.graph)
+        }
     }
 
     /// Per-axis attributes that do not fit the input's spatial axes are named errors.

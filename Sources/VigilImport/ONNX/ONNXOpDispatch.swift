@@ -9,10 +9,9 @@ extension ONNXGraphConverter {
         "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
     ]
 
-    /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate.
-    static let batchedOnly: Set<String> = [
-        "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization", "GRU", "LSTM",
-    ]
+    /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate. The
+    /// window ops do: there the ONNX N axis is one more window axis, with a window of 1.
+    static let batchedOnly: Set<String> = ["BatchNormalization", "GRU", "LSTM"]
 
     /// Supported ops whose opset-11/12 definitions differ from opset 13's in more than
     /// element types and that the importer reads only in the opset-13 form.

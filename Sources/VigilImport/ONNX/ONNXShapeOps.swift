@@ -160,6 +160,10 @@ extension ONNXGraphConverter {
             ids.append(try conform(v, to: wanted, node: node, need: "Concat inputs must be stored alike"))
         }
         var result = RuntimeValue(id: 0, shape: shape, storedAxes: wanted)
+        // With one run-time operand the constants follow its layout, so a consumer that
+        // wants another order may have its graph input stored so (a causal conv's state
+        // concatenated before a Conv that reads channels last) instead of transposing.
+        if runtime.count == 1 { result.origin = first.origin }
         guard let storedAxis = wanted.firstIndex(of: a) else { throw ImportError.malformedFile(path: path, reason: "internal: concat axis") }
         result.id = emit(.concatenate(axis: storedAxis), ids, node: node, shape: result.storedShape)
         try setOutput(node, 0, .runtime(result))

@@ -7,10 +7,17 @@ import VigilRuntime
 /// kernels, whenever they can express it; anything else (several axes, stride with
 /// dilation, dilated or ceil-mode pooling that counts padding, MaxPool's Indices)
 /// runs as the N-d ops over up to `WindowND.maximumRank` axes.
+///
+/// In a batch-free import the ONNX N axis is per-sample data, so it becomes one more
+/// window axis, leading, with a window of 1 (stride 1, no padding) that keeps the items
+/// apart; like any unit axis the window leaves alone it is dropped when N is 1.
 extension ONNXGraphConverter {
-    /// kernel_shape/strides/dilations/pads/auto_pad/ceil_mode for every spatial axis,
+    /// kernel_shape/strides/dilations/pads/auto_pad/ceil_mode for every window axis,
     /// with auto_pad resolved into explicit amounts.
     struct WindowAttributes {
+        /// The ONNX axis each window axis runs along: the spatial axes, after the N axis
+        /// in a batch-free import.
+        var axes: [Int]
         var kernel: [Int]
         var strides: [Int]
         var dilations: [Int]
@@ -18,7 +25,7 @@ extension ONNXGraphConverter {
         var padEnd: [Int]
         var autoPad: String
         var ceilMode: Bool
-        /// Spatial axes (0 is ONNX axis 2) that the window changes.
+        /// Window axes (indices into `axes`) that the window changes.
         var active: [Int]
 
         /// The window over the active axes.
@@ -27,7 +34,7 @@ extension ONNXGraphConverter {
                      padBegin: active.map { padBegin[$0] }, padEnd: active.map { padEnd[$0] })
         }
 
-        /// The 1-D padding of spatial axis `i`; Keras/TF `same` is ONNX's SAME_UPPER.
+        /// The 1-D padding of window axis `i`; Keras/TF `same` is ONNX's SAME_UPPER.
         func padding1D(_ i: Int) -> Padding {
             if autoPad == "SAME_UPPER" { return .same }
             return padBegin[i] == 0 && padEnd[i] == 0 ? .valid : .explicit(left: padBegin[i], right: padEnd[i])
@@ -68,25 +75,32 @@ extension ONNXGraphConverter {
         default:
             throw ImportError.unsupportedAttribute(node: node.name, reason: "auto_pad '\(autoPad)'")
         }
-        let active = (0..<spatial).filter { i in x.shape[2 + i] != 1 || kernelShape[i] != 1 || begin[i] != 0 || end[i] != 0 }
-        return WindowAttributes(kernel: kernelShape, strides: strides, dilations: dilations, padBegin: begin, padEnd: end,
-                                autoPad: autoPad, ceilMode: try a.int("ceil_mode", default: 0) != 0, active: active)
+        var w = WindowAttributes(axes: Array(2..<x.rank), kernel: kernelShape, strides: strides, dilations: dilations, padBegin: begin, padEnd: end,
+                                 autoPad: autoPad, ceilMode: try a.int("ceil_mode", default: 0) != 0, active: [])
+        if x.isBatchFree {
+            w.axes.insert(0, at: 0)
+            (w.kernel, w.strides, w.dilations) = ([1] + w.kernel, [1] + w.strides, [1] + w.dilations)
+            (w.padBegin, w.padEnd) = ([0] + w.padBegin, [0] + w.padEnd)
+        }
+        w.active = w.axes.indices.filter { i in x.shape[w.axes[i]] != 1 || w.kernel[i] != 1 || w.padBegin[i] != 0 || w.padEnd[i] != 0 }
+        return w
     }
 
-    /// The ONNX axes a window op stores channels last: batch, active spatial axes, channels.
-    func channelsLastAxes(_ w: WindowAttributes, spatial: Int) -> [Int] {
-        [0] + (w.active.isEmpty ? [spatial + 1] : w.active.map { 2 + $0 }) + [1]
+    /// The ONNX axes a window op stores channels last: batch (-1 for a batch-free import's
+    /// unit batch), active window axes, channels.
+    func channelsLastAxes(_ w: WindowAttributes, x: RuntimeValue) -> [Int] {
+        [x.isBatchFree ? -1 : 0] + (w.active.isEmpty ? [x.rank - 1] : w.active.map { w.axes[$0] }) + [1]
     }
 
     /// Refuses windows over more axes than the N-d ops run.
     func checkRank(_ w: WindowAttributes, node: ONNXNode, x: RuntimeValue) throws {
         if w.active.count > WindowND.maximumRank {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "a \(w.active.count)-D window (input spatial size \(Array(x.shape[2...])), kernel \(w.kernel)) is outside Vigil's 1-D to \(WindowND.maximumRank)-D scope")
+            throw ImportError.unsupportedAttribute(node: node.name, reason: "a \(w.active.count)-D window (input size \(w.axes.map { x.shape[$0] }), kernel \(w.kernel)) is outside Vigil's 1-D to \(WindowND.maximumRank)-D scope")
         }
     }
 
     /// The output value of a window op: ONNX shape [N, C, spatial…] stored with the
-    /// axes `stored` names, the active spatial axes resized to `sizes`.
+    /// axes `stored` names, the active window axes resized to `sizes`.
     func windowOutput(_ x: RuntimeValue, stored: [Int], sizes: [Int], channels: Int, id: TensorID) -> RuntimeValue {
         var shape = x.shape
         shape[1] = channels
@@ -116,9 +130,10 @@ extension ONNXGraphConverter {
         let n = window.rank
         var sizes: [Int] = []
         for axis in 0..<n {
-            let size = window.outputSize(axis: axis, length: x.shape[2 + win.active[axis]], ceilMode: false)
+            let length = x.shape[win.axes[win.active[axis]]]
+            let size = window.outputSize(axis: axis, length: length, ceilMode: false)
             if size < 1 {
-                throw ImportError.shapeMismatch(node: node.name, reason: "kernel field \((window.kernel[axis] - 1) * window.dilations[axis] + 1) is longer than the padded input \(x.shape[2 + win.active[axis]])")
+                throw ImportError.shapeMismatch(node: node.name, reason: "kernel field \((window.kernel[axis] - 1) * window.dilations[axis] + 1) is longer than the padded input \(length)")
             }
             sizes.append(size)
         }
@@ -132,10 +147,10 @@ extension ONNXGraphConverter {
             guard b.count == cout else { throw ImportError.shapeMismatch(node: node.name, reason: "bias shape \(b.shape) ≠ [\(cout)]") }
             inputs.append(try weight(node.proto.input[2], shape: [cout], values: b.floats, tensor: node.proto.input[2]))
         }
-        let stored = channelsLastAxes(win, spatial: x.rank - 2)
+        let stored = channelsLastAxes(win, x: x)
         inputs[0] = try conform(x, to: stored, node: node, need: "Conv reads channels last")
         let op: Op
-        let i = win.active.first ?? x.rank - 3
+        let i = win.active.first ?? win.axes.count - 1
         if n <= 1 && !(win.strides[i] > 1 && win.dilations[i] > 1) {
             op = .conv1D(Conv1DAttributes(kernelSize: k[0], stride: win.strides[i], dilation: win.dilations[i], padding: win.padding1D(i), groups: groups))
             if sizes.isEmpty { sizes = [1] }
@@ -155,19 +170,25 @@ extension ONNXGraphConverter {
         }
         var win = try windowAttributes(node, x: x, kernelShape: kernelShape)
         try checkRank(win, node: node, x: x)
+        if withIndices && win.active.contains(where: { win.axes[$0] == 0 }) {
+            // The kernels number (channel · positions of the sample) + position, so N would
+            // count inside each channel; ONNX numbers ((n · C) + channel) · positions + position.
+            throw ImportError.unsupportedAttribute(node: node.name, reason: "MaxPool's Indices of a batch-free input with \(x.shape[0]) items: Vigil numbers positions across the items within each channel, ONNX numbers each item's channels in turn")
+        }
         let includePad = try node.attributes.int("count_include_pad", default: 0) != 0 && !isMax
-        let stored = channelsLastAxes(win, spatial: x.rank - 2)
+        let stored = channelsLastAxes(win, x: x)
         let channels = x.shape[1]
         if win.active.count <= 1 && !withIndices, try pool1D(node, x, win, stored: stored, isMax: isMax, includePad: includePad) { return }
         // A window over no axis runs over the last (unit) one, which `stored` holds.
-        if win.active.isEmpty { win.active = [x.rank - 3] }
+        if win.active.isEmpty { win.active = [win.axes.count - 1] }
 
         let window = win.activeWindow
         var sizes: [Int] = []
         for axis in 0..<window.rank {
-            let size = window.outputSize(axis: axis, length: x.shape[2 + win.active[axis]], ceilMode: win.ceilMode)
+            let length = x.shape[win.axes[win.active[axis]]]
+            let size = window.outputSize(axis: axis, length: length, ceilMode: win.ceilMode)
             if size < 1 {
-                throw ImportError.shapeMismatch(node: node.name, reason: "pool field \((window.kernel[axis] - 1) * window.dilations[axis] + 1) is longer than the padded input \(x.shape[2 + win.active[axis]])")
+                throw ImportError.shapeMismatch(node: node.name, reason: "pool field \((window.kernel[axis] - 1) * window.dilations[axis] + 1) is longer than the padded input \(length)")
             }
             sizes.append(size)
         }
@@ -188,8 +209,8 @@ extension ONNXGraphConverter {
     /// cannot express it (dilation, ceil mode with counted padding, padding as wide as
     /// the pool).
     private mutating func pool1D(_ node: ONNXNode, _ x: RuntimeValue, _ win: WindowAttributes, stored: [Int], isMax: Bool, includePad: Bool) throws -> Bool {
-        let i = win.active.first ?? x.rank - 3
-        let length = x.shape[2 + i], k = win.kernel[i], s = win.strides[i]
+        let i = win.active.first ?? win.axes.count - 1
+        let length = x.shape[win.axes[i]], k = win.kernel[i], s = win.strides[i]
         if win.dilations[i] != 1 && k > 1 { return false }
         let padding = win.padding1D(i)
         var (left, right) = padding.amounts(length: length, kernel: k, stride: s, dilation: 1)
@@ -220,18 +241,31 @@ extension ONNXGraphConverter {
     }
 
     /// Channels-last spatial axes are contiguous per channel, so pooling over several of
-    /// them is a 1-D global pool over their flattened product.
+    /// them is a 1-D global pool over their flattened product. A batch-free input with
+    /// several items along N pools each item apart: a 2-D pool over [N, positions, C]
+    /// whose window is 1 along N.
     mutating func globalPool(_ node: ONNXNode) throws {
         let x = try runtimeInput(node, 0)
         guard x.rank >= 3 else { throw ImportError.shapeMismatch(node: node.name, reason: "input shape \(x.shape) has no spatial axis") }
         var active = (2..<x.rank).filter { x.shape[$0] != 1 }
         if active.isEmpty { active = [x.rank - 1] }
-        var id = try conform(x, to: [0] + active + [1], node: node, need: "pooling reads channels last")
+        let batch = x.isBatchFree ? -1 : 0
+        let items = x.isBatchFree ? x.shape[0] : 1, channels = x.shape[1]
+        let kept = items > 1 ? [0] : []
+        var id = try conform(x, to: [batch] + kept + active + [1], node: node, need: "pooling reads channels last")
         let positions = active.reduce(1) { $0 * x.shape[$1] }
-        if active.count > 1 { id = reshaped(id, to: [positions, x.shape[1]], node: node) }
-        let out = emit(node.type == "GlobalMaxPool" ? .globalMaxPool1D : .globalAveragePool1D, [id], node: node, shape: [x.shape[1]])
+        let isMax = node.type == "GlobalMaxPool"
         var shape = x.shape
         for a in 2..<x.rank { shape[a] = 1 }
-        try setOutput(node, 0, .runtime(RuntimeValue(id: out, shape: shape, storedAxes: [0, 1])))
+        if items == 1 {
+            if active.count > 1 { id = reshaped(id, to: [positions, channels], node: node) }
+            let out = emit(isMax ? .globalMaxPool1D : .globalAveragePool1D, [id], node: node, shape: [channels])
+            try setOutput(node, 0, .runtime(RuntimeValue(id: out, shape: shape, storedAxes: [batch, 1])))
+            return
+        }
+        if active.count > 1 { id = reshaped(id, to: [items, positions, channels], node: node) }
+        let attributes = PoolNDAttributes(window: WindowND(kernel: [1, positions]))
+        let out = emit(isMax ? .maxPoolND(attributes, columnMajorIndices: false) : .averagePoolND(attributes, countIncludePad: false), [id], node: node, shape: [items, 1, channels])
+        try setOutput(node, 0, .runtime(RuntimeValue(id: out, shape: shape, storedAxes: [batch, 0, x.rank - 1, 1])))
     }
 }

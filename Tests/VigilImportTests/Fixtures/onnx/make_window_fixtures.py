@@ -11,6 +11,8 @@ to the 1-D ones: several spatial axes, groups, stride with dilation, asymmetric 
 SAME_LOWER/SAME_UPPER padding, ceil mode, dilated pooling, count_include_pad and
 MaxPool's Indices.
 `conv4d` has no JSON: it is the window Vigil refuses (more than three spatial axes).
+`conv_batch_free` fixes N and concatenates a per-item constant, so it imports
+batch-free, where N is one more window axis.
 """
 import numpy as np
 from onnx import TensorProto, helper
@@ -95,6 +97,33 @@ def conv4d():
                                 [init("W", rand(1, 1, 2, 2, 2, 2))]))
 
 
+def conv_batch_free():
+    """Fixed N with a constant state that differs per item (as ONNX's causal-conv
+    expansions have): only a batch-free import takes it. A 1-D Conv (stride, pads,
+    bias) + Relu, then MaxPool, AveragePool and both global pools; a 2-D Conv on a
+    second input. Its own generator, so that the other fixtures keep their draws."""
+    rng = np.random.default_rng(20250521)
+
+    def draw(*shape):
+        return rng.standard_normal(shape).astype(np.float32)
+
+    nodes = [
+        helper.make_node("Concat", ["state", "x"], ["padded"], axis=2, name="concat"),
+        helper.make_node("Conv", ["padded", "W", "B"], ["c"], kernel_shape=[3], strides=[2], pads=[1, 1], name="conv"),
+        helper.make_node("Relu", ["c"], ["conv"], name="relu"),
+        helper.make_node("MaxPool", ["conv"], ["max"], kernel_shape=[2], name="maxpool"),
+        helper.make_node("AveragePool", ["conv"], ["avg"], kernel_shape=[3], pads=[1, 1], name="avgpool"),
+        helper.make_node("GlobalAveragePool", ["conv"], ["gavg"], name="gavg"),
+        helper.make_node("GlobalMaxPool", ["conv"], ["gmax"], name="gmax"),
+        helper.make_node("Conv", ["z", "W2"], ["conv2d"], kernel_shape=[2, 3], pads=[0, 1, 1, 1], name="conv2d"),
+    ]
+    outputs = [value("padded", [3, 2, 9]), value("conv", [3, 4, 5]), value("max", [3, 4, 4]), value("avg", [3, 4, 5]),
+               value("gavg", [3, 4, 1]), value("gmax", [3, 4, 1]), value("conv2d", [2, 3, 4, 5])]
+    initializers = [init("state", draw(3, 2, 2)), init("W", draw(4, 2, 3)), init("B", draw(4)), init("W2", draw(3, 2, 2, 3))]
+    save("conv_batch_free", helper_model(nodes, [value("x", [3, 2, 7]), value("z", [2, 2, 4, 5])], outputs, initializers),
+         {"x": draw(3, 2, 7), "z": draw(2, 2, 4, 5)})
+
+
 if __name__ == "__main__":
     conv2d_grouped()
     conv3d_same_lower()
@@ -102,4 +131,5 @@ if __name__ == "__main__":
     pool3d()
     maxpool_indices()
     conv4d()
+    conv_batch_free()
     print("window fixtures written")
