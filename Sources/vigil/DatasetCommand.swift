@@ -78,12 +78,9 @@ struct BeatsDataset: ParsableCommand {
             let back = CLISupport.attempt { () throws(Resampler.DesignError) in
                 try Resampler(from: Int(signal.originalRate), to: selection.rate)
             }
-            let tolerance = Int(0.150 * Double(selection.rate))
-            var j = 0
-            for beat in beats {
-                // The nearest reference beat within 150 ms gives the label.
-                while j + 1 < reference.count && abs(reference[j + 1].sample - beat.sample) <= abs(reference[j].sample - beat.sample) { j += 1 }
-                let ref = reference.indices.contains(j) && abs(reference[j].sample - beat.sample) <= tolerance ? reference[j] : nil
+            // The nearest reference beat within 150 ms gives the label.
+            let matches = BeatLabels.nearest(beats.map(\.sample), in: reference, tolerance: Int(0.150 * Double(selection.rate)))
+            for (beat, ref) in zip(beats, matches) {
                 windows += beat.window
                 rr += beat.rr.raw
                 rrNormalized += beat.rr.normalized

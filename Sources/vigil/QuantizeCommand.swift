@@ -4,6 +4,7 @@ import VigilImport
 import VigilKernels
 import VigilNumPy
 import VigilRuntime
+import VigilSignal
 
 struct QuantizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,17 +15,38 @@ struct QuantizeCommand: ParsableCommand {
         per tensor from calibration statistics (DESIGN §4); the package keeps float inputs \
         and outputs. DATA is an .npz with arrays input_0, input_1, … (batch first, in the \
         source framework's layout, as for `vigil import --check`) and optional `labels`, \
-        or one .npy file per model input (repeat the option). The report compares float \
-        and int8 outputs on --validation DATA (or on the calibration data): top-1 \
-        agreement, per-class confusion matrices when labels exist, max abs error, package \
-        and arena sizes.
+        or one .npy file per model input (repeat the option), or a folder of WFDB records. \
+        The report compares float and int8 outputs on --validation DATA (or on the \
+        calibration data): top-1 agreement, per-class confusion matrices when labels \
+        exist, max abs error, package and arena sizes.
+
+        A WFDB folder goes through the device's signal chain, as `vigil dataset beats`: \
+        the --lead resampled to --rate, the causal 0.5-40 Hz conditioning, windows with \
+        the R peak at --r-index around the reference annotations (--centers reference, \
+        the default, as the models here are trained) or the QRS detector's R peaks \
+        (--centers detected), and RR features. A model input [W, 1] takes the windows, \
+        an input [F] the F RR features: pre/long, post/long, local/long, pre/post as \
+        `vigil dataset beats` writes them, or the features and standardization that \
+        --rr-normalization FILE names (JSON: "features", optional "mean" and "std"; \
+        names A/B or A_s with A, B in pre, post, local, long), such as \
+        Models/arrhythmia/rr_normalization.json. Labels are the reference beats' AAMI \
+        classes (--aami-mapping); beats without a class are left out. Calibration takes \
+        --calibration-beats beats (default 300, as many as Models/arrhythmia/calibration.npz \
+        holds) spread evenly over the records and within each: the min/max observer \
+        widens its ranges with every outlier beat a larger sample brings in.
         """)
 
     @Argument(help: "The float package.")
     var package: String
 
-    @Option(name: .customLong("calibration"), help: "Calibration data (.npz, or one .npy per input: repeat).")
+    @Option(name: .customLong("calibration"), help: "Calibration data (.npz, one .npy per input: repeat, or a WFDB folder).")
     var calibration: [String] = []
+
+    @Option(parsing: .upToNextOption, help: "Records of a WFDB --calibration folder (names, spaces or commas; default: all).")
+    var calibrationRecords: [String] = []
+
+    @Option(help: "Beats taken from a WFDB --calibration folder, spread evenly over its records (0: every beat).")
+    var calibrationBeats: Int = 300
 
     @Option(name: .shortAndLong, help: "Where to write the int8 package.")
     var output: String
@@ -35,8 +57,32 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Write the report as JSON to this file.")
     var report: String?
 
-    @Option(name: .customLong("validation"), help: "Held-out data to compare float and int8 on (.npz, or one .npy per input).")
+    @Option(name: .customLong("validation"), help: "Held-out data to compare float and int8 on (.npz, one .npy per input, or a WFDB folder).")
     var validation: [String] = []
+
+    @Option(parsing: .upToNextOption, help: "Records of a WFDB --validation folder (default: all).")
+    var validationRecords: [String] = []
+
+    @Option(help: "Beats taken from a WFDB --validation folder (0: every beat).")
+    var validationBeats: Int = 0
+
+    @Option(help: "WFDB beats: windows around the reference annotations (reference) or the QRS detector's R peaks (detected).")
+    var centers: String = WFDBBeatSource.Centers.reference.rawValue
+
+    @Option(help: "WFDB beats: the lead, by header description (falls back to the first signal).")
+    var lead: String = "MLII"
+
+    @Option(help: "WFDB beats: the device's sampling rate in Hz; records are resampled to it.")
+    var rate: Int = 256
+
+    @Option(help: "WFDB beats: index of the R peak in the window.")
+    var rIndex: Int = 90
+
+    @Option(help: "WFDB beats: JSON naming the model's RR features and their mean and std (default: the 4 features of `vigil dataset beats`).")
+    var rrNormalization: String?
+
+    @Option(help: "WFDB beats: label mapping, dechazal or ec57.")
+    var aamiMapping: String = AAMIMapping.deChazal.rawValue
 
     @Flag(help: "List every int8 activation tensor's scale and zero point.")
     var verbose = false
@@ -49,6 +95,40 @@ struct QuantizeCommand: ParsableCommand {
         if CalibrationObserver(name: observer) == nil {
             throw ValidationError("unknown observer '\(observer)'; use minmax, percentile, percentile:P (50 < P ≤ 100) or kl")
         }
+        if WFDBBeatSource.Centers(rawValue: centers) == nil { throw ValidationError("--centers must be reference or detected, not '\(centers)'") }
+        if AAMIMapping(rawValue: aamiMapping) == nil { throw ValidationError("--aami-mapping must be dechazal or ec57, not '\(aamiMapping)'") }
+        guard rate >= 64 && rate <= 4096 else { throw ValidationError("--rate must be between 64 and 4096 Hz, not \(rate)") }
+        guard rIndex >= 0 else { throw ValidationError("--r-index must not be negative") }
+        guard calibrationBeats >= 0, validationBeats >= 0 else { throw ValidationError("--calibration-beats and --validation-beats must not be negative") }
+        // WFDB options with nothing to apply to would be silently ignored.
+        let wfdb = QuantizeCommand.isFolder(calibration) || QuantizeCommand.isFolder(validation)
+        if !wfdb && (rrNormalization != nil || !calibrationRecords.isEmpty || !validationRecords.isEmpty) {
+            throw ValidationError("--rr-normalization and --calibration-records/--validation-records apply to WFDB folders; --calibration and --validation name files")
+        }
+        if !calibrationRecords.isEmpty && !QuantizeCommand.isFolder(calibration) { throw ValidationError("--calibration-records needs a WFDB folder as --calibration") }
+        if !validationRecords.isEmpty && !QuantizeCommand.isFolder(validation) { throw ValidationError("--validation-records needs a WFDB folder as --validation") }
+        for name in (calibrationRecords + validationRecords).flatMap({ $0.split(separator: ",") }) where name.contains("/") {
+            throw ValidationError("invalid record name '\(name)'")
+        }
+    }
+
+    /// One path naming a folder: WFDB records rather than NumPy files.
+    static func isFolder(_ paths: [String]) -> Bool {
+        var isDirectory: ObjCBool = false
+        return paths.count == 1 && FileManager.default.fileExists(atPath: paths[0], isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// NumPy files, or the beats of a WFDB folder.
+    func data(_ paths: [String], records: [String], beats: Int, for package: ModelPackage, option: String) throws -> QuantizeDataset {
+        guard QuantizeCommand.isFolder(paths) else { return try QuantizeDataset.load(paths, for: package, option: option) }
+        var source = WFDBBeatSource()
+        source.centers = WFDBBeatSource.Centers(rawValue: centers)!
+        source.lead = lead
+        source.rate = rate
+        source.rPeakIndex = rIndex
+        source.mapping = AAMIMapping(rawValue: aamiMapping)!
+        if let rrNormalization { source.rr = try RRNormalization.load(rrNormalization) }
+        return try source.load(folder: paths[0], records: records, limit: beats, for: package.graph, option: option)
     }
 
     func run() throws {
@@ -59,7 +139,7 @@ struct QuantizeCommand: ParsableCommand {
             let state = floatGraph.tensors.contains { $0.quantization != nil } ? "already quantized" : "not a float model"
             throw CLIError("\(package): the model is \(state) (tensor '\(t.name)' is \(t.dtype.name)); quantize a float package")
         }
-        let calibrationData = try QuantizeDataset.load(calibration, for: floatPackage, option: "--calibration")
+        let calibrationData = try data(calibration, records: calibrationRecords, beats: calibrationBeats, for: floatPackage, option: "--calibration")
         let quantizer = PostTrainingQuantizer(observer: observerKind)
         let result: (graph: Graph, summary: PostTrainingQuantizer.Summary)
         do {
@@ -75,12 +155,13 @@ struct QuantizeCommand: ParsableCommand {
         manifest.metadata.append(("quantization.scheme", "int8 per-channel weights, per-tensor activations (TFLite)"))
         manifest.metadata.append(("quantization.observer", observerKind.description))
         manifest.metadata.append(("quantization.calibration_samples", "\(calibrationData.count)"))
+        if let source = calibrationData.source { manifest.metadata.append(("quantization.calibration_data", source)) }
         var int8Package = ModelPackage(manifest: manifest, graph: result.graph)
         int8Package.golden = try ImportCommand.goldenVectors(result.graph)
         try PackageFiles.write(int8Package, to: output)
 
         // The comparison: validation data when given, else the calibration set.
-        let evaluation = validation.isEmpty ? calibrationData : try QuantizeDataset.load(validation, for: floatPackage, option: "--validation")
+        let evaluation = validation.isEmpty ? calibrationData : try data(validation, records: validationRecords, beats: validationBeats, for: floatPackage, option: "--validation")
         let floatOutputs = try evaluation.outputs(of: floatGraph)
         let int8Outputs = try evaluation.outputs(of: result.graph)
         let comparison = QuantizeComparison(float: floatOutputs, int8: int8Outputs, graph: floatGraph, samples: evaluation.count, labels: evaluation.labels)
@@ -116,6 +197,14 @@ struct QuantizeCommand: ParsableCommand {
         }
         json["activations"] = tensorParameters
         lines.append("quantized \(package) → \(output) (observer \(observerKind), \(calibrationData.count) calibration samples)")
+        if let source = calibrationData.source {
+            lines.append("  calibration: \(source)")
+            json["calibration_source"] = source
+        }
+        if !validation.isEmpty, let source = evaluation.source {
+            lines.append("  validation: \(source)")
+            json["validation_source"] = source
+        }
         lines.append("  \(result.summary.int8Nodes.count) int8 ops, \(result.summary.floatNodes.count) float ops, \(result.summary.quantizeNodes) quantize, \(result.summary.dequantizeNodes) dequantize")
         lines.append("  on \(validation.isEmpty ? "calibration" : "validation") data (\(comparison.samples) samples): top-1 agreement \(format(100 * comparison.agreement, 2)) % (\(comparison.agreements)/\(comparison.samples)), max abs error \(format(comparison.maxAbsError, 5))")
         for key in ["float", "int8"] {

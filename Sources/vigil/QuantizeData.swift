@@ -10,6 +10,8 @@ struct QuantizeDataset {
     var inputs: [[Float]]
     var count: Int
     var labels: [Int]?
+    /// How the samples were made, for the report, when the files do not say it themselves.
+    var source: String?
 
     /// Reads an `.npz` (arrays input_0, input_1, … and optional `labels`) or one
     /// `.npy` file per model input, in the source framework's layout.
