@@ -169,7 +169,8 @@ extension Interpreter {
         case .softmax:
             let width = outT.shape.last!
             let s = Int8Quantization.softmaxParameters(inputScale: x.scale)
-            let p = Int8SoftmaxParameters(rows: batch * elements(outID) / width, width: width, inputMultiplier: s.multiplier, inputLeftShift: s.leftShift, diffMin: s.diffMin)
+            let exponentials = Int8SoftmaxParameters.exponentialTable(inputMultiplier: s.multiplier, inputLeftShift: s.leftShift, diffMin: s.diffMin)
+            let p = Int8SoftmaxParameters(rows: batch * elements(outID) / width, width: width, exponentials: table32(exponentials))
             steps.append(.int8Softmax(p, ci8(node.inputs[0]), i8(outID)))
         default:
             return false

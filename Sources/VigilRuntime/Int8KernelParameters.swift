@@ -135,13 +135,26 @@ public struct Int8MeanParameters {
 public struct Int8SoftmaxParameters {
     public var rows: Int
     public var width: Int
-    public var inputMultiplier: Int32
-    public var inputLeftShift: Int32
-    public var diffMin: Int32
+    /// exp(x − max) in Q0.31 for each of the 256 differences x − max = 0, −1, …, −255,
+    /// and 0 where the difference is below TFLite's diffMin (such an element adds
+    /// nothing to the sum and comes out as −128 either way): the exponential depends on
+    /// the difference alone, so it is computed once, at compile time.
+    public var exponentials: UnsafePointer<Int32>
 
-    public init(rows: Int, width: Int, inputMultiplier: Int32, inputLeftShift: Int32, diffMin: Int32) {
-        self.rows = rows; self.width = width; self.inputMultiplier = inputMultiplier
-        self.inputLeftShift = inputLeftShift; self.diffMin = diffMin
+    public init(rows: Int, width: Int, exponentials: UnsafePointer<Int32>) {
+        self.rows = rows; self.width = width; self.exponentials = exponentials
+    }
+
+    /// The `exponentials` table for an input multiplier and left shift (TFLite's
+    /// `PreprocessSoftmaxScaling`) and diffMin.
+    public static func exponentialTable(inputMultiplier: Int32, inputLeftShift: Int32, diffMin: Int32) -> [Int32] {
+        (0..<256).map { d in
+            let diff = -Int32(d)
+            guard diff >= diffMin else { return 0 }
+            // MultiplyByQuantizedMultiplierGreaterThanOne: the difference as Q5.26.
+            let scaled = FixedPoint.saturatingRoundingDoublingHighMul(diff &* (Int32(1) << inputLeftShift), inputMultiplier)
+            return FixedPoint.expOnNegativeValues(scaled, integerBits: 5)
+        }
     }
 }
 

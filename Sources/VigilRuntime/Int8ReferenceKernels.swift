@@ -163,33 +163,19 @@ public enum Int8ReferenceKernels {
             let x = input + r * p.width, y = output + r * p.width
             var maxInRow: Int8 = .min
             for c in 0..<p.width where x[c] > maxInRow { maxInRow = x[c] }
+            // A table entry of 0 (a difference below diffMin) adds nothing and gives −128.
+            func exponential(_ c: Int) -> Int32 { p.exponentials[Int(Int32(maxInRow) - Int32(x[c]))] }
             var sumOfExps: Int32 = 0
             for c in 0..<p.width {
-                let diff = Int32(x[c]) - Int32(maxInRow)
-                if diff >= p.diffMin {
-                    let e = FixedPoint.expOnNegativeValues(scaledDiff(diff, p), integerBits: 5)
-                    sumOfExps = sumOfExps &+ FixedPoint.rescale(e, from: 0, to: accumulationBits)
-                }
+                sumOfExps = sumOfExps &+ FixedPoint.rescale(exponential(c), from: 0, to: accumulationBits)
             }
             let (shiftedScale, bitsOverUnit) = FixedPoint.reciprocal(sumOfExps, integerDigits: accumulationBits)
             let exponent = bitsOverUnit + 31 - 8
             for c in 0..<p.width {
-                let diff = Int32(x[c]) - Int32(maxInRow)
-                if diff >= p.diffMin {
-                    let e = FixedPoint.expOnNegativeValues(scaledDiff(diff, p), integerBits: 5)
-                    let unsaturated = FixedPoint.roundingDivideByPOT(FixedPoint.saturatingRoundingDoublingHighMul(shiftedScale, e), exponent)
-                    y[c] = Int8(clamping: unsaturated &- 128)
-                } else {
-                    y[c] = .min
-                }
+                let unsaturated = FixedPoint.roundingDivideByPOT(FixedPoint.saturatingRoundingDoublingHighMul(shiftedScale, exponential(c)), exponent)
+                y[c] = Int8(clamping: unsaturated &- 128)
             }
         }
-    }
-
-    /// `MultiplyByQuantizedMultiplierGreaterThanOne`: the input difference as Q5.26.
-    @inlinable @inline(__always)
-    static func scaledDiff(_ diff: Int32, _ p: Int8SoftmaxParameters) -> Int32 {
-        FixedPoint.saturatingRoundingDoublingHighMul(diff &* (Int32(1) << p.inputLeftShift), p.inputMultiplier)
     }
 
     /// TFLite's int8 → int8 `Requantize`, written into a strided destination.
