@@ -16,6 +16,22 @@ public enum Int8Kernels {
           Int32(p[8]), Int32(p[9]), Int32(p[10]), Int32(p[11]), Int32(p[12]), Int32(p[13]), Int32(p[14]), Int32(p[15]))
     }
 
+    /// LiteRT's FULLY_CONNECTED requantization computed as LiteRT computes it,
+    /// `(int32) round((double) acc * multiplier)`, saturated: the host has IEEE doubles,
+    /// and `FixedPoint.roundedProduct` (what `Int8ExactRequantization.apply` runs, for
+    /// devices without them) reproduces exactly this arithmetic in integers. The
+    /// multiplier came from a double's decomposition, so rebuilding it is exact.
+    @inline(__always)
+    static func requantize(_ acc: Int32, _ q: Int8ExactRequantization, channel: Int) -> Int8 {
+        let multiplier = Double(sign: .plus, exponent: Int(q.exponents[channel]), significand: Double(q.mantissas[channel]))
+        let r = (Double(acc) * multiplier).rounded(.toNearestOrAwayFromZero)
+        let product: Int32 = r >= 2147483647 ? .max : (r <= -2147483648 ? .min : Int32(r))
+        var v = product &+ q.outputOffset
+        if v < q.activationMin { v = q.activationMin }
+        if v > q.activationMax { v = q.activationMax }
+        return Int8(truncatingIfNeeded: v)
+    }
+
     /// TFLite FullyConnected: acc[o] = Σ_i w[i, o] · (x[i] + offset) + bias[o], then the
     /// exact double-rounding requantization of the reference kernel.
     public static func dense(_ p: Int8DenseParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>) {
@@ -33,7 +49,7 @@ public enum Int8Kernels {
                     w += n
                 }
                 for j in 0..<16 {
-                    y[o + j] = p.output.apply(acc[j] &+ (bias?[o + j] ?? 0), channel: o + j)
+                    y[o + j] = requantize(acc[j] &+ (bias?[o + j] ?? 0), p.output, channel: o + j)
                 }
                 o += 16
             }
@@ -41,7 +57,7 @@ public enum Int8Kernels {
                 var acc: Int32 = 0
                 for i in 0..<k { acc = acc &+ Int32(weight[i * n + o]) &* (Int32(x[i]) &+ offset) }
                 if let bias { acc = acc &+ bias[o] }
-                y[o] = p.output.apply(acc, channel: o)
+                y[o] = requantize(acc, p.output, channel: o)
                 o += 1
             }
         }
