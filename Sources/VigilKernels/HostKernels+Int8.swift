@@ -1,6 +1,6 @@
 import VigilRuntime
 
-/// The host's optimized int8 kernels (Int8GEMM, Int8Kernels), bit-identical to the
+/// The host's optimized int8 kernels (Int8GEMM, Int8Depthwise, Int8Kernels), bit-identical to the
 /// reference kernels they override.
 extension HostKernels {
     public static func int8Conv1DScratchBytes(_ p: Conv1DParameters) -> Int { Int8GEMM.scratchBytes(p) }
@@ -12,7 +12,11 @@ extension HostKernels {
     }
 
     public static func int8Conv1D(_ p: Int8Conv1DParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>, scratch: UnsafeMutableRawPointer?) {
-        Int8GEMM.conv1D(p, input: input, weight: weight, bias: bias, output: output, scratch: scratch)
+        if Int8Depthwise.applies(p) {
+            Int8Depthwise.conv1D(p, input: input, weight: weight, bias: bias, output: output)
+        } else {
+            Int8GEMM.conv1D(p, input: input, weight: weight, bias: bias, output: output, scratch: scratch)
+        }
     }
 
     public static func int8Dense(_ p: Int8DenseParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>) {

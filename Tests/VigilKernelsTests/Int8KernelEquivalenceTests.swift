@@ -189,6 +189,42 @@ struct Int8KernelEquivalenceTests {
         #expect(got == expected)
     }
 
+    /// Depthwise convolutions (16 to 64 channels; also 24, which is no multiple of 16
+    /// and runs the reference) with strides, dilations, padding, batch 1–3, bias or
+    /// none, a fused max pool of 1–3, and every fifth case with parameters no quantizer
+    /// makes.
+    @Test(arguments: 0..<40)
+    func depthwiseMatchesReference(_ seed: Int) {
+        var g = SplitMix64(seed: 0xD3_0000 + UInt64(seed))
+        let tables = Tables()
+        let channels = [16, 32, 48, 64, 24][seed % 5]
+        let kernelSize = g.int8Range(1...7), stride = g.int8Range(1...3), dilation = g.int8Range(1...2)
+        let field = (kernelSize - 1) * dilation + 1
+        let padLeft = g.int8Range(0...field), padRight = g.int8Range(0...field)
+        let inLength = g.int8Range(max(1, field - padLeft - padRight)...50)
+        let outLength = (inLength + padLeft + padRight - field) / stride + 1
+        let batch = g.int8Range(1...3), pool = g.int8Range(1...3)
+        let zp = Int32(g.int8Range(-128...127))
+        let conv = Conv1DParameters(batch: batch, inLength: inLength, inChannels: channels, outLength: outLength, outChannels: channels,
+                                    kernelSize: kernelSize, stride: stride, dilation: dilation, padLeft: padLeft, groups: channels, activation: .linear)
+        var output = requantization(&g, channels: channels, tables: tables, inputScale: g.scale(0.005, 0.1), outputScale: g.scale(0.01, 0.5), zeroPoint: Int32(g.int8Range(-128...127)))
+        if seed % 5 == 4 {
+            output.multipliers = tables.i32((0..<channels).map { _ in max(Int32(truncatingIfNeeded: g.next()), .min + 1) })
+            output.shifts = tables.i32((0..<channels).map { _ in Int32(g.int8Range(-40...40)) })
+        }
+        let p = Int8Conv1DParameters(conv: conv, inputOffset: -zp, output: output, pool: pool)
+        let x = g.int8s(batch * inLength * channels), w = g.int8s(kernelSize * channels, -127...127)
+        let bias: [Int32]? = seed % 3 == 0 ? nil : (0..<channels).map { _ in Int32(g.int8Range(-40000...40000)) }
+        let count = batch * (outLength / pool) * channels
+        var expected = [Int8](repeating: 0, count: count), got = [Int8](repeating: 99, count: count)
+        func run(_ b: UnsafePointer<Int32>?) {
+            Int8ReferenceKernels.conv1D(p, input: x, weight: w, bias: b, output: &expected)
+            HostKernels.int8Conv1D(p, input: x, weight: w, bias: b, output: &got, scratch: nil)
+        }
+        if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+        #expect(got == expected, "C \(channels) L \(inLength) K \(kernelSize) s \(stride) d \(dilation) pad \(padLeft)/\(padRight) batch \(batch) pool \(pool)")
+    }
+
     /// Convolutions the GEMM does not take (groups, dilation) fall back to the reference.
     @Test func groupedAndDilatedConvolutionsFallBack() {
         var g = SplitMix64(seed: 77)
