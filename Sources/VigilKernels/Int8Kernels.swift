@@ -23,13 +23,25 @@ public enum Int8Kernels {
     /// multiplier came from a double's decomposition, so rebuilding it is exact.
     @inline(__always)
     static func requantize(_ acc: Int32, _ q: Int8ExactRequantization, channel: Int) -> Int8 {
-        let multiplier = Double(sign: .plus, exponent: Int(q.exponents[channel]), significand: Double(q.mantissas[channel]))
-        let r = (Double(acc) * multiplier).rounded(.toNearestOrAwayFromZero)
+        // The double FixedPoint.decompose took apart, rebuilt from its bits: a normal
+        // one carries bit 52 and a biased exponent in 1...2046, a subnormal one an
+        // exponent of −1074. Anything else did not come from decompose.
+        let mantissa = q.mantissas[channel], exponent = q.exponents[channel]
+        guard decomposed(mantissa, exponent) else { return q.apply(acc, channel: channel) }
+        let bits = mantissa >> 52 == 1 ? UInt64(exponent + 1075) << 52 | (mantissa & (1 << 52 - 1)) : mantissa
+        let r = (Double(acc) * Double(bitPattern: bits)).rounded(.toNearestOrAwayFromZero)
         let product: Int32 = r >= 2147483647 ? .max : (r <= -2147483648 ? .min : Int32(r))
         var v = product &+ q.outputOffset
         if v < q.activationMin { v = q.activationMin }
         if v > q.activationMax { v = q.activationMax }
         return Int8(truncatingIfNeeded: v)
+    }
+
+    /// Whether (mantissa, exponent) is what FixedPoint.decompose makes of a finite
+    /// positive double (or of anything else: 0, 0), so that its bits rebuild it.
+    @inline(__always)
+    static func decomposed(_ mantissa: UInt64, _ exponent: Int32) -> Bool {
+        (mantissa >> 52 == 1 && exponent >= -1074 && exponent <= 971) || (mantissa >> 52 == 0 && exponent == -1074) || mantissa == 0
     }
 
     /// TFLite FullyConnected: acc[o] = Σ_i w[i, o] · (x[i] + offset) + bias[o], then the
@@ -48,9 +60,8 @@ public enum Int8Kernels {
                     acc = acc &+ V(repeating: Int32(x[i]) &+ offset) &* load16(w)
                     w += n
                 }
-                for j in 0..<16 {
-                    y[o + j] = requantize(acc[j] &+ (bias?[o + j] ?? 0), p.output, channel: o + j)
-                }
+                if let bias { acc = acc &+ UnsafeRawPointer(bias + o).loadUnaligned(as: V.self) }
+                requantize16(acc, p.output, channels: o, y + o)
                 o += 16
             }
             while o < n {
@@ -92,6 +103,20 @@ public enum Int8Kernels {
                 target += rowBytes
             }
         }
+    }
+
+    /// `requantize` for 16 consecutive channels.
+    @inline(__always)
+    static func requantize16(_ acc: V, _ q: Int8ExactRequantization, channels first: Int, _ y: UnsafeMutablePointer<Int8>) {
+        #if VIGIL_AVX512
+        var valid = true
+        for j in first..<first + 16 where !decomposed(q.mantissas[j], q.exponents[j]) { valid = false }
+        if valid {
+            vigil_requantize_double16(acc, q.mantissas + first, q.exponents + first, q.outputOffset, q.activationMin, q.activationMax, y, 0xFFFF)
+            return
+        }
+        #endif
+        for j in 0..<16 { y[j] = requantize(acc[j], q, channel: first + j) }
     }
 
     /// One multiplier and shift for 16 sums, clamped to int8 as TFLite's MEAN does.

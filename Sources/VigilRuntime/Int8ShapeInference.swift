@@ -156,7 +156,10 @@ extension Graph {
         let node = nodes[index]
         let x = tensors[node.inputs[0]], y = tensors[node.outputs[0]]
         if node.op == .quantize {
-            if x.dtype == .int32 { throw .typeMismatch(node: node.name, reason: "Quantize reads float32 or int8, not int32") }
+            // Any other type would be read as float32: past the end of a 1- or 2-byte tensor.
+            if x.dtype != .float32 && x.dtype != .int8 {
+                throw .typeMismatch(node: node.name, reason: "Quantize reads float32 or int8, not \(Graph.typeDescription(x))")
+            }
             if x.dtype == .int8 { _ = try Graph.perTensor(x, node: node.name) }
             _ = try Graph.perTensor(y, node: node.name)
         } else {
