@@ -37,7 +37,8 @@ extension Graph {
             for i in 0..<rank {
                 if steps[i] == 0 { throw .badAttribute(node: name, reason: "slice step 0 on axis \(i)") }
                 if sizes[i] < 1 { throw .badAttribute(node: name, reason: "slice size \(sizes[i]) on axis \(i) must be ≥ 1") }
-                // Attributes are bounded by 2^24, so the last index cannot overflow.
+                // Attributes are bounded by Graph.maximumDimension (2^24, or 2^15 on a 32-bit
+                // device), so the last index stays inside Int.
                 let last = starts[i] + (sizes[i] - 1) * steps[i]
                 if starts[i] < 0 || starts[i] >= shape[i] || last < 0 || last >= shape[i] {
                     throw .badAttribute(node: name, reason: "slice of axis \(i) (size \(shape[i])) from \(starts[i]) in steps of \(steps[i]) for \(sizes[i]) elements reads outside the input")

@@ -72,10 +72,13 @@ public struct Graph: Sendable, Equatable {
         }
     }
 
-    /// Bounds that keep every size computation of a hostile graph far from integer
-    /// overflow: no dimension or attribute above 2^24, no tensor above 2^28 elements.
-    public static let maximumDimension = 1 << 24
-    public static let maximumElements = 1 << 28
+    /// Bounds that keep every size computation of a hostile graph (byte counts of
+    /// 8-byte elements, padded lengths, dilated windows, slice extents) inside `Int`. On
+    /// a 64-bit host: no dimension or attribute above 2^24, no tensor above 2^28
+    /// elements. On a 32-bit device, where `Int` ends at 2^31: 2^15 and 2^24, so that a
+    /// tensor stays below 2^27 bytes and a window's (k − 1)·dilation below 2^30.
+    public static let maximumDimension = Int.bitWidth == 64 ? 1 << 24 : 1 << 15
+    public static let maximumElements = Int.bitWidth == 64 ? 1 << 28 : 1 << 24
 
     static func checkDimensions(_ t: TensorDescriptor, allowingEmpty: Bool = false) throws(GraphError) {
         for d in t.shape where d < 0 || (d == 0 && !allowingEmpty) { throw .nonPositiveDimension(tensor: t.name, shape: t.shape) }

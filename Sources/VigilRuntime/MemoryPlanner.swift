@@ -17,7 +17,12 @@ public struct MemoryPlan: Sendable, Equatable {
     /// scratch buffers), kept so that tests can check the plan.
     public var lifetimes: [(first: Int, last: Int)]
 
-    public var totalMACs: Int { macsPerNode.reduce(0, +) }
+    public var totalMACs: Int {
+        macsPerNode.reduce(0) { total, macs in
+            let (sum, overflow) = total.addingReportingOverflow(macs)
+            return overflow ? .max : sum
+        }
+    }
 
     public static func == (a: MemoryPlan, b: MemoryPlan) -> Bool {
         a.batch == b.batch && a.offsets == b.offsets && a.sizes == b.sizes && a.scratchOffsets == b.scratchOffsets
@@ -54,7 +59,8 @@ public enum MemoryPlanner {
         var owner: [Int] = []  // tensor id, or -(node + 1) for scratch
         var tensorSizes = [Int](repeating: 0, count: tensorCount)
         for (id, t) in graph.tensors.enumerated() where !t.isConstant && last[id] >= 0 {
-            let bytes = t.byteCount * batch
+            let (bytes, overflow) = t.byteCount.multipliedReportingOverflow(by: batch)
+            if overflow { throw .arenaBudgetExceeded(required: Int.max, budget: budget ?? Int.max) }
             tensorSizes[id] = bytes
             sizes.append(bytes)
             lifetimes.append((first[id], last[id]))
@@ -66,6 +72,15 @@ public enum MemoryPlanner {
             owner.append(-(i + 1))
         }
 
+        // No offset exceeds the sum of every aligned buffer: bounding that sum keeps the
+        // layout's arithmetic inside Int, which on a 32-bit device a large batch or many
+        // large tensors could otherwise leave.
+        var total = 0
+        for size in sizes {
+            let (sum, overflow) = total.addingReportingOverflow(size)
+            if overflow || sum > Int.max / 2 { throw .arenaBudgetExceeded(required: Int.max, budget: budget ?? Int.max) }
+            total = sum + alignment
+        }
         let offsets = layout(sizes: sizes, lifetimes: lifetimes, alignment: alignment)
         var arenaBytes = 0
         for (b, off) in offsets.enumerated() { arenaBytes = max(arenaBytes, off + sizes[b]) }
@@ -108,27 +123,34 @@ public enum MemoryPlanner {
         return offsets
     }
 
-    /// Multiply-accumulates of one node for one batch item.
+    /// Multiply-accumulates of one node for one batch item, saturating at Int.max: a
+    /// valid graph's count can pass 2^31 on a 32-bit device, and a count is no reason
+    /// to trap.
     public static func macs(of node: Node, in graph: Graph) -> Int {
         func shape(_ id: TensorID) -> [Int] { graph.tensors[id].shape }
-        func product(_ s: ArraySlice<Int>) -> Int { s.reduce(1, *) }
+        func times(_ a: Int, _ b: Int) -> Int {
+            let (p, overflow) = a.multipliedReportingOverflow(by: b)
+            return overflow ? .max : p
+        }
+        func product(_ s: ArraySlice<Int>) -> Int { s.reduce(1, times) }
         switch node.op {
         case .conv1D:
             // Each output element sums kernel × (input channels of its group) products.
             let out = shape(node.outputs[0]), w = shape(node.inputs[1])
-            return out[0] * out[1] * w[0] * w[1]
+            return product([out[0], out[1], w[0], w[1]])
         case .convND:
             // Output positions × channels, each summing kernel positions × group inputs.
             let out = shape(node.outputs[0]), w = shape(node.inputs[1])
-            return product(out[...]) * product(w.dropLast())
+            return times(product(out[...]), product(w.dropLast()))
         case .dense, .matMul:
             // Each output element sums K products (K: the left operand's last axis), also
             // for a MatMul whose constant has matrix slices.
             let x = shape(node.inputs[0])
-            return product(shape(node.outputs[0])[...]) * x[x.count - 1]
+            return times(product(shape(node.outputs[0])[...]), x[x.count - 1])
         case .gru(let a), .lstm(let a):
             let x = shape(node.inputs[0]), gatesTimesUnits = shape(node.inputs[1]).last!
-            return a.directions * x[0] * (x[1] * gatesTimesUnits + a.units * gatesTimesUnits)
+            let (perStep, overflow) = times(x[1], gatesTimesUnits).addingReportingOverflow(times(a.units, gatesTimesUnits))
+            return overflow ? .max : product([a.directions, x[0], perStep])
         default:
             return 0
         }
