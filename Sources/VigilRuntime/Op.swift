@@ -154,7 +154,9 @@ public enum Op: Sendable, Equatable {
     case conv1D(Conv1DAttributes)
     /// inputs: x [..., In], weight [In, Out], optional bias [Out] → [..., Out]
     case dense(activation: Activation)
-    /// inputs: a [..., M, K], b [K, N] constant or [..., K, N] activation → [..., M, N]
+    /// inputs: a [..., M, K] by a constant b [K, N] → [..., M, N]; a [M, K] by a run-time
+    /// b [K, N] (both per sample) → [M, N]; or a by a constant of matrix slices
+    /// [..., K, N] that broadcast against a's leading axes (ONNX MatMul of rank > 2).
     case matMul
     /// Elementwise with numpy broadcasting of trailing dimensions.
     case add(activation: Activation)
