@@ -57,16 +57,7 @@ public enum Int8ReferenceKernels {
 
     /// TFLite int8 ADD (`AddFunc`), broadcasting by the operand strides.
     public static func add(_ p: Int8AddParameters, a: UnsafePointer<Int8>, b: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
-        let (n0, n1, n2, n3, n4) = p.shape.shape
-        let (a0, a1, a2, a3, a4) = p.shape.stridesA
-        let (b0, b1, b2, b3, b4) = p.shape.stridesB
-        var out = 0
-        for i0 in 0..<n0 { for i1 in 0..<n1 { for i2 in 0..<n2 { for i3 in 0..<n3 { for i4 in 0..<n4 {
-            let x = a[i0 * a0 + i1 * a1 + i2 * a2 + i3 * a3 + i4 * a4]
-            let y = b[i0 * b0 + i1 * b1 + i2 * b2 + i3 * b3 + i4 * b4]
-            output[out] = addOne(p, x, y)
-            out += 1
-        } } } } }
+        p.shape.forEachElement { i, j, out in output[out] = addOne(p, a[i], b[j]) }
     }
 
     @inlinable @inline(__always)

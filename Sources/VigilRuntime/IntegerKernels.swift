@@ -21,20 +21,7 @@ public enum IntegerKernels {
     /// Elementwise with the broadcasting strides of `p`, as `ReferenceKernels.binary`.
     /// The activation is linear: shape inference admits no other on integers.
     public static func binary<T: FixedWidthInteger>(_ p: BinaryParameters, a: UnsafePointer<T>, b: UnsafePointer<T>, output: UnsafeMutablePointer<T>) {
-        if p.isContiguous {
-            for i in 0..<p.count { output[i] = combine(p.op, a[i], b[i]) }
-            return
-        }
-        let (n0, n1, n2, n3, n4) = p.shape
-        let (a0, a1, a2, a3, a4) = p.stridesA
-        let (b0, b1, b2, b3, b4) = p.stridesB
-        var out = 0
-        for i0 in 0..<n0 { for i1 in 0..<n1 { for i2 in 0..<n2 { for i3 in 0..<n3 { for i4 in 0..<n4 {
-            let x = a[i0 * a0 + i1 * a1 + i2 * a2 + i3 * a3 + i4 * a4]
-            let y = b[i0 * b0 + i1 * b1 + i2 * b2 + i3 * b3 + i4 * b4]
-            output[out] = combine(p.op, x, y)
-            out += 1
-        } } } } }
+        p.forEachElement { i, j, out in output[out] = combine(p.op, a[i], b[j]) }
     }
 
     /// min(max(x, lo), hi): where lo > hi every element becomes hi, as ONNX Clip does.

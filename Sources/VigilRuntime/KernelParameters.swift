@@ -69,6 +69,24 @@ public struct BinaryParameters: Sendable {
         self.op = op; self.activation = activation; self.shape = shape
         self.stridesA = stridesA; self.stridesB = stridesB; self.isContiguous = isContiguous; self.count = count
     }
+
+    /// Calls `body` with the index into each operand for every output element, in
+    /// output order: the one broadcasting walk the float and integer kernels share.
+    @inline(__always)
+    public func forEachElement(_ body: (_ a: Int, _ b: Int, _ output: Int) -> Void) {
+        if isContiguous {
+            for i in 0..<count { body(i, i, i) }
+            return
+        }
+        let (n0, n1, n2, n3, n4) = shape
+        let (a0, a1, a2, a3, a4) = stridesA
+        let (b0, b1, b2, b3, b4) = stridesB
+        var out = 0
+        for i0 in 0..<n0 { for i1 in 0..<n1 { for i2 in 0..<n2 { for i3 in 0..<n3 { for i4 in 0..<n4 {
+            body(i0 * a0 + i1 * a1 + i2 * a2 + i3 * a3 + i4 * a4, i0 * b0 + i1 * b1 + i2 * b2 + i3 * b3 + i4 * b4, out)
+            out += 1
+        } } } } }
+    }
 }
 
 public struct Pool1DParameters: Sendable {

@@ -74,16 +74,7 @@ public enum ReferenceKernels {
             case .div: return x / y
             }
         }
-        let (n0, n1, n2, n3, n4) = p.shape
-        let (a0, a1, a2, a3, a4) = p.stridesA
-        let (b0, b1, b2, b3, b4) = p.stridesB
-        var out = 0
-        for i0 in 0..<n0 { for i1 in 0..<n1 { for i2 in 0..<n2 { for i3 in 0..<n3 { for i4 in 0..<n4 {
-            let x = a[i0 * a0 + i1 * a1 + i2 * a2 + i3 * a3 + i4 * a4]
-            let y = b[i0 * b0 + i1 * b1 + i2 * b2 + i3 * b3 + i4 * b4]
-            output[out] = apply(p.activation, combine(x, y))
-            out += 1
-        } } } } }
+        p.forEachElement { i, j, out in output[out] = apply(p.activation, combine(a[i], b[j])) }
     }
 
     public static func maxPool1D(_ p: Pool1DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
