@@ -240,6 +240,14 @@ extension Graph {
             if case .maxPoolND = node.op, node.outputs.count == 2 {} else { try expectOutputs(1) }
             let x = try activation(0)
             let shape = try Graph.windowNDOutputSpatialShape(p.window, ceilMode: p.ceilMode, input: x, node: name) + [x.shape.last!]
+            // As for the 1-D pools (and in ONNX Runtime): a pad as wide as the window
+            // could leave a window of padding alone, with no maximum or average.
+            for axis in 0..<p.window.rank {
+                let field = (p.window.kernel[axis] - 1) * p.window.dilations[axis] + 1
+                if p.window.padBegin[axis] >= field || p.window.padEnd[axis] >= field {
+                    throw .badAttribute(node: name, reason: "padding \(p.window.padBegin)/\(p.window.padEnd) must be smaller than the window \(p.window.kernel) on every axis")
+                }
+            }
             try setOutput(shape)
             if node.outputs.count == 2 { try setOutput(shape, dtype: .int64, at: 1) }
 

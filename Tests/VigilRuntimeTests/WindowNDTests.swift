@@ -167,6 +167,10 @@ struct WindowNDTests {
         expectBadAttribute(validationError(pool(WindowND(kernel: []))), mentioning: "not 0")
         expectBadAttribute(validationError(pool(WindowND(kernel: [2, 0]))), mentioning: "≥ 1")
         expectBadAttribute(validationError(pool(WindowND(kernel: [2, 2], padBegin: [0, -1]))), mentioning: "negative padding")
+        // A pad as wide as the window would leave windows of padding alone (no maximum,
+        // an average of nothing).
+        expectBadAttribute(validationError(pool(WindowND(kernel: [2, 2], padBegin: [0, 2]))), mentioning: "smaller than the window")
+        expectBadAttribute(validationError(pool(WindowND(kernel: [3, 2], dilations: [1, 1], padEnd: [3, 0]))), mentioning: "smaller than the window")
         expectBadAttribute(validationError(pool(WindowND(kernel: [2, 1 << 30]))), mentioning: "out of range")
         expectBadAttribute(validationError(.convND(ConvNDAttributes(window: WindowND(kernel: [2, 2]), groups: 0)), weight: [2, 2, 1, 1]), mentioning: "groups 0")
     }
