@@ -330,6 +330,9 @@ extension Graph {
                 throw .typeMismatch(node: name, reason: "'\(x.name)' is \(x.dtype.name)\(x.quantization == nil ? "" : " (quantized)"); \(node.op.name) moves float32 or plain integer data")
             }
             try setOutput(try dataMovementShape(node), dtype: ins.first?.dtype ?? .float32)
+            // What moves is plain, so is the result, whatever a file declared: int8 declared
+            // quantized here would reach a quantized consumer as values it never scaled.
+            tensors[node.outputs[0]].quantization = nil
 
         case .quantize, .dequantize:
             try expectInputs(1...1); try expectOutputs(1)

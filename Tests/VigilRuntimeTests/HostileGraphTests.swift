@@ -31,4 +31,26 @@ struct HostileGraphTests {
         // Validation is what stands between the graph and the kernel.
         #expect(throws: GraphError.self) { _ = try Interpreter<PortableKernels>(graph: g) }
     }
+
+    /// Plain int8 moved by a Transpose into an output a file declares quantized, then
+    /// read by a quantized op: the moved values were never scaled, so validation makes
+    /// the moved output plain again and the quantized consumer refuses it.
+    @Test func dataMovementOutputsStayPlain() throws {
+        var g = Graph()
+        let x = g.addTensor(name: "x", dtype: .int8, shape: [4, 2])
+        var moved = TensorDescriptor(name: "moved", dtype: .int8, shape: [])
+        moved.quantization = QuantizationParameters(scale: 0.1, zeroPoint: 0)
+        g.tensors.append(moved)
+        let y = g.addTensor(name: "y", dtype: .float32, shape: [])
+        g.inputs = [x]
+        g.nodes = [Node(name: "transpose", op: .transpose(permutation: [1, 0]), inputs: [x], outputs: [1]),
+                   Node(name: "dequantize", op: .dequantize, inputs: [1], outputs: [y])]
+        g.outputs = [y]
+        let error = Self.rejection(g)
+        #expect(error != nil, "a Dequantize of plain int8 moved into a 'quantized' tensor was accepted")
+        var alone = g
+        alone.nodes.removeLast()
+        alone.outputs = [1]
+        #expect(try alone.validated().tensors[1].quantization == nil)
+    }
 }
