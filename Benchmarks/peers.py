@@ -22,23 +22,15 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "Models"))
+from design_model import design_model as shared_design_model  # noqa: E402
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def design_model(keras):
     keras.utils.set_random_seed(11)
-    beat = keras.Input((256, 1), name="beat")
-    rr = keras.Input((4,), name="rr")
-    x = keras.layers.Conv1D(16, 7, padding="same", activation="relu")(beat)
-    x = keras.layers.MaxPooling1D(2)(x)
-    x = keras.layers.Conv1D(32, 5, padding="same", activation="relu")(x)
-    x = keras.layers.MaxPooling1D(2)(x)
-    x = keras.layers.Conv1D(64, 3, padding="same", activation="relu")(x)
-    x = keras.layers.GlobalAveragePooling1D()(x)
-    x = keras.layers.Concatenate()([x, rr])
-    x = keras.layers.Dense(32, activation="relu")(x)
-    out = keras.layers.Dense(5, activation="softmax")(x)
-    return keras.Model([beat, rr], out)
+    return shared_design_model(keras)
 
 
 def build(work):

@@ -18,12 +18,16 @@ quantization (float vs int8 agreement), not a tuned classifier.
 """
 import argparse
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 import scipy.signal
 import wfdb
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from design_model import design_model  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DS1 = ["101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122",
@@ -69,18 +73,7 @@ def load(records, root):
 
 
 def build_model(keras):
-    beat = keras.Input((WINDOW, 1), name="beat")
-    rr = keras.Input((4,), name="rr")
-    x = keras.layers.Conv1D(16, 7, padding="same", activation="relu")(beat)
-    x = keras.layers.MaxPooling1D(2)(x)
-    x = keras.layers.Conv1D(32, 5, padding="same", activation="relu")(x)
-    x = keras.layers.MaxPooling1D(2)(x)
-    x = keras.layers.Conv1D(64, 3, padding="same", activation="relu")(x)
-    x = keras.layers.GlobalAveragePooling1D()(x)
-    x = keras.layers.Concatenate()([x, rr])
-    x = keras.layers.Dense(32, activation="relu")(x)
-    out = keras.layers.Dense(5, activation="softmax")(x)
-    return keras.Model([beat, rr], out)
+    return design_model(keras, window=WINDOW)
 
 
 def main():

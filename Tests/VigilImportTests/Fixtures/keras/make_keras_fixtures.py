@@ -47,6 +47,9 @@ import numpy as np  # noqa: E402
 import keras  # noqa: E402
 import tf_keras  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "Models"))
+from design_model import design_model  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BATCH = 3
 
@@ -63,18 +66,7 @@ def leaky_relu(K, slope):
 
 def reference(K):
     """DESIGN section 11: a beat window and RR features, concatenated into a classifier."""
-    beat = K.Input((256, 1), name="beat")
-    rr = K.Input((4,), name="rr")
-    x = K.layers.Conv1D(16, 7, padding="same", activation="relu")(beat)
-    x = K.layers.MaxPooling1D(2)(x)
-    x = K.layers.Conv1D(32, 5, padding="same", activation="relu")(x)
-    x = K.layers.MaxPooling1D(2)(x)
-    x = K.layers.Conv1D(64, 3, padding="same", activation="relu")(x)
-    x = K.layers.GlobalAveragePooling1D()(x)
-    x = K.layers.Concatenate()([x, rr])
-    x = K.layers.Dense(32, activation="relu")(x)
-    out = K.layers.Dense(5, activation="softmax")(x)
-    return K.Model([beat, rr], out, name="reference")
+    return design_model(K, name="reference")
 
 
 def gru(K):

@@ -22,11 +22,15 @@ models and the Shape/Gather chains are also onnx.helper-built.
 """
 import json
 import os
+import sys
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "Models"))
+from design_model import design_model  # noqa: E402
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -96,19 +100,7 @@ def keras_models():
         proto, _ = tf2onnx.convert.from_keras(model, input_signature=specs, opset=17)
         return proto
 
-    # DESIGN §11 reference architecture.
-    beat = keras.Input((256, 1), name="beat")
-    rr = keras.Input((4,), name="rr")
-    x = keras.layers.Conv1D(16, 7, padding="same", activation="relu")(beat)
-    x = keras.layers.MaxPooling1D(2)(x)
-    x = keras.layers.Conv1D(32, 5, padding="same", activation="relu")(x)
-    x = keras.layers.MaxPooling1D(2)(x)
-    x = keras.layers.Conv1D(64, 3, padding="same", activation="relu")(x)
-    x = keras.layers.GlobalAveragePooling1D()(x)
-    x = keras.layers.Concatenate()([x, rr])
-    x = keras.layers.Dense(32, activation="relu")(x)
-    out = keras.layers.Dense(5, activation="softmax")(x)
-    model = keras.Model([beat, rr], out)
+    model = design_model(keras)
     randomize(model)
     proto = export(model, [tf.TensorSpec((None, 256, 1), tf.float32, name="beat"),
                            tf.TensorSpec((None, 4), tf.float32, name="rr")])

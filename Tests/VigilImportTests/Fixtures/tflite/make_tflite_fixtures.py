@@ -37,6 +37,9 @@ import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
 from ai_edge_litert.interpreter import Interpreter, OpResolverType  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "Models"))
+from design_model import design_model as shared_design_model  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLES = 1000
 MASK = (1 << 64) - 1
@@ -75,18 +78,7 @@ def sample_inputs(seed, shapes, count):
 def design_model():
     """DESIGN §11: beat [256, 1] + RR [4] → conv/pool stack → GAP → concat → dense."""
     keras.utils.set_random_seed(11)
-    beat = keras.Input((256, 1), name="beat")
-    rr = keras.Input((4,), name="rr")
-    x = keras.layers.Conv1D(16, 7, padding="same", activation="relu")(beat)
-    x = keras.layers.MaxPooling1D(2)(x)
-    x = keras.layers.Conv1D(32, 5, padding="same", activation="relu")(x)
-    x = keras.layers.MaxPooling1D(2)(x)
-    x = keras.layers.Conv1D(64, 3, padding="same", activation="relu")(x)
-    x = keras.layers.GlobalAveragePooling1D()(x)
-    x = keras.layers.Concatenate()([x, rr])
-    x = keras.layers.Dense(32, activation="relu")(x)
-    out = keras.layers.Dense(5, activation="softmax")(x)
-    return keras.Model([beat, rr], out)
+    return shared_design_model(keras)
 
 
 def separable_model():
