@@ -123,11 +123,7 @@ extension Interpreter {
             steps.append(.int8Add(p, ci8(node.inputs[0]), ci8(node.inputs[1]), i8(outID)))
         case .concatenate(let axis):
             let outShape = outT.shape
-            let a = (axis < 0 ? axis + outShape.count + 1 : axis) - 1
-            var outer = batch
-            for d in 0..<a { outer *= outShape[d] }
-            var inner = 1
-            for d in (a + 1)..<outShape.count { inner *= outShape[d] }
+            let (a, outer, inner) = concatenationLayout(outShape, axis: axis, batch: batch, elementBytes: 1)
             var offset = 0
             for (i, id) in node.inputs.enumerated() {
                 let chunk = ins[i].shape[a] * inner
@@ -141,12 +137,8 @@ extension Interpreter {
                 }
                 offset += chunk
             }
-        case .reshape:
-            let bytes = batch * outT.byteCount
-            steps.append(.interleave(outer: 1, chunk: bytes, stride: bytes, UnsafeRawPointer(raw(node.inputs[0])), raw(outID)))
-        case .maxPool1D where fused[index]:
-            let bytes = batch * outT.byteCount
-            steps.append(.interleave(outer: 1, chunk: bytes, stride: bytes, UnsafeRawPointer(raw(node.inputs[0])), raw(outID)))
+        case .reshape, .maxPool1D where fused[index]:
+            steps.append(.copy(bytes: batch * outT.byteCount, from: UnsafeRawPointer(raw(node.inputs[0])), to: raw(outID)))
         case .maxPool1D(let p), .averagePool1D(let p):
             let s = ins[0].shape
             let pad = p.padding.amounts(length: s[0], kernel: p.poolSize, stride: p.stride, dilation: 1)

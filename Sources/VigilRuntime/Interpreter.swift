@@ -49,6 +49,28 @@ enum Step {
     case batchNormalizationTraining(BatchNormalizationTrainingParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
 }
 
+extension Step {
+    /// A contiguous copy of `bytes`: a reshape, or the rows a fused pool left pooled.
+    static func copy(bytes: Int, from source: UnsafeRawPointer, to target: UnsafeMutableRawPointer) -> Step {
+        .interleave(outer: 1, chunk: bytes, stride: bytes, source, target)
+    }
+}
+
+extension Interpreter {
+    /// A concatenation along `axis` (the batch counted as 0, negative from the end) into
+    /// an output of per-sample shape `outShape`: the per-sample axis it joins, how many
+    /// outer blocks (the batch included) each operand contributes to, and the bytes one
+    /// entry of the joined axis spans.
+    static func concatenationLayout(_ outShape: [Int], axis: Int, batch: Int, elementBytes: Int) -> (axis: Int, outer: Int, inner: Int) {
+        let a = (axis < 0 ? axis + outShape.count + 1 : axis) - 1
+        var outer = batch
+        for d in 0..<a { outer *= outShape[d] }
+        var inner = elementBytes
+        for d in (a + 1)..<outShape.count { inner *= outShape[d] }
+        return (a, outer, inner)
+    }
+}
+
 /// Runs a validated graph: plans once, then `invoke` runs it any number of times
 /// without allocating. All activations live in one arena laid out by
 /// `MemoryPlanner`; constants are read in place.
@@ -313,11 +335,7 @@ public final class Interpreter<Kernels: KernelSet> {
                 steps.append(.binary(p, cf(node.inputs[0]), cf(node.inputs[1]), f(out)))
             case .concatenate(let axis):
                 let outShape = shape(out)
-                let a = (axis < 0 ? axis + outShape.count + 1 : axis) - 1
-                var outer = batch
-                for d in 0..<a { outer *= outShape[d] }
-                var inner = 4
-                for d in (a + 1)..<outShape.count { inner *= outShape[d] }
+                let (a, outer, inner) = concatenationLayout(outShape, axis: axis, batch: batch, elementBytes: 4)
                 var offset = 0
                 for id in node.inputs {
                     let chunk = shape(id)[a] * inner
@@ -329,8 +347,7 @@ public final class Interpreter<Kernels: KernelSet> {
                     offset += chunk
                 }
             case .reshape:
-                let bytes = batch * g.tensors[out].byteCount
-                steps.append(.interleave(outer: 1, chunk: bytes, stride: bytes, UnsafeRawPointer(raw(node.inputs[0])), raw(out)))
+                steps.append(.copy(bytes: batch * g.tensors[out].byteCount, from: UnsafeRawPointer(raw(node.inputs[0])), to: raw(out)))
             case .zeroPadding1D(let left, let right):
                 let x = shape(node.inputs[0])
                 steps.append(.zeroPadding(batch: batch, length: x[0], channels: x[1], left: left, right: right, cf(node.inputs[0]), f(out)))
