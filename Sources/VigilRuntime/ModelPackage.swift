@@ -19,6 +19,8 @@ public enum SectionKind: UInt32, Sendable, Equatable {
     case constants = 3
     case golden = 4
     case signatures = 5
+    /// The input contract (InputContract.swift).
+    case contract = 6
 
     public var name: String {
         switch self {
@@ -27,6 +29,7 @@ public enum SectionKind: UInt32, Sendable, Equatable {
         case .constants: return "constants"
         case .golden: return "golden"
         case .signatures: return "signatures"
+        case .contract: return "contract"
         }
     }
 }

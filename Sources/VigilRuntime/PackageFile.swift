@@ -1,14 +1,21 @@
-/// A model package: manifest, graph, constants and golden vectors in one file.
+/// A model package: manifest, graph, constants, input contract and golden vectors in
+/// one file.
 public struct ModelPackage: Sendable, Equatable {
     public var manifest: Manifest
     public var graph: Graph
+    /// What the model expects of its signal and what its outputs mean; nil in a
+    /// package that states none (then `contract` says only what the graph says).
+    public var inputContract: InputContract?
     public var golden: GoldenVectors?
     /// Raw signature section, verified by the update pipeline (opaque here).
     public var signatures: [UInt8]?
 
-    public init(manifest: Manifest, graph: Graph, golden: GoldenVectors? = nil, signatures: [UInt8]? = nil) {
-        self.manifest = manifest; self.graph = graph; self.golden = golden; self.signatures = signatures
+    public init(manifest: Manifest, graph: Graph, inputContract: InputContract? = nil, golden: GoldenVectors? = nil, signatures: [UInt8]? = nil) {
+        self.manifest = manifest; self.graph = graph; self.inputContract = inputContract; self.golden = golden; self.signatures = signatures
     }
+
+    /// The stated contract, or one that says only what the graph says.
+    public var contract: InputContract { inputContract ?? .plain(for: graph) }
 
     /// The file bytes. Digests of the graph, constant and golden sections are written
     /// into the manifest.
@@ -17,6 +24,7 @@ public struct ModelPackage: Sendable, Equatable {
             (.graph, graph.encoded()),
             (.constants, graph.constantData),
         ]
+        if let inputContract { sections.append((.contract, inputContract.encoded())) }
         if let golden { sections.append((.golden, golden.encoded())) }
         var manifest = self.manifest
         manifest.digests = sections.map { ($0.0, SHA256.hash($0.1)) }
@@ -115,11 +123,17 @@ public struct ModelPackage: Sendable, Equatable {
         let decoded = try Graph.decode(slice(layout.range(of: .graph)!), constants: constants)
         let graph: Graph
         do { graph = try decoded.validated() } catch { throw .invalidGraph(error) }
+        var contract: InputContract?
+        if let range = layout.range(of: .contract) {
+            contract = try InputContract.decode(slice(range))
+            try contract!.check(against: graph)
+        }
         var golden: GoldenVectors?
+        // Whether the vectors fit the graph is the self-test's business (SelfTest.swift).
         if let range = layout.range(of: .golden) { golden = try GoldenVectors.decode(slice(range)) }
         var signatures: [UInt8]?
         if let range = layout.range(of: .signatures) { signatures = Array(slice(range)) }
-        return ModelPackage(manifest: manifest, graph: graph, golden: golden, signatures: signatures)
+        return ModelPackage(manifest: manifest, graph: graph, inputContract: contract, golden: golden, signatures: signatures)
     }
 
     public static func decode(_ bytes: [UInt8]) throws(PackageError) -> ModelPackage {

@@ -1,0 +1,429 @@
+/// Everything a device must do to a signal before this package's model can read it,
+/// and what the model's outputs mean: the package's input contract (DESIGN §8).
+///
+/// It travels in the package's `contract` section, bound to the manifest by its
+/// digest, so the beat loop (`VigilFirmware`) runs a model from the package's bytes
+/// alone: no side file says how RR features are standardized or which class index
+/// is a ventricular beat.
+public struct InputContract: Sendable, Equatable {
+    /// The rate the model's signal is sampled at, in Hz (the device front end's rate;
+    /// a record at another rate is resampled to it before it reaches the beat loop).
+    public var sampleRate: Int
+    /// The ECG lead the model was trained on, as WFDB names it ("MLII").
+    public var lead: String
+    /// ADC units per millivolt of the front end the model expects (0: samples in mV).
+    public var adcGain: Float
+    public var conditioning: Conditioning
+    /// Where a beat window sits around its R peak; nil for a model without one.
+    public var window: BeatWindow?
+    /// The RR features the model reads and their standardization; nil for none.
+    public var rr: RRFeatureSet?
+    /// What each graph input holds and how the source framework orders its axes.
+    public var inputs: [Binding]
+    /// What each graph output holds, likewise.
+    public var outputs: [Binding]
+    /// Class names, in the order of a class-score output's last axis.
+    public var classes: [String]
+    /// How annotation codes map onto `classes`.
+    public var labelMapping: LabelMapping
+
+    public init(sampleRate: Int = 256, lead: String = "MLII", adcGain: Float = 0, conditioning: Conditioning = .monitoring,
+                window: BeatWindow? = nil, rr: RRFeatureSet? = nil, inputs: [Binding], outputs: [Binding],
+                classes: [String] = [], labelMapping: LabelMapping = .none) {
+        self.sampleRate = sampleRate; self.lead = lead; self.adcGain = adcGain; self.conditioning = conditioning
+        self.window = window; self.rr = rr; self.inputs = inputs; self.outputs = outputs
+        self.classes = classes; self.labelMapping = labelMapping
+    }
+
+    /// A contract that says only what the graph says: every tensor plain values in
+    /// Vigil's own layout, no signal chain.
+    public static func plain(for graph: Graph) -> InputContract {
+        InputContract(inputs: graph.inputs.map { Binding(role: .values, layout: .native(rank: graph.tensors[$0].shape.count + 1)) },
+                      outputs: graph.outputs.map { Binding(role: .values, layout: .native(rank: graph.tensors[$0].shape.count + 1)) })
+    }
+
+    /// Whether a beat loop can feed this model: beat windows and/or RR features in,
+    /// class scores out.
+    public var isBeatClassifier: Bool {
+        inputs.contains { $0.role == .beatWindow || $0.role == .rrFeatures }
+            && inputs.allSatisfy { $0.role == .beatWindow || $0.role == .rrFeatures }
+            && outputs.contains { $0.role == .classScores }
+    }
+
+    // MARK: - Parts
+
+    /// The causal filter chain applied before beat windows are cut: a Butterworth
+    /// high-pass and low-pass (each 2nd order), with an optional mains notch.
+    public struct Conditioning: Sendable, Equatable {
+        public var highPassHz: Float
+        public var lowPassHz: Float
+        /// Mains notch centre in Hz; 0 for none.
+        public var mainsHz: Float
+
+        public init(highPassHz: Float, lowPassHz: Float, mainsHz: Float = 0) {
+            self.highPassHz = highPassHz; self.lowPassHz = lowPassHz; self.mainsHz = mainsHz
+        }
+
+        /// The 0.5–40 Hz monitoring band the signal chain and `vigil dataset` use.
+        public static let monitoring = Conditioning(highPassHz: 0.5, lowPassHz: 40)
+    }
+
+    public struct BeatWindow: Sendable, Equatable {
+        public var length: Int
+        public var rPeakIndex: Int
+
+        public init(length: Int, rPeakIndex: Int) { self.length = length; self.rPeakIndex = rPeakIndex }
+    }
+
+    /// An RR interval a feature is made of: pre (R(i) − R(i−1)), post (R(i+1) − R(i)),
+    /// local (mean of the last `localCount` intervals), long (of the last `longCount`).
+    public enum RRInterval: UInt8, Sendable, Equatable {
+        case pre = 0, post = 1, local = 2, long = 3
+
+        public var name: String {
+            switch self {
+            case .pre: return "pre"
+            case .post: return "post"
+            case .local: return "local"
+            case .long: return "long"
+            }
+        }
+
+        public static func named(_ name: String) -> RRInterval? {
+            for i in [RRInterval.pre, .post, .local, .long] where i.name == name { return i }
+            return nil
+        }
+    }
+
+    public enum RRFeature: Sendable, Equatable {
+        /// A quotient of two intervals ("pre/long").
+        case ratio(RRInterval, RRInterval)
+        /// One interval in seconds ("local_s").
+        case seconds(RRInterval)
+
+        public var name: String {
+            switch self {
+            case .ratio(let a, let b): return a.name + "/" + b.name
+            case .seconds(let a): return a.name + "_s"
+            }
+        }
+
+        /// Parses "A/B" or "A_s" with A, B one of pre, post, local, long.
+        public static func named(_ name: String) -> RRFeature? {
+            let utf8 = Array(name.utf8)
+            if let slash = utf8.firstIndex(of: UInt8(ascii: "/")) {
+                guard let a = String(validating: utf8[..<slash], as: UTF8.self).flatMap(RRInterval.named),
+                      let b = String(validating: utf8[(slash + 1)...], as: UTF8.self).flatMap(RRInterval.named) else { return nil }
+                return .ratio(a, b)
+            }
+            if utf8.count > 2, utf8[utf8.count - 2] == UInt8(ascii: "_"), utf8[utf8.count - 1] == UInt8(ascii: "s"),
+               let a = String(validating: utf8[..<(utf8.count - 2)], as: UTF8.self).flatMap(RRInterval.named) {
+                return .seconds(a)
+            }
+            return nil
+        }
+    }
+
+    /// RR features, each standardized as (x − mean) / std, and the window lengths of
+    /// the running means they are computed from.
+    public struct RRFeatureSet: Sendable, Equatable {
+        public var features: [RRFeature]
+        public var mean: [Float]
+        public var std: [Float]
+        /// Intervals in the local mean (10, as in de Chazal 2004).
+        public var localCount: Int
+        /// Intervals in the long mean: the patient's running rhythm.
+        public var longCount: Int
+
+        public init(features: [RRFeature], mean: [Float]? = nil, std: [Float]? = nil, localCount: Int = 10, longCount: Int = 256) {
+            self.features = features
+            self.mean = mean ?? [Float](repeating: 0, count: features.count)
+            self.std = std ?? [Float](repeating: 1, count: features.count)
+            self.localCount = localCount; self.longCount = longCount
+        }
+
+        /// The `/rr_normalized` columns of `vigil dataset beats`, unstandardized.
+        public static let dataset = RRFeatureSet(features: [.ratio(.pre, .long), .ratio(.post, .long), .ratio(.local, .long), .ratio(.pre, .post)])
+
+        public var isStandardized: Bool {
+            for m in mean where m != 0 { return true }
+            for s in std where s != 1 { return true }
+            return false
+        }
+
+        /// The features of one beat from its intervals in seconds, written to `out`
+        /// (`features.count` values).
+        public func values(pre: Float, post: Float, local: Float, long: Float, into out: UnsafeMutablePointer<Float>) {
+            func seconds(_ i: RRInterval) -> Float {
+                switch i {
+                case .pre: return pre
+                case .post: return post
+                case .local: return local
+                case .long: return long
+                }
+            }
+            for k in features.indices {
+                let x: Float
+                switch features[k] {
+                case .ratio(let a, let b): x = seconds(a) / seconds(b)
+                case .seconds(let a): x = seconds(a)
+                }
+                out[k] = (x - mean[k]) / std[k]
+            }
+        }
+
+        public func values(pre: Float, post: Float, local: Float, long: Float) -> [Float] {
+            var out = [Float](repeating: 0, count: features.count)
+            out.withUnsafeMutableBufferPointer { values(pre: pre, post: post, local: local, long: long, into: $0.baseAddress!) }
+            return out
+        }
+    }
+
+    /// What a graph input or output holds.
+    public enum Role: UInt8, Sendable, Equatable {
+        /// Plain values with no signal meaning.
+        case values = 0
+        /// A conditioned beat window [length, 1] around an R peak.
+        case beatWindow = 1
+        /// The RR features of `rr`, in order [count].
+        case rrFeatures = 2
+        /// One score per class (probabilities or logits; the largest wins), last axis.
+        case classScores = 3
+
+        public var name: String {
+            switch self {
+            case .values: return "values"
+            case .beatWindow: return "beat window"
+            case .rrFeatures: return "RR features"
+            case .classScores: return "class scores"
+            }
+        }
+    }
+
+    /// How the source framework orders a tensor's axes: for each stored axis (the
+    /// batch first), the framework axis it holds, or -1 for a unit axis the framework
+    /// does not see. Vigil converts layouts once, at import; callers holding
+    /// framework-ordered arrays rearrange them at the boundary.
+    public struct Layout: Sendable, Equatable {
+        public var storedAxes: [Int]
+        public var frameworkRank: Int
+
+        public init(storedAxes: [Int], frameworkRank: Int) { self.storedAxes = storedAxes; self.frameworkRank = frameworkRank }
+
+        public static func native(rank: Int) -> Layout { Layout(storedAxes: Array(0..<rank), frameworkRank: rank) }
+
+        public var isNative: Bool { storedAxes == Array(0..<frameworkRank) }
+    }
+
+    public struct Binding: Sendable, Equatable {
+        public var role: Role
+        public var layout: Layout
+
+        public init(role: Role, layout: Layout) { self.role = role; self.layout = layout }
+    }
+
+    /// How annotation codes map onto classes (DESIGN §5).
+    public enum LabelMapping: UInt8, Sendable, Equatable {
+        /// The classes are not beat classes, or no mapping is stated.
+        case none = 0
+        /// AAMI classes as de Chazal 2004 and most of the literature group them.
+        case aamiDeChazal = 1
+        /// AAMI classes as ANSI/AAMI EC57 (WFDB's bxb) groups them.
+        case aamiEC57 = 2
+
+        public var name: String {
+            switch self {
+            case .none: return "none"
+            case .aamiDeChazal: return "AAMI (de Chazal)"
+            case .aamiEC57: return "AAMI (EC57)"
+            }
+        }
+    }
+}
+
+// MARK: - Limits and checks
+
+extension InputContract {
+    /// What a contract may say; a package outside these is refused.
+    public enum Limits {
+        /// Sampling rates an ECG front end can mean.
+        public static let sampleRates = 50...4_000
+        public static let windowLength = 1...8_192
+        public static let rrFeatures = 1...64
+        public static let rrCounts = 1...4_096
+        public static let classes = 0...256
+        public static let stringBytes = 256
+    }
+
+    /// Checks the contract's own values, and that it fits `graph`: one binding per
+    /// graph input and output, each role's tensor of the shape that role needs.
+    public func check(against graph: Graph) throws(PackageError) {
+        func fail(_ why: String) -> PackageError { .malformed("input contract", why) }
+        if !Limits.sampleRates.contains(sampleRate) { throw fail("sampling rate \(sampleRate) Hz is outside \(Limits.sampleRates.lowerBound)…\(Limits.sampleRates.upperBound) Hz") }
+        if !(adcGain >= 0) || !adcGain.isFinite { throw fail("ADC gain \(adcGain) must be finite and ≥ 0") }
+        let nyquist = Float(sampleRate) / 2
+        let c = conditioning
+        if !(c.highPassHz > 0 && c.highPassHz < c.lowPassHz && c.lowPassHz < nyquist) {
+            throw fail("conditioning \(c.highPassHz)–\(c.lowPassHz) Hz must satisfy 0 < high-pass < low-pass < \(nyquist) Hz (half the sampling rate)")
+        }
+        if !(c.mainsHz == 0 || (c.mainsHz > 0 && c.mainsHz < nyquist)) { throw fail("mains notch \(c.mainsHz) Hz must be 0 (none) or below \(nyquist) Hz") }
+        if let w = window {
+            if !Limits.windowLength.contains(w.length) || w.rPeakIndex < 0 || w.rPeakIndex >= w.length {
+                throw fail("beat window of \(w.length) samples with the R peak at \(w.rPeakIndex): the peak must lie inside a window of \(Limits.windowLength.lowerBound)…\(Limits.windowLength.upperBound) samples")
+            }
+        }
+        if let rr {
+            if !Limits.rrFeatures.contains(rr.features.count) { throw fail("\(rr.features.count) RR features (at most \(Limits.rrFeatures.upperBound))") }
+            if rr.mean.count != rr.features.count || rr.std.count != rr.features.count {
+                throw fail("RR standardization has \(rr.mean.count) means and \(rr.std.count) deviations for \(rr.features.count) features")
+            }
+            for m in rr.mean where !m.isFinite { throw fail("RR feature means must be finite") }
+            for s in rr.std where !(s.isFinite && s > 0) { throw fail("RR feature deviations must be finite and positive") }
+            if !Limits.rrCounts.contains(rr.localCount) || !Limits.rrCounts.contains(rr.longCount) {
+                throw fail("RR running means over \(rr.localCount) and \(rr.longCount) intervals (each 1…\(Limits.rrCounts.upperBound))")
+            }
+        }
+        if !Limits.classes.contains(classes.count) { throw fail("\(classes.count) classes (at most \(Limits.classes.upperBound))") }
+        if inputs.count != graph.inputs.count { throw fail("\(inputs.count) input bindings for a graph of \(graph.inputs.count) inputs") }
+        if outputs.count != graph.outputs.count { throw fail("\(outputs.count) output bindings for a graph of \(graph.outputs.count) outputs") }
+        for (k, list) in [inputs, outputs].enumerated() {
+            let ids = k == 0 ? graph.inputs : graph.outputs
+            let side = k == 0 ? "input" : "output"
+            var seen: [Role] = []
+            for (i, binding) in list.enumerated() {
+                let t = graph.tensors[ids[i]]
+                let what = "\(side) \(i) '\(t.name)' (\(binding.role.name))"
+                try Self.checkLayout(binding.layout, rank: t.shape.count + 1, what: what)
+                if binding.role != .values {
+                    for r in seen where r == binding.role { throw fail("two \(side)s are \(binding.role.name)") }
+                    seen.append(binding.role)
+                }
+                if t.dtype != .float32 && t.dtype != .int8 && binding.role != .values {
+                    throw fail("\(what) has type \(t.dtype.name); signal roles need float32 or int8")
+                }
+                switch binding.role {
+                case .values:
+                    break
+                case .beatWindow:
+                    guard k == 0, let w = window else { throw fail("\(what): a beat window input needs the contract's window and must be an input") }
+                    if t.shape != [w.length, 1] { throw fail("\(what) has shape \(t.shape); the window is [\(w.length), 1]") }
+                case .rrFeatures:
+                    guard k == 0, let rr else { throw fail("\(what): an RR feature input needs the contract's RR features and must be an input") }
+                    if t.shape != [rr.features.count] { throw fail("\(what) has shape \(t.shape); the contract names \(rr.features.count) RR features") }
+                case .classScores:
+                    if k != 1 { throw fail("\(what): class scores are an output") }
+                    if t.shape.last != classes.count || classes.isEmpty {
+                        throw fail("\(what) has shape \(t.shape); its last axis must hold the \(classes.count) classes")
+                    }
+                }
+            }
+        }
+    }
+
+    static func checkLayout(_ layout: Layout, rank: Int, what: String) throws(PackageError) {
+        let named = layout.storedAxes.filter { $0 >= 0 }
+        var distinct = true
+        for (i, a) in named.enumerated() { for b in named[(i + 1)...] where a == b { distinct = false } }
+        if layout.storedAxes.count != rank || layout.frameworkRank < 0 || layout.frameworkRank > 8 || !distinct
+            || !layout.storedAxes.allSatisfy({ $0 >= -1 && $0 < layout.frameworkRank }) {
+            throw .malformed("input contract", "\(what): layout \(layout.storedAxes) of framework rank \(layout.frameworkRank) does not fit a rank-\(rank) tensor")
+        }
+    }
+}
+
+// MARK: - Coding
+
+extension InputContract {
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        w.u32(UInt32(sampleRate)); w.string(lead); w.f32(adcGain)
+        w.f32(conditioning.highPassHz); w.f32(conditioning.lowPassHz); w.f32(conditioning.mainsHz)
+        w.bool(window != nil)
+        if let window { w.u32(UInt32(window.length)); w.u32(UInt32(window.rPeakIndex)) }
+        w.bool(rr != nil)
+        if let rr {
+            w.u32(UInt32(rr.features.count))
+            for (k, f) in rr.features.enumerated() {
+                switch f {
+                case .ratio(let a, let b): w.u8(0); w.u8(a.rawValue); w.u8(b.rawValue)
+                case .seconds(let a): w.u8(1); w.u8(a.rawValue); w.u8(0)
+                }
+                // Mismatched lists (refused by `check`) encode as NaN rather than trap.
+                w.f32(k < rr.mean.count ? rr.mean[k] : .nan); w.f32(k < rr.std.count ? rr.std[k] : .nan)
+            }
+            w.u32(UInt32(rr.localCount)); w.u32(UInt32(rr.longCount))
+        }
+        for list in [inputs, outputs] {
+            w.u32(UInt32(list.count))
+            for b in list {
+                w.u8(b.role.rawValue); w.u32(UInt32(b.layout.frameworkRank))
+                w.u32(UInt32(b.layout.storedAxes.count))
+                for a in b.layout.storedAxes { w.i32(a) }
+            }
+        }
+        w.u32(UInt32(classes.count))
+        for c in classes { w.string(c) }
+        w.u8(labelMapping.rawValue)
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(PackageError) -> InputContract {
+        var r = ByteReader(bytes, context: "input contract")
+        func fail(_ why: String) -> PackageError { .malformed("input contract", why) }
+        func string(_ what: String) throws(PackageError) -> String {
+            let s = try r.string()
+            if s.utf8.count > Limits.stringBytes { throw fail("\(what) is longer than \(Limits.stringBytes) bytes") }
+            return s
+        }
+        let rate = Int(try r.u32())
+        let lead = try string("lead name")
+        let gain = try r.f32()
+        let conditioning = Conditioning(highPassHz: try r.f32(), lowPassHz: try r.f32(), mainsHz: try r.f32())
+        var window: BeatWindow?
+        if try r.bool() { window = BeatWindow(length: Int(try r.u32()), rPeakIndex: Int(try r.u32())) }
+        var rr: RRFeatureSet?
+        if try r.bool() {
+            let n = try r.count(minimumItemBytes: 11)
+            if n > Limits.rrFeatures.upperBound { throw fail("\(n) RR features (at most \(Limits.rrFeatures.upperBound))") }
+            var features: [RRFeature] = [], mean: [Float] = [], std: [Float] = []
+            for _ in 0..<n {
+                let kind = try r.u8(), a = try r.u8(), b = try r.u8()
+                guard let ia = RRInterval(rawValue: a) else { throw fail("unknown RR interval \(a)") }
+                switch kind {
+                case 0:
+                    guard let ib = RRInterval(rawValue: b) else { throw fail("unknown RR interval \(b)") }
+                    features.append(.ratio(ia, ib))
+                case 1: features.append(.seconds(ia))
+                default: throw fail("unknown RR feature kind \(kind)")
+                }
+                mean.append(try r.f32()); std.append(try r.f32())
+            }
+            rr = RRFeatureSet(features: features, mean: mean, std: std, localCount: Int(try r.u32()), longCount: Int(try r.u32()))
+        }
+        var lists: [[Binding]] = []
+        for _ in 0..<2 {
+            let n = try r.count(minimumItemBytes: 9)
+            var list: [Binding] = []
+            for _ in 0..<n {
+                let rawRole = try r.u8()
+                guard let role = Role(rawValue: rawRole) else { throw fail("unknown tensor role \(rawRole)") }
+                let frameworkRank = Int(try r.u32())
+                let axes = try r.count(minimumItemBytes: 4)
+                if axes > 9 { throw fail("a layout of \(axes) axes") }
+                var stored: [Int] = []
+                for _ in 0..<axes { stored.append(try r.i32()) }
+                list.append(Binding(role: role, layout: Layout(storedAxes: stored, frameworkRank: frameworkRank)))
+            }
+            lists.append(list)
+        }
+        let classCount = try r.count(minimumItemBytes: 4)
+        if classCount > Limits.classes.upperBound { throw fail("\(classCount) classes (at most \(Limits.classes.upperBound))") }
+        var classes: [String] = []
+        for _ in 0..<classCount { classes.append(try string("class name")) }
+        let rawMapping = try r.u8()
+        guard let mapping = LabelMapping(rawValue: rawMapping) else { throw fail("unknown label mapping \(rawMapping)") }
+        if r.remaining != 0 { throw fail("\(r.remaining) unexpected trailing bytes") }
+        return InputContract(sampleRate: rate, lead: lead, adcGain: gain, conditioning: conditioning, window: window, rr: rr,
+                             inputs: lists[0], outputs: lists[1], classes: classes, labelMapping: mapping)
+    }
+}

@@ -1,0 +1,134 @@
+import Testing
+@testable import VigilRuntime
+
+@Suite("Input contract and self-test")
+struct InputContractTests {
+    /// The DESIGN §11 model: input 0 the beat window [256, 1], input 1 four RR features,
+    /// output five class scores.
+    static func package() throws -> ModelPackage {
+        let graph = try ReferenceModel.arrhythmia().validated().optimized()
+        let rr = InputContract.RRFeatureSet(features: [.ratio(.pre, .local), .ratio(.post, .local), .ratio(.pre, .post), .seconds(.local)],
+                                            mean: [1, 1, 1, 0.8], std: [0.15, 0.5, 0.35, 0.25], localCount: 10, longCount: 256)
+        let contract = InputContract(sampleRate: 256, lead: "MLII", adcGain: 200, window: .init(length: 256, rPeakIndex: 90), rr: rr,
+                                     inputs: [.init(role: .beatWindow, layout: .native(rank: 3)), .init(role: .rrFeatures, layout: .native(rank: 2))],
+                                     outputs: [.init(role: .classScores, layout: .native(rank: 2))],
+                                     classes: ["N", "S", "V", "F", "Q"], labelMapping: .aamiDeChazal)
+        var package = ModelPackage(manifest: Manifest(name: "reference"), graph: graph, inputContract: contract)
+        let interpreter = try Interpreter<PortableKernels>(graph: graph, batch: 3)
+        for i in graph.inputs.indices {
+            let x = interpreter.input(i)
+            for k in x.indices { x[k] = Float((k * 7919 + i * 31) % 200) / 100 - 1 }
+        }
+        interpreter.invoke()
+        package.golden = GoldenVectors(batch: 3, inputs: graph.inputs.indices.map { Array(interpreter.inputBytes($0)) },
+                                       outputs: graph.outputs.indices.map { Array(interpreter.outputBytes($0)) }, tolerance: 1e-5)
+        return package
+    }
+
+    @Test func theContractSurvivesThePackageFile() throws {
+        let package = try Self.package()
+        let decoded = try ModelPackage.decode(package.encoded())
+        #expect(decoded.inputContract == package.inputContract)
+        #expect(decoded.manifest.digests.contains { $0.kind == .contract })
+        #expect(decoded.contract.isBeatClassifier)
+    }
+
+    @Test func aPackageWithoutAContractGetsAPlainOne() throws {
+        var package = try Self.package()
+        package.inputContract = nil
+        let decoded = try ModelPackage.decode(package.encoded())
+        #expect(decoded.inputContract == nil)
+        #expect(decoded.contract.inputs.map(\.role) == [.values, .values])
+        #expect(!decoded.contract.isBeatClassifier)
+    }
+
+    /// RR features computed by hand: pre 0.8 s, post 1.0 s, local 0.9 s, long 1.0 s.
+    @Test func rrFeaturesAreStandardizedAsStated() {
+        let set = InputContract.RRFeatureSet(features: [.ratio(.pre, .post), .seconds(.local)], mean: [0.5, 1], std: [2, 0.5])
+        let v = set.values(pre: 0.8, post: 1.0, local: 0.9, long: 1.0)
+        #expect(abs(v[0] - (0.8 - 0.5) / 2) < 1e-6)
+        #expect(abs(v[1] - (0.9 - 1) / 0.5) < 1e-6)
+        #expect(InputContract.RRFeature.named("pre/long") == .ratio(.pre, .long))
+        #expect(InputContract.RRFeature.named("local_s") == .seconds(.local))
+        for bad in ["", "pre", "pre/", "/long", "pre/longer", "x_s", "_s", "pre/long/post"] {
+            #expect(InputContract.RRFeature.named(bad) == nil, "'\(bad)' parsed")
+        }
+    }
+
+    /// Each of these contracts is wrong in one way; the reader must refuse every one.
+    @Test func contractsThatCannotBeTrueAreRefused() throws {
+        let good = try Self.package()
+        var cases: [(String, (inout InputContract) -> Void)] = [
+            ("zero rate", { $0.sampleRate = 0 }),
+            ("huge rate", { $0.sampleRate = 1_000_000_000 }),
+            ("negative gain", { $0.adcGain = -1 }),
+            ("NaN gain", { $0.adcGain = .nan }),
+            ("low-pass above Nyquist", { $0.conditioning.lowPassHz = 200 }),
+            ("high-pass above low-pass", { $0.conditioning.highPassHz = 50 }),
+            ("peak outside the window", { $0.window = .init(length: 256, rPeakIndex: 256) }),
+            ("window of another length", { $0.window = .init(length: 128, rPeakIndex: 60) }),
+            ("zero deviation", { $0.rr!.std[0] = 0 }),
+            ("infinite mean", { $0.rr!.mean[1] = .infinity }),
+            ("missing deviations", { $0.rr!.std.removeLast() }),
+            ("long mean over 0 intervals", { $0.rr!.longCount = 0 }),
+            ("three RR features for a 4-feature input", { $0.rr!.features.removeLast(); $0.rr!.mean.removeLast(); $0.rr!.std.removeLast() }),
+            ("one input binding", { $0.inputs.removeLast() }),
+            ("two beat windows", { $0.inputs[1].role = .beatWindow }),
+            ("class scores as an input", { $0.inputs[1].role = .classScores }),
+            ("four classes for five scores", { $0.classes.removeLast() }),
+            ("a layout of the wrong rank", { $0.inputs[0].layout = .native(rank: 2) }),
+            ("a layout naming an axis twice", { $0.inputs[0].layout = .init(storedAxes: [0, 1, 1], frameworkRank: 3) }),
+        ]
+        cases.append(("no window for a window input", { $0.window = nil }))
+        for (what, change) in cases {
+            var package = good
+            change(&package.inputContract!)
+            #expect(throws: PackageError.self, "\(what) was accepted") { try ModelPackage.decode(package.encoded()) }
+        }
+    }
+
+    @Test func everyTruncationOfTheContractIsRefused() throws {
+        let bytes = try Self.package().inputContract!.encoded()
+        for n in 0..<bytes.count {
+            #expect(throws: PackageError.self) { try Array(bytes[0..<n]).withUnsafeBytes { try InputContract.decode($0) } }
+        }
+    }
+
+    @Test func goldenVectorsPassOnTheReferenceKernels() throws {
+        let package = try ModelPackage.decode(Self.package().encoded())
+        let result = package.selfTest(kernels: PortableKernels.self)
+        #expect(result.passed, "\(result.failure)")
+        #expect(result.compared == 15 && result.mismatched == 0)
+    }
+
+    @Test func aChangedGoldenOutputFailsTheSelfTest() throws {
+        var package = try Self.package()
+        // The first score's float bits, high mantissa bit flipped: far outside 1e-5.
+        package.golden!.outputs[0][2] ^= 0x40
+        let result = try ModelPackage.decode(package.encoded()).selfTest(kernels: PortableKernels.self)
+        #expect(!result.passed)
+        #expect(result.mismatched == 1)
+        #expect(result.failure.contains("differs first at element 0"))
+    }
+
+    @Test func goldenVectorsThatDoNotFitTheGraphFailTheSelfTest() throws {
+        var package = try Self.package()
+        package.golden!.inputs[1].removeLast()
+        #expect(!package.selfTest(kernels: PortableKernels.self).passed)
+        package.golden = nil
+        #expect(package.selfTest(kernels: PortableKernels.self).failure == "the package has no golden vectors")
+        package = try Self.package()
+        package.golden!.batch = 100_000
+        #expect(!package.selfTest(kernels: PortableKernels.self).passed)
+    }
+
+    /// The device figure is the plan the portable kernels make, whatever the host runs.
+    @Test func resourceNeedsAreThePortablePlan() throws {
+        let package = try Self.package()
+        let needs = try package.resourceNeeds()
+        let plan = try Interpreter<PortableKernels>(graph: package.graph, batch: 1).plan
+        #expect(needs.deviceArenaBytes == plan.arenaBytes)
+        #expect(needs.macs == plan.totalMACs && needs.macs > 700_000)
+        #expect(needs.constantBytes == package.graph.constantBytes)
+    }
+}
