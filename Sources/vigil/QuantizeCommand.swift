@@ -3,6 +3,7 @@ import Foundation
 import VigilImport
 import VigilKernels
 import VigilNumPy
+import VigilQuantize
 import VigilRuntime
 import VigilSignal
 
