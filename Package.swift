@@ -54,12 +54,12 @@ let package = Package(
         .target(
             name: "VigilImport",
             dependencies: [
-                "VigilRuntime", "VigilHDF5",
+                "VigilRuntime", "VigilHDF5", "VigilNumPy",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
-        .target(name: "VigilQuantize", dependencies: ["VigilRuntime"]),
+        .target(name: "VigilQuantize", dependencies: ["VigilRuntime", "VigilKernels", "VigilSignal", "VigilNumPy", "VigilImport"]),
         .executableTarget(
             name: "vigil",
             dependencies: [

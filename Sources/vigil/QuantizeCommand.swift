@@ -158,7 +158,7 @@ struct QuantizeCommand: ParsableCommand {
         manifest.metadata.append(("quantization.calibration_samples", "\(calibrationData.count)"))
         if let source = calibrationData.source { manifest.metadata.append(("quantization.calibration_data", source)) }
         var int8Package = ModelPackage(manifest: manifest, graph: result.graph)
-        int8Package.golden = try ImportCommand.goldenVectors(result.graph)
+        int8Package.golden = try GoldenVectors.recorded(for: result.graph)
         try PackageFiles.write(int8Package, to: output)
 
         // The comparison: validation data when given, else the calibration set.

@@ -41,7 +41,7 @@ struct QuantizeDataset {
         var inputs: [[Float]] = []
         var count = 0
         for (i, entry) in arrays.enumerated() {
-            let (native, batch) = try PackageFiles.prepare(entry.array, for: package, input: i, source: entry.source)
+            let (native, batch) = try PackageArrays.prepare(entry.array, for: package, input: i, source: entry.source)
             if i > 0 && batch != count {
                 throw CLIError("\(entry.source): \(batch) samples, but the first input has \(count)")
             }

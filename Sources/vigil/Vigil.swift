@@ -1,4 +1,6 @@
 import ArgumentParser
+import VigilImport
+import VigilRuntime
 
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +21,12 @@ struct Vigil: ParsableCommand {
             try command.run()
         } catch let error as CLIError {
             printError(error.description)
+            Glibc.exit(1)
+        } catch let error as PackageDataError {
+            printError(error.description)
+            Glibc.exit(1)
+        } catch let error as GraphError {
+            printError(error.message)
             Glibc.exit(1)
         } catch {
             let code = exitCode(for: error)
