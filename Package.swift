@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "VigilRuntimeTests", dependencies: ["VigilRuntime"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels", "CAllocationCounter"]),
         .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels", "VigilNumPy"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilQuantizeTests", dependencies: ["VigilQuantize", "VigilRuntime"]),
+        .testTarget(name: "VigilQuantizeTests", dependencies: ["VigilQuantize", "VigilRuntime", "VigilSignal"]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "VigilNumPy", "VigilRuntime"]),
         .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilHDF5"], resources: [.copy("Fixtures")]),

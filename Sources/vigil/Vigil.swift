@@ -1,5 +1,6 @@
 import ArgumentParser
 import VigilImport
+import VigilQuantize
 import VigilRuntime
 
 #if canImport(Glibc)
@@ -23,6 +24,12 @@ struct Vigil: ParsableCommand {
             printError(error.description)
             Glibc.exit(1)
         } catch let error as PackageDataError {
+            printError(error.description)
+            Glibc.exit(1)
+        } catch let error as DatasetError {
+            printError(error.description)
+            Glibc.exit(1)
+        } catch let error as QuantizationError {
             printError(error.description)
             Glibc.exit(1)
         } catch let error as GraphError {
