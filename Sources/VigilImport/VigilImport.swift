@@ -1,1 +1,1 @@
-/// Importers: Keras HDF5 and .keras archives, ONNX.
+/// Importers: Keras HDF5 and .keras archives, ONNX, TFLite.

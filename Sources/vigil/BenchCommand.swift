@@ -76,9 +76,9 @@ struct BenchCommand: ParsableCommand {
         } catch {
             throw CLIError(error.message)
         }
-        Measure.fillInputs(host)
-        Measure.fillInputs(portable)
-        for worker in runner.workers { Measure.fillInputs(worker) }
+        SampleInputs.fill(host)
+        SampleInputs.fill(portable)
+        for worker in runner.workers { SampleInputs.fill(worker) }
 
         let latency = Measure.latency(runs: runs, warmup: runs / 10) { host.invoke() }
         let reference = Measure.latency(runs: max(10, runs / 50), warmup: 10) { portable.invoke() }

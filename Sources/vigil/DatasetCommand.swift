@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilHDF5
+import VigilQuantize
 import VigilSignal
 
 /// `vigil dataset`: training data made by exactly the code that runs on the device.

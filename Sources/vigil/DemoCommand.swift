@@ -1,4 +1,5 @@
 import ArgumentParser
+import VigilImport
 import VigilKernels
 import VigilRuntime
 
@@ -37,7 +38,7 @@ struct DemoCommand: ParsableCommand {
         print("total: \(plan.totalMACs) MACs, arena \(plan.arenaBytes) bytes (budget \(arenaBudget)), constants \(plan.constantBytes) bytes")
         print("")
 
-        Measure.fillInputs(interpreter)
+        SampleInputs.fill(interpreter)
         interpreter.invoke()
         let classes = ["N", "S", "V", "F", "Q"]
         let probabilities = interpreter.output(0)

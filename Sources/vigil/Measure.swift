@@ -52,41 +52,6 @@ enum Measure {
         let after = vigil_allocation_count()
         return Double(after - before) / Double(runs)
     }
-
-    /// Deterministic inputs: for the reference model's two inputs a beat-like window
-    /// (a narrow QRS spike on a small T wave) and RR features; for any other model,
-    /// seeded uniform values in [-1, 1).
-    static func fillInputs(_ interpreter: Interpreter<some KernelSet>) {
-        let graph = interpreter.graph
-        let isReference = graph.inputs.count == 2 && graph.tensors[graph.inputs[0]].shape == [ReferenceModel.windowLength, 1]
-            && graph.tensors[graph.inputs[1]].shape == [ReferenceModel.rrFeatures]
-        var rng = SplitMix64(seed: 2024)
-        for i in 0..<graph.inputs.count {
-            let tensor = graph.tensors[graph.inputs[i]]
-            let bytes = interpreter.inputBytes(i)
-            switch tensor.dtype {
-            case .float32:
-                let values = interpreter.input(i)
-                let length = tensor.elementCount
-                for b in 0..<interpreter.batch {
-                    for t in 0..<length {
-                        let value: Float
-                        if isReference && i == 0 {
-                            let x = Float(t - 90) / 6, y = Float(t - 170) / 20
-                            value = 1.2 * VMath.exp(-x * x) + 0.25 * VMath.exp(-y * y) + Float(b % 7) * 0.01
-                        } else if isReference {
-                            value = [0.8, 0.82, 0.81, 0.99][t % 4]
-                        } else {
-                            value = 2 * rng.nextUnit() - 1
-                        }
-                        values[b * length + t] = value
-                    }
-                }
-            default:
-                for j in 0..<bytes.count { bytes[j] = UInt8(truncatingIfNeeded: rng.next()) }
-            }
-        }
-    }
 }
 
 func format(_ value: Double, _ digits: Int) -> String {

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import VigilImport
-import VigilKernels
-import VigilNumPy
+import VigilQuantize
 import VigilRuntime
 import VigilSignal
 
@@ -101,168 +99,51 @@ struct QuantizeCommand: ParsableCommand {
         guard rIndex >= 0 else { throw ValidationError("--r-index must not be negative") }
         guard calibrationBeats >= 0, validationBeats >= 0 else { throw ValidationError("--calibration-beats and --validation-beats must not be negative") }
         // WFDB options with nothing to apply to would be silently ignored.
-        let wfdb = QuantizeCommand.isFolder(calibration) || QuantizeCommand.isFolder(validation)
+        let wfdb = QuantizeDataset.isWFDBFolder(calibration) || QuantizeDataset.isWFDBFolder(validation)
         if !wfdb && (rrNormalization != nil || !calibrationRecords.isEmpty || !validationRecords.isEmpty) {
             throw ValidationError("--rr-normalization and --calibration-records/--validation-records apply to WFDB folders; --calibration and --validation name files")
         }
-        if !calibrationRecords.isEmpty && !QuantizeCommand.isFolder(calibration) { throw ValidationError("--calibration-records needs a WFDB folder as --calibration") }
-        if !validationRecords.isEmpty && !QuantizeCommand.isFolder(validation) { throw ValidationError("--validation-records needs a WFDB folder as --validation") }
+        if !calibrationRecords.isEmpty && !QuantizeDataset.isWFDBFolder(calibration) { throw ValidationError("--calibration-records needs a WFDB folder as --calibration") }
+        if !validationRecords.isEmpty && !QuantizeDataset.isWFDBFolder(validation) { throw ValidationError("--validation-records needs a WFDB folder as --validation") }
         for name in (calibrationRecords + validationRecords).flatMap({ $0.split(separator: ",") }) where name.contains("/") {
             throw ValidationError("invalid record name '\(name)'")
         }
     }
 
-    /// One path naming a folder: WFDB records rather than NumPy files.
-    static func isFolder(_ paths: [String]) -> Bool {
-        var isDirectory: ObjCBool = false
-        return paths.count == 1 && FileManager.default.fileExists(atPath: paths[0], isDirectory: &isDirectory) && isDirectory.boolValue
-    }
-
-    /// NumPy files, or the beats of a WFDB folder.
+    /// NumPy files, or the beats of a WFDB folder through the device's signal chain.
     func data(_ paths: [String], records: [String], beats: Int, for package: ModelPackage, option: String) throws -> QuantizeDataset {
-        guard QuantizeCommand.isFolder(paths) else { return try QuantizeDataset.load(paths, for: package, option: option) }
+        guard QuantizeDataset.isWFDBFolder(paths) else { return try QuantizeDataset.load(paths, for: package, option: option) }
         var source = WFDBBeatSource()
         source.centers = WFDBBeatSource.Centers(rawValue: centers)!
         source.lead = lead
         source.rate = rate
         source.rPeakIndex = rIndex
         source.mapping = AAMIMapping(rawValue: aamiMapping)!
-        if let rrNormalization { source.rr = try RRNormalization.load(rrNormalization) }
+        if let rrNormalization { source.rr = try RRNormalization.load(rrNormalization, option: "--rr-normalization") }
         return try source.load(folder: paths[0], records: records, limit: beats, for: package.graph, option: option)
     }
 
     func run() throws {
-        let observerKind = CalibrationObserver(name: observer)!
+        let quantizer = PostTrainingQuantizer(observer: CalibrationObserver(name: observer)!)
         let floatPackage = try PackageFiles.read(package)
-        let floatGraph = floatPackage.graph
-        if let t = floatGraph.tensors.first(where: { $0.dtype != .float32 }) {
-            let state = floatGraph.tensors.contains { $0.quantization != nil } ? "already quantized" : "not a float model"
-            throw CLIError("\(package): the model is \(state) (tensor '\(t.name)' is \(t.dtype.name)); quantize a float package")
-        }
+        try PostTrainingQuantizer.requireFloat(floatPackage, name: package)
         let calibrationData = try data(calibration, records: calibrationRecords, beats: calibrationBeats, for: floatPackage, option: "--calibration")
-        let quantizer = PostTrainingQuantizer(observer: observerKind)
-        let result: (graph: Graph, summary: PostTrainingQuantizer.Summary)
-        do {
-            let stats = try Calibration.collect(floatGraph, inputs: calibrationData.inputs, samples: calibrationData.count, observer: observerKind, kernels: HostKernels.self)
-            result = try quantizer.quantize(floatGraph, statistics: stats)
-        } catch {
-            throw CLIError(error.description)
-        }
-
-        var manifest = floatPackage.manifest
-        manifest.provenance = floatPackage.manifest.provenance.isEmpty ? "vigil quantize" : floatPackage.manifest.provenance + "; vigil quantize"
-        manifest.metadata.removeAll { $0.key.hasPrefix("quantization.") }
-        manifest.metadata.append(("quantization.scheme", "int8 per-channel weights, per-tensor activations (TFLite)"))
-        manifest.metadata.append(("quantization.observer", observerKind.description))
-        manifest.metadata.append(("quantization.calibration_samples", "\(calibrationData.count)"))
-        if let source = calibrationData.source { manifest.metadata.append(("quantization.calibration_data", source)) }
-        var int8Package = ModelPackage(manifest: manifest, graph: result.graph)
-        int8Package.golden = try ImportCommand.goldenVectors(result.graph)
+        let (int8Package, summary) = try quantizer.quantize(package: floatPackage, name: package, calibration: calibrationData)
         try PackageFiles.write(int8Package, to: output)
 
         // The comparison: validation data when given, else the calibration set.
-        let evaluation = validation.isEmpty ? calibrationData : try data(validation, records: validationRecords, beats: validationBeats, for: floatPackage, option: "--validation")
-        let floatOutputs = try evaluation.outputs(of: floatGraph)
-        let int8Outputs = try evaluation.outputs(of: result.graph)
-        let comparison = QuantizeComparison(float: floatOutputs, int8: int8Outputs, graph: floatGraph, samples: evaluation.count, labels: evaluation.labels)
-
-        func arena(_ g: Graph) throws -> Int {
-            do { return try Interpreter<HostKernels>(graph: g, batch: 1).plan.arenaBytes } catch { throw CLIError(error.message) }
-        }
-        let sizes: [String: [String: Int]] = [
-            "float": ["package_bytes": floatPackage.encoded().count, "arena_bytes": try arena(floatGraph), "constant_bytes": floatGraph.constantBytes],
-            "int8": ["package_bytes": int8Package.encoded().count, "arena_bytes": try arena(result.graph), "constant_bytes": result.graph.constantBytes],
-        ]
-        var names = classNames.map { $0.split(separator: ",").map(String.init) } ?? []
-        while names.count < comparison.classes { names.append("\(names.count)") }
-
-        var json: [String: Any] = [
-            "package": package, "output": output, "observer": observerKind.description,
-            "calibration_samples": calibrationData.count,
-            "evaluated_on": validation.isEmpty ? "calibration" : "validation",
-            "samples": comparison.samples,
-            "top1_agreement": comparison.agreement,
-            "top1_agreements": comparison.agreements,
-            "max_abs_error": comparison.maxAbsError,
-            "sizes": sizes,
-            "int8_nodes": result.summary.int8Nodes, "float_nodes": result.summary.floatNodes,
-            "quantize_nodes": result.summary.quantizeNodes, "dequantize_nodes": result.summary.dequantizeNodes,
-        ]
-        var lines: [String] = []
-        var tensorParameters: [[String: Any]] = []
-        for t in result.graph.tensors where t.dtype == .int8 && !t.isConstant {
-            guard let q = t.quantization, let scale = q.scales.first, let zp = q.zeroPoints.first else { continue }
-            let lo = Double(scale) * Double(-128 - zp), hi = Double(scale) * Double(127 - zp)
-            tensorParameters.append(["tensor": t.name, "scale": Double(scale), "zero_point": Int(zp), "min": lo, "max": hi])
-        }
-        json["activations"] = tensorParameters
-        lines.append("quantized \(package) → \(output) (observer \(observerKind), \(calibrationData.count) calibration samples)")
-        if let source = calibrationData.source {
-            lines.append("  calibration: \(source)")
-            json["calibration_source"] = source
-        }
-        if !validation.isEmpty, let source = evaluation.source {
-            lines.append("  validation: \(source)")
-            json["validation_source"] = source
-        }
-        lines.append("  \(result.summary.int8Nodes.count) int8 ops, \(result.summary.floatNodes.count) float ops, \(result.summary.quantizeNodes) quantize, \(result.summary.dequantizeNodes) dequantize")
-        lines.append("  on \(validation.isEmpty ? "calibration" : "validation") data (\(comparison.samples) samples): top-1 agreement \(format(100 * comparison.agreement, 2)) % (\(comparison.agreements)/\(comparison.samples)), max abs error \(format(comparison.maxAbsError, 5))")
-        for key in ["float", "int8"] {
-            let s = sizes[key]!
-            lines.append("  \(key): package \(s["package_bytes"]!) bytes, arena \(s["arena_bytes"]!) bytes, constants \(s["constant_bytes"]!) bytes")
-        }
-        if verbose {
-            for p in tensorParameters {
-                lines.append("  int8 \(p["tensor"]!): scale \(p["scale"]!), zero point \(p["zero_point"]!), range [\(format(p["min"] as! Double, 4)), \(format(p["max"] as! Double, 4))]")
-            }
-        }
-        if let cf = comparison.floatConfusion, let cq = comparison.int8Confusion {
-            let n = cf.count
-            let change = (0..<n).map { r in (0..<n).map { c in cq[r][c] - cf[r][c] } }
-            func accuracy(_ m: [[Int]]) -> Double {
-                let total = m.joined().reduce(0, +)
-                return total == 0 ? 0 : Double((0..<n).reduce(0) { $0 + m[$1][$1] }) / Double(total)
-            }
-            var perClass: [[String: Any]] = []
-            lines.append("  accuracy: float \(format(100 * accuracy(cf), 2)) %, int8 \(format(100 * accuracy(cq), 2)) %")
-            lines.append("  class   beats   float recall   int8 recall")
-            for r in 0..<n {
-                let total = cf[r].reduce(0, +)
-                let rf = total == 0 ? 0 : Double(cf[r][r]) / Double(total)
-                let rq = total == 0 ? 0 : Double(cq[r][r]) / Double(total)
-                perClass.append(["class": names[r], "count": total, "float_recall": rf, "int8_recall": rq])
-                if total > 0 {
-                    lines.append("  \(names[r].padding(toLength: 6, withPad: " ", startingAt: 0)) \(String(total).leftPadded(7))   \(format(100 * rf, 2).leftPadded(10)) %   \(format(100 * rq, 2).leftPadded(9)) %")
-                }
-            }
-            lines.append("  confusion (rows: label, columns: prediction; float → int8 change):")
-            for r in 0..<n {
-                let cells = (0..<n).map { c in "\(cf[r][c])" + (change[r][c] == 0 ? "" : (change[r][c] > 0 ? "+\(change[r][c])" : "\(change[r][c])")) }
-                lines.append("  \(names[r].padding(toLength: 6, withPad: " ", startingAt: 0)) " + cells.map { $0.leftPadded(10) }.joined())
-            }
-            json["classes"] = Array(names.prefix(n))
-            json["accuracy_float"] = accuracy(cf)
-            json["accuracy_int8"] = accuracy(cq)
-            json["per_class"] = perClass
-            json["confusion_float"] = cf
-            json["confusion_int8"] = cq
-            json["confusion_change"] = change
-        }
-        print(lines.joined(separator: "\n"))
-        if let report {
+        let validationData = try validation.isEmpty ? nil : data(validation, records: validationRecords, beats: validationBeats, for: floatPackage, option: "--validation")
+        let names = classNames.map { $0.split(separator: ",").map(String.init) } ?? []
+        let report = try QuantizationReport(package: package, output: output, float: floatPackage, int8: int8Package, summary: summary,
+                                            observer: quantizer.observer, calibration: calibrationData, validation: validationData, classNames: names)
+        print(report.text(verbose: verbose))
+        if let reportPath = self.report {
             do {
-                let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-                try data.write(to: URL(fileURLWithPath: report))
+                try report.json().write(to: URL(fileURLWithPath: reportPath))
             } catch {
-                throw CLIError("\(report): cannot write the report: \(error.localizedDescription)")
+                throw CLIError("\(reportPath): cannot write the report: \(error.localizedDescription)")
             }
-            print("wrote \(report)")
+            print("wrote \(reportPath)")
         }
-    }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }

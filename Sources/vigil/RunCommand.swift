@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VigilImport
 import VigilKernels
 import VigilNumPy
 import VigilRuntime
@@ -21,7 +22,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let package = try PackageFiles.read(package)
-        let outputs = try Self.run(package, inputs: inputs)
+        let outputs = try PackageArrays.run(package, inputFiles: inputs, kernels: HostKernels.self)
         do {
             if output.hasSuffix(".npz") {
                 try NumPyArchive.write(outputs, path: output)
@@ -36,46 +37,5 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw CLIError("\(output): cannot write: \(error.localizedDescription)")
         }
-    }
-
-    /// Runs the package's graph on the given .npy files; returns outputs in the source
-    /// framework's layout, named by tensor.
-    static func run(_ package: ModelPackage, inputs: [String]) throws -> [(name: String, array: NumPyArray)] {
-        let graph = package.graph
-        if inputs.count != graph.inputs.count {
-            throw CLIError("the model takes \(graph.inputs.count) input(s), \(inputs.count) given")
-        }
-        var arrays: [NumPyArray] = []
-        var batch = 0
-        for (i, path) in inputs.enumerated() {
-            let array: NumPyArray
-            do { array = try NumPyArray.read(path: path) } catch { throw CLIError("\(error)") }
-            let (native, b) = try PackageFiles.prepare(array, for: package, input: i, source: path)
-            if batch != 0 && b != batch { throw CLIError("\(path): batch \(b) differs from the other inputs' \(batch)") }
-            batch = b
-            arrays.append(native)
-        }
-        let interpreter: Interpreter<HostKernels>
-        // A graph without inputs (every output a constant) runs as one sample.
-        do { interpreter = try Interpreter<HostKernels>(graph: graph, batch: max(batch, 1)) } catch { throw CLIError(error.message) }
-        for (i, array) in arrays.enumerated() {
-            let target = interpreter.inputBytes(i)
-            array.bytes.withUnsafeBytes { target.copyMemory(from: $0) }
-        }
-        interpreter.invoke()
-        var outputs: [(String, NumPyArray)] = []
-        for (i, id) in graph.outputs.enumerated() {
-            let tensor = graph.tensors[id]
-            let bytes = Array(interpreter.outputBytes(i))
-            // A constant output has no batch axis; its layout maps its own axes.
-            let shape = tensor.isConstant ? tensor.shape : [max(batch, 1)] + tensor.shape
-            let array = NumPyArray(dtype: PackageFiles.dtype(tensor.dtype), shape: shape, bytes: bytes)
-            let layout = try PackageFiles.layout(package, "output", i, rank: shape.count)
-            guard let framework = PackageFiles.rearrange(array, layout, toVigil: false) else {
-                throw CLIError("output '\(tensor.name)' cannot be put in its framework layout \(layout)")
-            }
-            outputs.append((tensor.name, framework))
-        }
-        return outputs
     }
 }

@@ -1,4 +1,7 @@
 import ArgumentParser
+import VigilImport
+import VigilQuantize
+import VigilRuntime
 
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +22,18 @@ struct Vigil: ParsableCommand {
             try command.run()
         } catch let error as CLIError {
             printError(error.description)
+            Glibc.exit(1)
+        } catch let error as PackageDataError {
+            printError(error.description)
+            Glibc.exit(1)
+        } catch let error as DatasetError {
+            printError(error.description)
+            Glibc.exit(1)
+        } catch let error as QuantizationError {
+            printError(error.description)
+            Glibc.exit(1)
+        } catch let error as GraphError {
+            printError(error.message)
             Glibc.exit(1)
         } catch {
             let code = exitCode(for: error)

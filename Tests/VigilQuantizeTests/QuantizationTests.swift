@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VigilImport
+import VigilQuantize
 import VigilRuntime
 
 /// Post-training quantization: observers on hand-made distributions, the parameter

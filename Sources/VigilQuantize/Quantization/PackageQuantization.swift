@@ -1,0 +1,34 @@
+import VigilImport
+import VigilKernels
+import VigilRuntime
+
+extension PostTrainingQuantizer {
+    /// Refuses a package whose graph is not all float32; `name` (its path) names it.
+    public static func requireFloat(_ package: ModelPackage, name: String) throws(QuantizationError) {
+        let graph = package.graph
+        if let t = graph.tensors.first(where: { $0.dtype != .float32 }) {
+            throw .notAFloatPackage(package: name, tensor: t.name, dtype: t.dtype.name, quantized: graph.tensors.contains { $0.quantization != nil })
+        }
+    }
+
+    /// Quantizes a float package (`vigil quantize`): calibrates on `calibration` with the
+    /// host kernels, quantizes, and returns the int8 package: the float package's
+    /// manifest with "vigil quantize" added to the provenance and `quantization.*`
+    /// metadata (scheme, observer, samples, data source), and new golden vectors.
+    public func quantize(package floatPackage: ModelPackage, name: String, calibration: QuantizeDataset) throws(QuantizationError) -> (package: ModelPackage, summary: Summary) {
+        try PostTrainingQuantizer.requireFloat(floatPackage, name: name)
+        let stats = try Calibration.collect(floatPackage.graph, inputs: calibration.inputs, samples: calibration.count, observer: observer, kernels: HostKernels.self)
+        let result = try quantize(floatPackage.graph, statistics: stats)
+
+        var manifest = floatPackage.manifest
+        manifest.provenance = floatPackage.manifest.provenance.isEmpty ? "vigil quantize" : floatPackage.manifest.provenance + "; vigil quantize"
+        manifest.metadata.removeAll { $0.key.hasPrefix("quantization.") }
+        manifest.metadata.append(("quantization.scheme", "int8 per-channel weights, per-tensor activations (TFLite)"))
+        manifest.metadata.append(("quantization.observer", observer.description))
+        manifest.metadata.append(("quantization.calibration_samples", "\(calibration.count)"))
+        if let source = calibration.source { manifest.metadata.append(("quantization.calibration_data", source)) }
+        var package = ModelPackage(manifest: manifest, graph: result.graph)
+        do { package.golden = try GoldenVectors.recorded(for: result.graph) } catch { throw .invalidGraph(error) }
+        return (package, result.summary)
+    }
+}
