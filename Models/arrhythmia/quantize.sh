@@ -6,6 +6,8 @@
 # made by train_reference.py) or wfdb (beats of the DS1 training records read by
 # Vigil's signal chain, RR features standardized as in training; DATASETS names the
 # folder, default ../shared/datasets/mitdb-ds1).
+# --rr-normalization (with --beat-classifier for npz data) states the model's RR features and their standardization in the
+# package's input contract, so the device runs it from the package alone.
 # VIGIL names the binary (default: swift run's release build).
 set -eu
 HERE=$(dirname "$0")
@@ -14,7 +16,7 @@ CALIBRATION=${2:-npz}
 VIGIL=${VIGIL:-"swift run -c release vigil"}
 DATASETS=${DATASETS:-../shared/datasets/mitdb-ds1}
 case "$CALIBRATION" in
-npz) set -- --calibration "$HERE/calibration.npz" ;;
+npz) set -- --calibration "$HERE/calibration.npz" --beat-classifier --rr-normalization "$HERE/rr_normalization.json" ;;
 # DS1 without the held-out records 106 119 209 215 223 (train_reference.py).
 wfdb) set -- --calibration "$DATASETS" --calibration-records 101 108 109 112 114 115 116 118 122 124 201 203 205 207 208 220 230 \
           --rr-normalization "$HERE/rr_normalization.json" ;;

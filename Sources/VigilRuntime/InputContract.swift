@@ -293,7 +293,10 @@ extension InputContract {
             for (i, binding) in list.enumerated() {
                 let t = graph.tensors[ids[i]]
                 let what = "\(side) \(i) '\(t.name)' (\(binding.role.name))"
-                try Self.checkLayout(binding.layout, rank: t.shape.count + 1, what: what)
+                // A constant output has no batch axis: its layout may name its own axes only.
+                if !(t.isConstant && binding.layout.storedAxes.count == t.shape.count) {
+                    try Self.checkLayout(binding.layout, rank: t.shape.count + 1, what: what)
+                }
                 if binding.role != .values {
                     for r in seen where r == binding.role { throw fail("two \(side)s are \(binding.role.name)") }
                     seen.append(binding.role)

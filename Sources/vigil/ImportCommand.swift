@@ -43,8 +43,9 @@ struct ImportCommand: ParsableCommand {
         let baseName = URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
         let package = try imported.package(name: name ?? baseName, version: version)
         try PackageFiles.write(package, to: output)
-        let plan = try? Interpreter<PortableKernels>(graph: imported.graph, batch: 1).plan
-        print("imported \(model) (\(imported.source)): \(imported.graph.nodes.count) ops, \(plan?.totalMACs ?? 0) MACs, arena \(plan?.arenaBytes ?? 0) bytes, constants \(imported.graph.constantBytes) bytes")
+        let device = try? package.resourceNeeds()
+        let host = try? Interpreter<HostKernels>.memoryPlan(imported.graph, batch: 1)
+        print("imported \(model) (\(imported.source)): \(imported.graph.nodes.count) ops, \(device?.macs ?? 0) MACs, device arena \(device?.deviceArenaBytes ?? 0) bytes, host arena \(host?.arenaBytes ?? 0) bytes, constants \(imported.graph.constantBytes) bytes")
         print("wrote \(output)")
         if let check { try compare(package, reference: check) }
     }

@@ -82,6 +82,9 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "WFDB beats: label mapping, dechazal or ec57.")
     var aamiMapping: String = AAMIMapping.deChazal.rawValue
 
+    @Flag(help: "State the beat loop's input contract (rate, lead, window, RR features, classes) from the WFDB beat options even when the data are NumPy files; WFDB data always states it.")
+    var beatClassifier = false
+
     @Flag(help: "List every int8 activation tensor's scale and zero point.")
     var verbose = false
 
@@ -100,8 +103,11 @@ struct QuantizeCommand: ParsableCommand {
         guard calibrationBeats >= 0, validationBeats >= 0 else { throw ValidationError("--calibration-beats and --validation-beats must not be negative") }
         // WFDB options with nothing to apply to would be silently ignored.
         let wfdb = QuantizeDataset.isWFDBFolder(calibration) || QuantizeDataset.isWFDBFolder(validation)
-        if !wfdb && (rrNormalization != nil || !calibrationRecords.isEmpty || !validationRecords.isEmpty) {
-            throw ValidationError("--rr-normalization and --calibration-records/--validation-records apply to WFDB folders; --calibration and --validation name files")
+        if !wfdb && (!calibrationRecords.isEmpty || !validationRecords.isEmpty) {
+            throw ValidationError("--calibration-records/--validation-records apply to WFDB folders; --calibration and --validation name files")
+        }
+        if !wfdb && !beatClassifier && rrNormalization != nil {
+            throw ValidationError("--rr-normalization applies to WFDB folders, or to the input contract --beat-classifier states; --calibration and --validation name files")
         }
         if !calibrationRecords.isEmpty && !QuantizeDataset.isWFDBFolder(calibration) { throw ValidationError("--calibration-records needs a WFDB folder as --calibration") }
         if !validationRecords.isEmpty && !QuantizeDataset.isWFDBFolder(validation) { throw ValidationError("--validation-records needs a WFDB folder as --validation") }
@@ -113,6 +119,12 @@ struct QuantizeCommand: ParsableCommand {
     /// NumPy files, or the beats of a WFDB folder through the device's signal chain.
     func data(_ paths: [String], records: [String], beats: Int, for package: ModelPackage, option: String) throws -> QuantizeDataset {
         guard QuantizeDataset.isWFDBFolder(paths) else { return try QuantizeDataset.load(paths, for: package, option: option) }
+        return try beatSource().load(folder: paths[0], records: records, limit: beats, for: package.graph, option: option)
+    }
+
+    /// The signal chain the options describe: what WFDB data goes through, and what the
+    /// package's input contract states.
+    func beatSource() throws -> WFDBBeatSource {
         var source = WFDBBeatSource()
         source.centers = WFDBBeatSource.Centers(rawValue: centers)!
         source.lead = lead
@@ -120,7 +132,7 @@ struct QuantizeCommand: ParsableCommand {
         source.rPeakIndex = rIndex
         source.mapping = AAMIMapping(rawValue: aamiMapping)!
         if let rrNormalization { source.rr = try RRNormalization.load(rrNormalization, option: "--rr-normalization") }
-        return try source.load(folder: paths[0], records: records, limit: beats, for: package.graph, option: option)
+        return source
     }
 
     func run() throws {
@@ -128,12 +140,17 @@ struct QuantizeCommand: ParsableCommand {
         let floatPackage = try PackageFiles.read(package)
         try PostTrainingQuantizer.requireFloat(floatPackage, name: package)
         let calibrationData = try data(calibration, records: calibrationRecords, beats: calibrationBeats, for: floatPackage, option: "--calibration")
-        let (int8Package, summary) = try quantizer.quantize(package: floatPackage, name: package, calibration: calibrationData)
+        var (int8Package, summary) = try quantizer.quantize(package: floatPackage, name: package, calibration: calibrationData)
+        // A model fed by the beat chain (WFDB data, or --beat-classifier) gets the whole
+        // input contract; otherwise the package keeps the one it had (its layouts).
+        let names = classNames.map { $0.split(separator: ",").map(String.init) } ?? []
+        if QuantizeDataset.isWFDBFolder(calibration) || QuantizeDataset.isWFDBFolder(validation) || beatClassifier {
+            int8Package.inputContract = try beatSource().contract(for: int8Package.graph, classes: names, layouts: floatPackage.contract, option: "--calibration")
+        }
         try PackageFiles.write(int8Package, to: output)
 
         // The comparison: validation data when given, else the calibration set.
         let validationData = try validation.isEmpty ? nil : data(validation, records: validationRecords, beats: validationBeats, for: floatPackage, option: "--validation")
-        let names = classNames.map { $0.split(separator: ",").map(String.init) } ?? []
         let report = try QuantizationReport(package: package, output: output, float: floatPackage, int8: int8Package, summary: summary,
                                             observer: quantizer.observer, calibration: calibrationData, validation: validationData, classNames: names)
         print(report.text(verbose: verbose))

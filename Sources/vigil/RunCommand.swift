@@ -22,6 +22,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let package = try PackageFiles.read(package)
+        let tested = try PackageFiles.selfTest(package, path: self.package)
         let outputs = try PackageArrays.run(package, inputFiles: inputs, kernels: HostKernels.self)
         do {
             if output.hasSuffix(".npz") {
@@ -37,5 +38,6 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw CLIError("\(output): cannot write: \(error.localizedDescription)")
         }
+        if !tested { FileHandle.standardError.write(Data("warning: \(self.package): the package has no golden vectors; it was not self-tested\n".utf8)) }
     }
 }

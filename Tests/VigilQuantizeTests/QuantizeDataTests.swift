@@ -29,7 +29,7 @@ struct QuantizeDataTests {
         let values = rr.values(RRFeatures(preRR: 0.8, postRR: 1, localRR: 0.8, longRR: 1))
         #expect(values.count == 2 && values[0] == 0 && abs(values[1] - 1.2) < 1e-6)
         #expect(rr.summary == "pre/local, local_s (standardized)")
-        #expect(RRNormalization.dataset.summary == "pre/long, post/long, local/long, pre/post")
+        #expect(InputContract.RRFeatureSet.dataset.summary == "pre/long, post/long, local/long, pre/post")
         #expect(throws: DatasetError("test: unknown RR feature 'pre/median'; use A/B (a ratio) or A_s (seconds) with A, B one of pre, post, local, long")) {
             try RRNormalization.parse(names: ["pre/median"], mean: nil, std: nil, source: "test")
         }

@@ -42,13 +42,15 @@ extension GoldenVectors {
     /// Records a package's golden vectors: four samples of `SampleInputs` and the
     /// reference kernels' outputs on them, which a device re-runs before it activates
     /// the model.
-    public static func recorded(for graph: Graph) throws(GraphError) -> GoldenVectors {
+    /// `tolerance` bounds each float output's difference on another kernel set (0 for
+    /// quantized models, which must match bit for bit).
+    public static func recorded(for graph: Graph, tolerance: Float = 1e-4) throws(GraphError) -> GoldenVectors {
         let interpreter = try Interpreter<PortableKernels>(graph: graph, batch: 4)
         SampleInputs.fill(interpreter)
         let inputs = graph.inputs.indices.map { Array(interpreter.inputBytes($0)) }
         interpreter.invoke()
         let outputs = graph.outputs.indices.map { Array(interpreter.outputBytes($0)) }
-        return GoldenVectors(batch: 4, inputs: inputs, outputs: outputs, tolerance: 1e-4)
+        return GoldenVectors(batch: 4, inputs: inputs, outputs: outputs, tolerance: tolerance)
     }
 }
 
@@ -56,9 +58,9 @@ extension ImportedModel {
     /// The package of an imported model: a manifest with the source as provenance and
     /// the framework layouts of inputs and outputs, the graph, and golden vectors.
     public func package(name: String, version: String) throws(GraphError) -> ModelPackage {
-        var manifest = Manifest(name: name, version: version, provenance: source)
-        PackageLayouts.record(inputs: inputLayouts, outputs: outputLayouts, in: &manifest)
-        var package = ModelPackage(manifest: manifest, graph: graph)
+        let manifest = Manifest(name: name, version: version, provenance: source)
+        var package = ModelPackage(manifest: manifest, graph: graph,
+                                   inputContract: PackageLayouts.contract(inputs: inputLayouts, outputs: outputLayouts))
         package.golden = try GoldenVectors.recorded(for: graph)
         return package
     }

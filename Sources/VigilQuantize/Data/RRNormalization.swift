@@ -2,44 +2,24 @@ import Foundation
 import VigilRuntime
 import VigilSignal
 
-/// The RR features a model was trained on: named quotients of `RRFeatures` (or one
-/// interval in seconds), each standardized as (x − mean) / std. `vigil dataset beats`
-/// writes pre/long, post/long, local/long, pre/post unstandardized (`/rr_normalized`);
-/// the reference model (`Models/arrhythmia/train_reference.py`) takes pre/local,
-/// post/local, pre/post, local_s standardized with its training set's statistics, as
-/// `rr_normalization.json` records. Feeding a model features of another form
-/// would calibrate ranges it never sees.
-public struct RRNormalization: Sendable {
-    public enum Interval: String, Sendable { case pre, post, local, long }
-    public enum Feature: Sendable {
-        case ratio(Interval, Interval)
-        case seconds(Interval)
-    }
-
-    public var names: [String]
-    public var features: [Feature]
-    public var mean: [Float]
-    public var std: [Float]
-
-    /// The `/rr_normalized` columns of `vigil dataset beats`, as they are.
-    public static let dataset = RRNormalization(names: ["pre/long", "post/long", "local/long", "pre/post"],
-                                         features: [.ratio(.pre, .long), .ratio(.post, .long), .ratio(.local, .long), .ratio(.pre, .post)],
-                                         mean: [0, 0, 0, 0], std: [1, 1, 1, 1])
-
+/// The RR features a model was trained on and their standardization, as the package's
+/// input contract states them (`InputContract.RRFeatureSet`). `vigil dataset beats`
+/// writes pre/long, post/long, local/long, pre/post unstandardized (`/rr_normalized`,
+/// `RRFeatureSet.dataset`); the reference model (`Models/arrhythmia/train_reference.py`)
+/// takes pre/local, post/local, pre/post, local_s standardized with its training set's
+/// statistics, which its training script writes as `rr_normalization.json`. This reads
+/// such a file once, when the package is made; from then on the package carries it.
+public enum RRNormalization {
     /// Parses feature names; missing statistics mean no standardization.
-    public static func parse(names: [String], mean: [Float]?, std: [Float]?, source: String) throws(DatasetError) -> RRNormalization {
+    public static func parse(names: [String], mean: [Float]?, std: [Float]?, source: String) throws(DatasetError) -> InputContract.RRFeatureSet {
         func fail(_ why: String) -> DatasetError { DatasetError("\(source): \(why)") }
         guard !names.isEmpty else { throw fail("\"features\" is empty") }
-        var features: [Feature] = []
+        var features: [InputContract.RRFeature] = []
         for name in names {
-            let parts = name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-            if parts.count == 2, let a = Interval(rawValue: parts[0]), let b = Interval(rawValue: parts[1]) {
-                features.append(.ratio(a, b))
-            } else if name.hasSuffix("_s"), let a = Interval(rawValue: String(name.dropLast(2))) {
-                features.append(.seconds(a))
-            } else {
+            guard let feature = InputContract.RRFeature.named(name) else {
                 throw fail("unknown RR feature '\(name)'; use A/B (a ratio) or A_s (seconds) with A, B one of pre, post, local, long")
             }
+            features.append(feature)
         }
         let mean = mean ?? [Float](repeating: 0, count: names.count)
         let std = std ?? [Float](repeating: 1, count: names.count)
@@ -49,12 +29,12 @@ public struct RRNormalization: Sendable {
         guard mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw fail("\"mean\" must be finite and \"std\" finite and positive")
         }
-        return RRNormalization(names: names, features: features, mean: mean, std: std)
+        return InputContract.RRFeatureSet(features: features, mean: mean, std: std)
     }
 
     /// Reads `{"features": [...], "mean": [...], "std": [...]}` (mean and std optional);
     /// `option` names the file in messages.
-    public static func load(_ path: String, option: String = "--rr-normalization") throws(DatasetError) -> RRNormalization {
+    public static func load(_ path: String, option: String = "--rr-normalization") throws(DatasetError) -> InputContract.RRFeatureSet {
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
             throw DatasetError("\(option): \(path): cannot read JSON: \(error.localizedDescription)")
@@ -70,23 +50,17 @@ public struct RRNormalization: Sendable {
         }
         return try parse(names: names, mean: numbers("mean"), std: numbers("std"), source: source)
     }
+}
 
+extension InputContract.RRFeatureSet {
+    /// The model inputs of one beat's RR intervals.
     public func values(_ rr: RRFeatures) -> [Float] {
-        func seconds(_ i: Interval) -> Float {
-            switch i { case .pre: rr.preRR; case .post: rr.postRR; case .local: rr.localRR; case .long: rr.longRR }
-        }
-        return features.indices.map { k in
-            let x: Float
-            switch features[k] {
-            case .ratio(let a, let b): x = seconds(a) / seconds(b)
-            case .seconds(let a): x = seconds(a)
-            }
-            return (x - mean[k]) / std[k]
-        }
+        values(pre: rr.preRR, post: rr.postRR, local: rr.localRR, long: rr.longRR)
     }
 
+    public var names: [String] { features.map(\.name) }
+
     public var summary: String {
-        let standardized = mean.contains { $0 != 0 } || std.contains { $0 != 1 }
-        return names.joined(separator: ", ") + (standardized ? " (standardized)" : "")
+        names.joined(separator: ", ") + (isStandardized ? " (standardized)" : "")
     }
 }

@@ -14,10 +14,49 @@ public struct WFDBBeatSource: Sendable {
     public var lead = "MLII"
     public var rate = 256
     public var rPeakIndex = 90
-    public var rr: RRNormalization = .dataset
+    public var rr: InputContract.RRFeatureSet = .dataset
     public var mapping: AAMIMapping = .deChazal
 
     public init() {}
+
+    /// The input contract of a model fed by this source: the rate, lead, conditioning,
+    /// window and RR features it uses, each graph input's role, and class scores out
+    /// (every output whose last axis holds one score per class). `classes` defaults to
+    /// the AAMI classes N, S, V, F, Q (the dataset's label indices) for a model with
+    /// five scores. Layouts come from `layouts`, the contract the package had.
+    public func contract(for graph: Graph, classes: [String], layouts: InputContract, option: String) throws(DatasetError) -> InputContract {
+        let roles = try roles(graph, option: option)
+        var window: InputContract.BeatWindow?
+        var inputs: [InputContract.Binding] = []
+        for (i, role) in roles.enumerated() {
+            let layout = layouts.inputs.indices.contains(i) ? layouts.inputs[i].layout : .native(rank: graph.tensors[graph.inputs[i]].shape.count + 1)
+            switch role {
+            case .window(let length):
+                window = InputContract.BeatWindow(length: length, rPeakIndex: rPeakIndex)
+                inputs.append(.init(role: .beatWindow, layout: layout))
+            case .rr:
+                inputs.append(.init(role: .rrFeatures, layout: layout))
+            }
+        }
+        let usesRR = roles.contains { $0.sameKind(as: .rr) }
+        var names = classes
+        if names.isEmpty, graph.outputs.contains(where: { graph.tensors[$0].shape.last == AAMIClass.allCases.count }) {
+            names = AAMIClass.allCases.map(\.name)
+        }
+        let outputs: [InputContract.Binding] = graph.outputs.enumerated().map { i, id in
+            let t = graph.tensors[id]
+            let layout = layouts.outputs.indices.contains(i) ? layouts.outputs[i].layout : .native(rank: t.shape.count + 1)
+            return .init(role: !names.isEmpty && !t.isConstant && t.shape.last == names.count ? .classScores : .values, layout: layout)
+        }
+        if !outputs.contains(where: { $0.role == .classScores }) {
+            throw DatasetError("\(option): no model output has one score per class (\(names.count) classes: \(names.joined(separator: ", "))); name the classes with --class-names")
+        }
+        let contract = InputContract(sampleRate: rate, lead: lead, conditioning: .monitoring, window: window, rr: usesRR ? rr : nil,
+                                     inputs: inputs, outputs: outputs, classes: names,
+                                     labelMapping: mapping == .deChazal ? .aamiDeChazal : .aamiEC57)
+        do { try contract.check(against: graph) } catch { throw DatasetError("\(option): \(error.message)") }
+        return contract
+    }
 
     /// Which model input takes what.
     public enum Role: Sendable { case window(length: Int), rr }
@@ -73,7 +112,7 @@ public struct WFDBBeatSource: Sendable {
                 peaks = signal.detectQRS().map(\.sample)
             }
             let conditioned = ECGFilters.conditioning(sampleRate: Double(rate)).processed(signal.samples)
-            let beats = BeatBatch.beats(conditioned: conditioned, rPeaks: peaks, shape: shape, rr: RRConfiguration(sampleRate: Double(rate)))
+            let beats = BeatBatch.beats(conditioned: conditioned, rPeaks: peaks, shape: shape, rr: RRConfiguration(sampleRate: Double(rate), localCount: rr.localCount, longCount: rr.longCount))
             var windows: [[Float]] = [], features: [[Float]] = [], labels: [Int] = []
             let matches = reference.map { BeatLabels.nearest(beats.map(\.sample), in: $0, tolerance: tolerance) }
             for (k, beat) in beats.enumerated() {
