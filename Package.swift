@@ -25,6 +25,7 @@ let package = Package(
     name: "Vigil",
     products: [
         .library(name: "VigilRuntime", targets: ["VigilRuntime"]),
+        .library(name: "VigilSignalCore", targets: ["VigilSignalCore"]),
         .library(name: "VigilKernels", targets: ["VigilKernels"]),
         .library(name: "VigilSignal", targets: ["VigilSignal"]),
         .executable(name: "vigil", targets: ["vigil"]),
@@ -41,15 +42,19 @@ let package = Package(
         .target(name: "CAllocationCounter"),
         .target(name: "CVigilX86"),
 
+        // The device half: each module compiles whole as Embedded Swift (Scripts/embedded-check.sh).
         // The core calls sqrtf and rintf, which the C library provides (picolibc on a device).
         .target(name: "VigilRuntime", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "VigilSignalCore"),
+
+        // The host half.
         .target(
             name: "VigilKernels",
             dependencies: ["VigilRuntime", "CBLAS", "CVigilX86"],
             swiftSettings: hostKernelFlags
         ),
         .target(name: "VigilHDF5", dependencies: ["CHDF5"]),
-        .target(name: "VigilSignal"),
+        .target(name: "VigilSignal", dependencies: ["VigilSignalCore"]),
         .target(name: "VigilNumPy", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(
             name: "VigilImport",
@@ -62,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilRuntime", "VigilKernels", "VigilSignal", "VigilHDF5", "VigilImport", "VigilNumPy", "CAllocationCounter",
+                "VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilHDF5", "VigilImport", "VigilNumPy", "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,7 +77,7 @@ let package = Package(
         .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels", "VigilNumPy"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "VigilNumPy", "VigilRuntime"]),
         .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilHDF5"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilSignalCore", "VigilHDF5"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

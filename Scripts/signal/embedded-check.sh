@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Compiles the Foundation-free part of VigilSignal (filters, QRS detector, beat
+# Compiles VigilSignalCore, the Foundation-free part of the signal chain (filters, QRS detector, beat
 # windows, RR features, fault synthesis, annotation and sample decoding,
 # resampler) as Embedded Swift for a Cortex-M4F, as a device build would.
 set -euo pipefail
-cd "$(dirname "$0")/../../Sources/VigilSignal"
+cd "$(dirname "$0")/../../Sources/VigilSignalCore"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 files=(SignalMath Biquad BiquadCascade ECGFilters RingBuffer QRSDetector RRFeatures BeatWindow BeatStream

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilHDF5
 import VigilSignal
+import VigilSignalCore
 
 /// `vigil dataset`: training data made by exactly the code that runs on the device.
 struct DatasetCommand: ParsableCommand {

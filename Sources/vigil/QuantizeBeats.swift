@@ -1,6 +1,7 @@
 import Foundation
 import VigilRuntime
 import VigilSignal
+import VigilSignalCore
 
 /// The RR features a model was trained on: named quotients of `RRFeatures` (or one
 /// interval in seconds), each standardized as (x − mean) / std. `vigil dataset beats`

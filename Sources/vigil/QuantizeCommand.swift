@@ -5,6 +5,7 @@ import VigilKernels
 import VigilNumPy
 import VigilRuntime
 import VigilSignal
+import VigilSignalCore
 
 struct QuantizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VigilSignal
+@testable import VigilSignalCore
 
 /// Fixtures made by Scripts/signal/make_fixtures.py (wfdb-python 4.3.1, scipy), and
 /// the shared datasets folder, `<repo>/../shared/datasets`, when it is present.
