@@ -48,6 +48,7 @@ let package = Package(
         .target(name: "VigilSignalCore"),
 
         // The host half.
+        .target(name: "VigilReferenceModel", dependencies: ["VigilRuntime", "VigilSignalCore"]),
         .target(
             name: "VigilKernels",
             dependencies: ["VigilRuntime", "CBLAS", "CVigilX86"],
@@ -67,17 +68,20 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilHDF5", "VigilImport", "VigilNumPy", "CAllocationCounter",
+                "VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilReferenceModel", "VigilHDF5", "VigilImport", "VigilNumPy", "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        .testTarget(name: "VigilRuntimeTests", dependencies: ["VigilRuntime"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels", "CAllocationCounter"]),
-        .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels", "VigilNumPy"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "VigilNumPy", "VigilRuntime"]),
+        // Helpers shared by the test targets (the one SplitMix64, paths); used by tests only.
+        .target(name: "VigilTestSupport", dependencies: ["VigilSignalCore"]),
+
+        .testTarget(name: "VigilRuntimeTests", dependencies: ["VigilRuntime", "VigilReferenceModel", "VigilTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels", "VigilReferenceModel", "VigilTestSupport", "CAllocationCounter"]),
+        .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels", "VigilNumPy", "VigilReferenceModel", "VigilTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "VigilNumPy", "VigilRuntime", "VigilReferenceModel", "VigilTestSupport"]),
         .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilSignalCore", "VigilHDF5"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilSignalCore", "VigilHDF5", "VigilTestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilNumPy
 import VigilRuntime
+import VigilReferenceModel
 
 /// Runs the built `vigil` executable as a user would and checks exit codes, stderr
 /// messages and files. The binary sits next to the test bundle in the build folder.

@@ -1,5 +1,7 @@
 import Testing
 @testable import VigilRuntime
+import VigilReferenceModel
+import VigilTestSupport
 
 @Suite("SHA-256")
 struct SHA256Tests {
