@@ -25,6 +25,7 @@ let package = Package(
     name: "Vigil",
     products: [
         .library(name: "VigilRuntime", targets: ["VigilRuntime"]),
+        .library(name: "VigilCrypto", targets: ["VigilCrypto"]),
         .library(name: "VigilSignalCore", targets: ["VigilSignalCore"]),
         .library(name: "VigilKernels", targets: ["VigilKernels"]),
         .library(name: "VigilSignal", targets: ["VigilSignal"]),
@@ -43,8 +44,9 @@ let package = Package(
         .target(name: "CVigilX86"),
 
         // The device half: each module compiles whole as Embedded Swift (Scripts/embedded-check.sh).
+        .target(name: "VigilCrypto"),
         // The core calls sqrtf and rintf, which the C library provides (picolibc on a device).
-        .target(name: "VigilRuntime", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "VigilRuntime", dependencies: ["VigilCrypto"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "VigilSignalCore"),
 
         // The host half.
@@ -76,6 +78,7 @@ let package = Package(
         // Helpers shared by the test targets (the one SplitMix64, paths); used by tests only.
         .target(name: "VigilTestSupport", dependencies: ["VigilSignalCore"]),
 
+        .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"]),
         .testTarget(name: "VigilRuntimeTests", dependencies: ["VigilRuntime", "VigilReferenceModel", "VigilTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels", "VigilReferenceModel", "VigilTestSupport", "CAllocationCounter"]),
         .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels", "VigilNumPy", "VigilReferenceModel", "VigilTestSupport"], resources: [.copy("Fixtures")]),

@@ -1,3 +1,5 @@
+import VigilCrypto
+
 /// A model package: manifest, graph, constants and golden vectors in one file.
 public struct ModelPackage: Sendable, Equatable {
     public var manifest: Manifest
