@@ -25,8 +25,11 @@ let package = Package(
     name: "Vigil",
     products: [
         .library(name: "VigilRuntime", targets: ["VigilRuntime"]),
+        .library(name: "VigilCrypto", targets: ["VigilCrypto"]),
+        .library(name: "VigilSignalCore", targets: ["VigilSignalCore"]),
         .library(name: "VigilKernels", targets: ["VigilKernels"]),
         .library(name: "VigilSignal", targets: ["VigilSignal"]),
+        .library(name: "VigilFirmware", targets: ["VigilFirmware"]),
         .executable(name: "vigil", targets: ["vigil"]),
     ],
     dependencies: [
@@ -41,40 +44,52 @@ let package = Package(
         .target(name: "CAllocationCounter"),
         .target(name: "CVigilX86"),
 
+        // The device half: each module compiles whole as Embedded Swift (Scripts/embedded-check.sh).
+        .target(name: "VigilCrypto"),
         // The core calls sqrtf and rintf, which the C library provides (picolibc on a device).
-        .target(name: "VigilRuntime", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "VigilRuntime", dependencies: ["VigilCrypto"], linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "VigilSignalCore"),
+        .target(name: "VigilFirmware", dependencies: ["VigilRuntime", "VigilSignalCore", "VigilCrypto"]),
+
+        // The host half.
+        .target(name: "VigilReferenceModel", dependencies: ["VigilRuntime", "VigilSignalCore"]),
         .target(
             name: "VigilKernels",
             dependencies: ["VigilRuntime", "CBLAS", "CVigilX86"],
             swiftSettings: hostKernelFlags
         ),
         .target(name: "VigilHDF5", dependencies: ["CHDF5"]),
-        .target(name: "VigilSignal"),
+        .target(name: "VigilSignal", dependencies: ["VigilSignalCore"]),
         .target(name: "VigilNumPy", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(
             name: "VigilImport",
             dependencies: [
-                "VigilRuntime", "VigilHDF5", "VigilNumPy",
+                "VigilRuntime", "VigilSignalCore", "VigilHDF5", "VigilNumPy",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
-        .target(name: "VigilQuantize", dependencies: ["VigilRuntime", "VigilKernels", "VigilSignal", "VigilNumPy", "VigilImport"]),
+        .target(name: "VigilQuantize", dependencies: ["VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilNumPy", "VigilImport"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilRuntime", "VigilKernels", "VigilSignal", "VigilHDF5", "VigilImport", "VigilQuantize", "VigilNumPy", "CAllocationCounter",
+                "VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilReferenceModel", "VigilHDF5", "VigilImport", "VigilQuantize", "VigilNumPy", "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        .testTarget(name: "VigilRuntimeTests", dependencies: ["VigilRuntime"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels", "CAllocationCounter"]),
-        .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels", "VigilNumPy"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilQuantizeTests", dependencies: ["VigilQuantize", "VigilRuntime", "VigilSignal"]),
-        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "VigilNumPy", "VigilRuntime"]),
+        // Helpers shared by the test targets (the one SplitMix64, paths); used by tests only.
+        .target(name: "VigilTestSupport", dependencies: ["VigilSignalCore"]),
+
+        .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"]),
+        .testTarget(name: "VigilRuntimeTests", dependencies: ["VigilRuntime", "VigilReferenceModel", "VigilTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels", "VigilReferenceModel", "VigilTestSupport", "CAllocationCounter"]),
+        .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels", "VigilNumPy", "VigilReferenceModel", "VigilTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "VigilNumPy", "VigilRuntime", "VigilReferenceModel", "VigilTestSupport"]),
+        .testTarget(name: "VigilFirmwareTests", dependencies: ["VigilFirmware", "VigilRuntime", "VigilImport", "VigilSignal", "VigilSignalCore"]),
+        .testTarget(name: "VigilQuantizeTests", dependencies: ["VigilQuantize", "VigilRuntime", "VigilSignal", "VigilSignalCore", "VigilTestSupport"]),
         .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilHDF5"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilSignalCore", "VigilHDF5", "VigilTestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,5 @@
+import VigilCrypto
+
 /// A model package: manifest, graph, constants, input contract and golden vectors in
 /// one file.
 public struct ModelPackage: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import VigilSignalCore
 
 /// One ECG lead of a WFDB record, in mV, resampled to the device rate, with
 /// the reference annotations mapped to the same rate. This is the replay path:

@@ -1,3 +1,5 @@
+import VigilSignalCore
+
 /// The signal specification of one line of a WFDB header (`header(5)`).
 public struct SignalSpecification: Sendable, Equatable {
     public var fileName: String

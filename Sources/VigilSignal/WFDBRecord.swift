@@ -1,4 +1,5 @@
 import Foundation
+import VigilSignalCore
 
 /// A WFDB record read from disk: its header and the digital samples of every signal.
 public struct WFDBRecord: Sendable {

@@ -1,6 +1,7 @@
 import Dispatch
 import VigilKernels
 import VigilRuntime
+import VigilSignalCore
 
 /// `vigil bench --compare-blas`: dense layers of growing size through the SIMD tiles
 /// and through OpenBLAS sgemm, single-threaded, in one run; the evidence behind

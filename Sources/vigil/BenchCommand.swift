@@ -2,6 +2,7 @@ import ArgumentParser
 import VigilImport
 import VigilKernels
 import VigilRuntime
+import VigilReferenceModel
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

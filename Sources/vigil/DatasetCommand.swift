@@ -3,6 +3,7 @@ import Foundation
 import VigilHDF5
 import VigilQuantize
 import VigilSignal
+import VigilSignalCore
 
 /// `vigil dataset`: training data made by exactly the code that runs on the device.
 struct DatasetCommand: ParsableCommand {

@@ -2,6 +2,8 @@ import CAllocationCounter
 import Dispatch
 import VigilKernels
 import VigilRuntime
+import VigilReferenceModel
+import VigilSignalCore
 
 /// Latency, throughput and allocation measurements shared by `vigil bench` and `vigil demo`.
 enum Measure {

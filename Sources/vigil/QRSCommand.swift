@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilSignal
+import VigilSignalCore
 
 /// `vigil qrs`: replays WFDB records through the streaming QRS detector at the
 /// device rate and scores it against the reference beats as EC57 does.

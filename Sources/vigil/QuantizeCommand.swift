@@ -3,6 +3,7 @@ import Foundation
 import VigilQuantize
 import VigilRuntime
 import VigilSignal
+import VigilSignalCore
 
 struct QuantizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import VigilNumPy
 import VigilRuntime
+import VigilReferenceModel
+import VigilTestSupport
 
 /// Runs the built `vigil` executable as a user would and checks exit codes, stderr
 /// messages and files. The binary sits next to the test bundle in the build folder.
@@ -31,11 +33,7 @@ struct CLI {
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func temporaryDirectory() throws -> URL { try TestPaths.temporaryDirectory(prefix: "vigil-cli") }
 
     /// Writes the reference model as a package into `directory`.
     static func referencePackage(in directory: URL) throws -> URL {

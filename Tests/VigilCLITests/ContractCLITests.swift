@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilNumPy
+import VigilReferenceModel
 import VigilRuntime
 
 /// The input contract and golden vectors through the command line: `vigil quantize`

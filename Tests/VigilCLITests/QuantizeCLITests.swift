@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilNumPy
 import VigilRuntime
+import VigilTestSupport
 
 /// `vigil quantize`. Runs only once `QuantizeCommand` is registered in `Vigil.swift`.
 enum QuantizeCLI {

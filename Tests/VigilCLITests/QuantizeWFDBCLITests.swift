@@ -2,12 +2,13 @@ import Foundation
 import Testing
 import VigilNumPy
 import VigilRuntime
+import VigilTestSupport
 
 /// `vigil quantize --calibration DIR`: beats from WFDB records as calibration and
 /// validation data.
 enum QuantizeWFDB {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let ds1 = repository.appendingPathComponent("../shared/datasets/mitdb-ds1").standardized.path
+    static let repository = TestPaths.repository
+    static let ds1 = TestPaths.datasets + "/mitdb-ds1"
     static var datasetsPresent: Bool { FileManager.default.fileExists(atPath: ds1 + "/101.hea") }
     static let normalization = repository.appendingPathComponent("Models/arrhythmia/rr_normalization.json").path
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilImport
+import VigilTestSupport
 
 extension KerasImportTests {
     /// Bad files and models fail with a specific `ImportError`, never a crash.
@@ -185,7 +186,7 @@ extension KerasImportTests {
         func randomByteFlipsNeverCrash(_ file: String) throws {
             let data = try KerasImportFixtures.bytes(file)
             let ext = (file as NSString).pathExtension
-            var random = KerasTestRandom(seed: 0x5EED)
+            var random = SplitMix64(seed: 0x5EED)
             var failures = 0
             for round in 0..<40 {
                 var copy = data
@@ -225,20 +226,5 @@ extension KerasImportTests {
             }
             return nil
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for the byte-flip positions.
-struct KerasTestRandom {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import VigilImport
 import VigilRuntime
+import VigilTestSupport
 
 /// Bad model files end in specific errors, never a crash.
 struct ONNXBadInputTests {
@@ -117,18 +118,5 @@ struct ONNXBadInputTests {
 
     @Test func missingFileIsMalformed() {
         #expect(throws: ImportError.self) { _ = try ONNXImporter.importModel(atPath: "/nonexistent/model.onnx") }
-    }
-}
-
-/// A small deterministic generator for the corruption test.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

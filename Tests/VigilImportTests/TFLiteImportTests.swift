@@ -3,6 +3,7 @@ import Testing
 @testable import VigilImport
 import VigilKernels
 import VigilRuntime
+import VigilTestSupport
 
 /// `.tflite` files written by TensorFlow's converter with full-integer quantization
 /// (Fixtures/tflite/make_tflite_fixtures.py), imported and run by Vigil: every output

@@ -2,6 +2,8 @@ import CAllocationCounter
 import Testing
 import VigilKernels
 import VigilRuntime
+import VigilReferenceModel
+import VigilTestSupport
 
 /// `invoke()` allocates nothing, counted by `CAllocationCounter`, which interposes
 /// malloc, calloc, realloc and the memalign family for the whole process.

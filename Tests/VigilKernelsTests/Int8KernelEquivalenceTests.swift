@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilRuntime
 @testable import VigilKernels
+import VigilTestSupport
 
 fileprivate extension SplitMix64 {
     mutating func int8Range(_ range: ClosedRange<Int>) -> Int {

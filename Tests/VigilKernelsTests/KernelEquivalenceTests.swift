@@ -1,16 +1,8 @@
 import Testing
 import VigilRuntime
 @testable import VigilKernels
-
-fileprivate extension SplitMix64 {
-    mutating func int(_ range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(next() % UInt64(range.count))
-    }
-
-    mutating func chance(_ percent: Int) -> Bool { int(0...99) < percent }
-
-    mutating func pick<T>(_ values: [T]) -> T { values[int(0...(values.count - 1))] }
-}
+import VigilReferenceModel
+import VigilTestSupport
 
 /// A float buffer with guard zones on both sides. The payload starts as NaN, so an
 /// element a kernel fails to write fails the comparison; the guards must come back

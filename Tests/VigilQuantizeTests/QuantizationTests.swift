@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import VigilQuantize
 import VigilRuntime
+import VigilReferenceModel
+import VigilTestSupport
 
 /// Post-training quantization: observers on hand-made distributions, the parameter
 /// arithmetic against hand derivations, and whole graphs through the int8 kernels.
@@ -87,7 +89,7 @@ struct QuantizationTests {
     // MARK: Whole graphs
 
     static func referenceInputs(samples: Int, seed: UInt64) -> [[Float]] {
-        var rng = VigilRuntime.SplitMix64(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var beats: [Float] = [], rr: [Float] = []
         for _ in 0..<samples {
             let amplitude = 0.5 + rng.nextUnit()
@@ -176,7 +178,7 @@ struct QuantizationTests {
     }
 
     @Test func recurrentOpsStayFloatBetweenBoundaries() throws {
-        var rng = VigilRuntime.SplitMix64(seed: 3)
+        var rng = SplitMix64(seed: 3)
         var b = GraphBuilder()
         let x = b.input("x", shape: [12, 2])
         let w = b.constant("conv/kernel", shape: [3, 2, 4], values: rng.uniform(count: 24, limit: 0.5))

@@ -1,6 +1,7 @@
 import Testing
 import VigilQuantize
 import VigilRuntime
+@testable import VigilSignalCore
 @testable import VigilSignal
 
 /// The data side of `vigil quantize`: how WFDB beats are sampled and labelled, RR

@@ -1,5 +1,6 @@
 import Testing
 import VigilRuntime
+import VigilTestSupport
 
 /// The fixed-point helpers against values derived by hand from their definitions
 /// (gemmlowp fixedpoint.h, TFLite quantization_util.cc). Q31 means a raw int32 r

@@ -1,5 +1,6 @@
 import Testing
 @testable import VigilRuntime
+import VigilReferenceModel
 
 @Suite("Input contract and self-test")
 struct InputContractTests {

@@ -1,5 +1,6 @@
 import Testing
 import VigilRuntime
+import VigilReferenceModel
 
 /// Every way a graph can be malformed is rejected by `validated()` (or at plan time)
 /// with its own `GraphError` case naming the node or tensor at fault.

@@ -1,15 +1,7 @@
 import Testing
 import VigilRuntime
-
-fileprivate extension SplitMix64 {
-    mutating func int(_ range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(next() % UInt64(range.count))
-    }
-
-    mutating func chance(_ percent: Int) -> Bool { int(0...99) < percent }
-
-    mutating func pick<T>(_ values: [T]) -> T { values[int(0...(values.count - 1))] }
-}
+import VigilTestSupport
+import VigilReferenceModel
 
 /// Properties of `MemoryPlanner` plans checked against lifetimes the test derives from
 /// the graph itself (never from `plan.lifetimes`), on hand-derived cases and on

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VigilSignal
+@testable import VigilSignalCore
 
 /// MIT-format annotations against wfdb-python: reading a file wfdb.wrann
 /// wrote, and writing the same list byte for byte (so wfdb.rdann reads what

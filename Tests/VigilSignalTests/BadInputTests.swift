@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VigilSignal
+@testable import VigilSignalCore
 
 /// Broken records give a specific error that names the file, never a crash.
 @Suite struct BadInputTests {

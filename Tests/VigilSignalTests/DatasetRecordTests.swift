@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VigilSignal
+@testable import VigilSignalCore
 
 /// Real records (MIT-BIH DS1, NST, CUDB) against values wfdb-python read from them.
 @Suite(.enabled(if: Fixtures.datasetsPresent, "../shared/datasets is absent; real-record tests skipped"))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VigilSignal
+@testable import VigilSignalCore
 
 @Suite struct FaultSynthesisTests {
     @Test func noiseIsAddedAtTheRequestedSNR() {

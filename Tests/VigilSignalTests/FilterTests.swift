@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VigilSignal
+@testable import VigilSignalCore
 
 /// Filter designs and outputs against scipy.signal (butter, iirnotch, sosfilt),
 /// and bit-identity of the streaming and block forms.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import VigilSignal
+@testable import VigilSignalCore
+import VigilTestSupport
 
 /// Fixtures made by Scripts/signal/make_fixtures.py (wfdb-python 4.3.1, scipy), and
 /// the shared datasets folder, `<repo>/../shared/datasets`, when it is present.
@@ -14,9 +16,7 @@ enum Fixtures {
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    static let datasets: String = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("../shared/datasets").standardized.path
+    static let datasets: String = TestPaths.datasets
 
     static var datasetsPresent: Bool { FileManager.default.fileExists(atPath: datasets + "/mitdb-ds1/101.hea") }
 
@@ -24,11 +24,7 @@ enum Fixtures {
                       "124", "201", "203", "205", "207", "208", "209", "215", "220", "223", "230"]
 
     /// A fresh temporary folder for tests that make their own (bad) files.
-    static func temporaryDirectory() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-signal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }
+    static func temporaryDirectory() throws -> String { try TestPaths.temporaryDirectory(prefix: "vigil-signal").path }
 }
 
 extension Array where Element == Any {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VigilSignal
+@testable import VigilSignalCore
 
 @Suite struct QRSDetectorTests {
     func detect(_ x: [Float]) -> [QRSDetection] {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VigilSignal
+@testable import VigilSignalCore
 
 /// Resampling: ratios, design figures, tone preservation and annotation mapping,
 /// each checked against hand-derived values.

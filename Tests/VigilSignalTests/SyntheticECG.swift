@@ -1,4 +1,5 @@
 @testable import VigilSignal
+@testable import VigilSignalCore
 
 /// A hand-built ECG for detector tests: Gaussian QRS complexes (σ = 12 ms) of
 /// `amplitude` mV at known R times, T waves (σ = 40 ms, 0.3 mV) 250 ms after

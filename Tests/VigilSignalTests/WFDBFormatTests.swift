@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VigilSignal
+@testable import VigilSignalCore
 
 /// Synthetic records in every supported format, compared with what
 /// wfdb.rdrecord (wfdb-python 4.3.1) reads from the same files.

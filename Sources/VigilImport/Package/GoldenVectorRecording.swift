@@ -1,4 +1,5 @@
 import VigilRuntime
+import VigilSignalCore
 
 /// Deterministic model inputs: for the reference model's two inputs a beat-like
 /// window (a narrow QRS spike on a small T wave) and RR features; for any other
@@ -7,8 +8,9 @@ import VigilRuntime
 public enum SampleInputs {
     public static func fill(_ interpreter: Interpreter<some KernelSet>) {
         let graph = interpreter.graph
-        let isReference = graph.inputs.count == 2 && graph.tensors[graph.inputs[0]].shape == [ReferenceModel.windowLength, 1]
-            && graph.tensors[graph.inputs[1]].shape == [ReferenceModel.rrFeatures]
+        // The DESIGN §11 inputs: a 256-sample beat window and 4 RR features.
+        let isReference = graph.inputs.count == 2 && graph.tensors[graph.inputs[0]].shape == [256, 1]
+            && graph.tensors[graph.inputs[1]].shape == [4]
         var rng = SplitMix64(seed: 2024)
         for i in 0..<graph.inputs.count {
             let tensor = graph.tensors[graph.inputs[i]]

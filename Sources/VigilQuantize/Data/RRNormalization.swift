@@ -1,6 +1,7 @@
 import Foundation
 import VigilRuntime
 import VigilSignal
+import VigilSignalCore
 
 /// The RR features a model was trained on and their standardization, as the package's
 /// input contract states them (`InputContract.RRFeatureSet`). `vigil dataset beats`

@@ -1,6 +1,7 @@
 import Foundation
 import VigilRuntime
 import VigilSignal
+import VigilSignalCore
 
 /// Model inputs from a folder of WFDB records, through the signal chain the device
 /// runs and `vigil dataset beats` exports: the lead resampled to `rate`, the causal

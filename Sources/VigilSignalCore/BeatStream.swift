@@ -28,6 +28,15 @@ public struct BeatStream: Sendable {
 
     /// Feeds one raw sample; returns the next completed beat, if any.
     public mutating func process(_ x: Float) -> Beat? {
+        var window = [Float](repeating: 0, count: shape.length)
+        let ready = window.withUnsafeMutableBufferPointer { process(x, window: $0.baseAddress!) }
+        return ready.map { Beat(sample: $0.sample, window: window, rr: $0.rr) }
+    }
+
+    /// The device's form: feeds one raw sample and, when a beat completes, writes its
+    /// window (`shape.length` values) to `window` (nil: not wanted) and returns its R
+    /// peak and RR features. Allocates nothing.
+    public mutating func process(_ x: Float, window: UnsafeMutablePointer<Float>?) -> (sample: Int, rr: RRFeatures)? {
         let detection = detector.process(x)
         history.append(detector.conditionedSample)
         if let detection {
@@ -42,10 +51,10 @@ public struct BeatStream: Sendable {
             }
             seenFirstBeat = true
         }
-        return emitReady()
+        return emitReady(into: window)
     }
 
-    private mutating func emitReady() -> Beat? {
+    private mutating func emitReady(into window: UnsafeMutablePointer<Float>?) -> (sample: Int, rr: RRFeatures)? {
         // Windows that begin before the stream or have left the ring can never be cut; batch form skips them too.
         while let first = pending.first {
             let start = shape.start(for: first.sample)
@@ -56,8 +65,7 @@ public struct BeatStream: Sendable {
         let start = shape.start(for: first.sample)
         guard history.count >= start + shape.length else { return nil }
         pending.removeFirst()
-        var window = [Float](repeating: 0, count: shape.length)
-        for i in 0..<shape.length { window[i] = history[start + i] }
-        return Beat(sample: first.sample, window: window, rr: features)
+        if let window { for i in 0..<shape.length { window[i] = history[start + i] } }
+        return (first.sample, features)
     }
 }

@@ -1,3 +1,6 @@
+import VigilRuntime
+import VigilSignalCore
+
 /// The reference arrhythmia architecture of DESIGN §11, built in code: a beat window
 /// [256, 1] through Conv1D 16/32/64 with pooling and global average pooling,
 /// concatenated with 4 RR features, Dense 32 and Dense 5 (softmax over the AAMI
@@ -42,32 +45,9 @@ public enum ReferenceModel {
     }
 }
 
-/// A small, fast, seedable generator (SplitMix64) for reproducible weights and test data.
-public struct SplitMix64 {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Float {
-        Float(next() >> 40) * (1.0 / 16_777_216.0)
-    }
-
-    public mutating func uniform(count: Int, limit: Float) -> [Float] {
-        var out = [Float](repeating: 0, count: count)
-        for i in 0..<count { out[i] = (2 * nextUnit() - 1) * limit }
-        return out
-    }
-
-    public mutating func glorot(fanIn: Int, fanOut: Int, count: Int) -> [Float] {
+private extension SplitMix64 {
+    /// Glorot (Xavier) uniform weights.
+    mutating func glorot(fanIn: Int, fanOut: Int, count: Int) -> [Float] {
         uniform(count: count, limit: (6 / Float(fanIn + fanOut)).squareRoot())
     }
 }

@@ -1,0 +1,143 @@
+import VigilRuntime
+import VigilSignalCore
+
+/// One classified beat.
+public struct BeatLabel: Sendable, Equatable {
+    /// The R peak's sample index in the stream (at the contract's sampling rate).
+    public var sample: Int
+    /// Index into the contract's classes.
+    public var classIndex: Int
+
+    public init(sample: Int, classIndex: Int) { self.sample = sample; self.classIndex = classIndex }
+}
+
+/// The device's beat loop: one sample in → conditioning → QRS detection → beat window
+/// and RR features → the package's input contract → interpreter → beat label out.
+///
+/// Everything it needs comes from the package: the sampling rate, the conditioning,
+/// the window around the R peak, which RR features the model reads and how they are
+/// standardized, which input takes what, and which output holds the class scores.
+/// Memory is fixed after `init`: the detector's and beat stream's rings, the arena,
+/// and the interpreter's steps; `process` allocates nothing.
+public final class BeatLoop<Kernels: KernelSet> {
+    public let contract: InputContract
+    public let interpreter: Interpreter<Kernels>
+    private var stream: BeatStream
+    private let windowInput: Int?
+    private let rrInput: Int?
+    private let scoreOutput: Int
+    /// Float staging for inputs the model reads as int8 (quantized at the boundary).
+    private let staging: UnsafeMutablePointer<Float>
+    private let stagingCount: Int
+    /// Millivolts per ADC unit (0 when the contract takes millivolts).
+    private let millivoltsPerUnit: Float
+    /// Beats classified so far.
+    public private(set) var beatCount = 0
+
+    /// Decodes and verifies a package from its bytes, checks that its contract is one
+    /// this loop can feed, and runs its golden vectors before it accepts it.
+    public convenience init(packageBytes: UnsafeRawBufferPointer) throws(FirmwareError) {
+        let package: ModelPackage
+        do { package = try ModelPackage.decode(packageBytes) } catch { throw .package(error) }
+        try self.init(package: package)
+    }
+
+    public init(package: ModelPackage) throws(FirmwareError) {
+        guard let contract = package.inputContract else {
+            throw .contract("the package states no input contract, so the beat loop cannot know what its inputs hold")
+        }
+        // Decoding checked the contract against the graph; packages built in memory
+        // have not been through that.
+        do { try contract.check(against: package.graph) } catch { throw .package(error) }
+        guard contract.isBeatClassifier else {
+            throw .contract("the model's inputs must be a beat window and/or RR features and one output class scores")
+        }
+        guard let window = contract.window else { throw .contract("no beat window is stated (the loop cuts one around every R peak)") }
+        let c = contract.conditioning
+        let implemented = InputContract.Conditioning.monitoring
+        if c.highPassHz != implemented.highPassHz || c.lowPassHz != implemented.lowPassHz {
+            throw .contract("the package asks for \(c.highPassHz)–\(c.lowPassHz) Hz conditioning; this firmware conditions with \(implemented.highPassHz)–\(implemented.lowPassHz) Hz")
+        }
+        let check = package.selfTest(kernels: Kernels.self)
+        if !check.passed { throw .selfTest(check.failure) }
+
+        self.contract = contract
+        do { interpreter = try Interpreter<Kernels>(graph: package.graph, batch: 1) } catch { throw .graph(error) }
+        var windowInput: Int?, rrInput: Int?, scoreOutput = 0
+        for (i, b) in contract.inputs.enumerated() {
+            if b.role == .beatWindow { windowInput = i }
+            if b.role == .rrFeatures { rrInput = i }
+        }
+        for (i, b) in contract.outputs.enumerated() where b.role == .classScores { scoreOutput = i }
+        self.windowInput = windowInput; self.rrInput = rrInput; self.scoreOutput = scoreOutput
+        let rate = Double(contract.sampleRate)
+        var detector = QRSDetector.Configuration(sampleRate: rate)
+        if c.mainsHz > 0 { detector.mains = Double(c.mainsHz) }
+        let rr = contract.rr.map { RRConfiguration(sampleRate: rate, localCount: $0.localCount, longCount: $0.longCount) }
+        stream = BeatStream(sampleRate: rate, shape: BeatWindowShape(length: window.length, rPeakIndex: window.rPeakIndex),
+                            rr: rr, detector: detector)
+        stagingCount = max(window.length, contract.rr?.features.count ?? 0)
+        staging = .allocate(capacity: stagingCount)
+        staging.initialize(repeating: 0, count: stagingCount)
+        millivoltsPerUnit = contract.adcGain > 0 ? 1 / contract.adcGain : 0
+    }
+
+    deinit { staging.deallocate() }
+
+    /// Feeds one sample in ADC units (the contract's gain converts it to millivolts).
+    public func process(adc value: Int32) -> BeatLabel? {
+        process(millivolts: millivoltsPerUnit > 0 ? Float(value) * millivoltsPerUnit : Float(value))
+    }
+
+    /// Feeds one sample in millivolts, at the contract's sampling rate. Returns a label
+    /// when a beat's window and RR features are complete.
+    public func process(millivolts x: Float) -> BeatLabel? {
+        var emitted: (sample: Int, rr: RRFeatures)?
+        if let windowInput {
+            emitted = write(input: windowInput) { target in stream.process(x, window: target) }
+        } else {
+            emitted = stream.process(x, window: nil)
+        }
+        guard let beat = emitted else { return nil }
+        if let rrInput, let set = contract.rr {
+            _ = write(input: rrInput) { target in
+                set.values(pre: beat.rr.preRR, post: beat.rr.postRR, local: beat.rr.localRR, long: beat.rr.longRR, into: target)
+                return beat
+            }
+        }
+        interpreter.invoke()
+        beatCount += 1
+        return BeatLabel(sample: beat.sample, classIndex: winningClass())
+    }
+
+    /// Lets `fill` write float values for graph input `index`, straight into the arena
+    /// for a float input, or into staging and then quantized for an int8 input.
+    private func write<R>(input index: Int, _ fill: (UnsafeMutablePointer<Float>) -> R) -> R {
+        let tensor = interpreter.graph.tensors[interpreter.graph.inputs[index]]
+        let bytes = interpreter.inputBytes(index)
+        if tensor.dtype == .int8, let q = tensor.quantization {
+            let result = fill(staging)
+            Int8ReferenceKernels.quantize(count: bytes.count, scale: q.scales[0], zeroPoint: q.zeroPoints[0], input: staging,
+                                          output: bytes.baseAddress!.assumingMemoryBound(to: Int8.self))
+            return result
+        }
+        return fill(bytes.baseAddress!.assumingMemoryBound(to: Float.self))
+    }
+
+    /// The class with the largest score (the first of equals), from float or int8 scores.
+    private func winningClass() -> Int {
+        let tensor = interpreter.graph.tensors[interpreter.graph.outputs[scoreOutput]]
+        let bytes = interpreter.outputBytes(scoreOutput)
+        let classes = contract.classes.count
+        let base = bytes.count / tensor.dtype.byteSize - classes  // the last row
+        var best = 0
+        if tensor.dtype == .int8 {
+            let s = bytes.baseAddress!.assumingMemoryBound(to: Int8.self) + base
+            for k in 1..<classes where s[k] > s[best] { best = k }
+        } else {
+            let s = bytes.baseAddress!.assumingMemoryBound(to: Float.self) + base
+            for k in 1..<classes where s[k] > s[best] { best = k }
+        }
+        return best
+    }
+}
