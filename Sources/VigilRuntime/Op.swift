@@ -107,7 +107,7 @@ public enum Op: Sendable, Equatable {
     case globalAveragePool1D
     case globalMaxPool1D
     /// inputs: x [S…, Cin] over 1 to 3 spatial axes, weight [K…, Cin/groups, Cout],
-    /// optional bias [Cout] → [S'…, Cout] (WindowND.swift).
+    /// optional bias [Cout] → [S'…, Cout] (Ops/ConvND.swift).
     case convND(ConvNDAttributes)
     /// inputs: x [S…, C] → [S'…, C], and optionally the int64 position of each maximum
     /// as ONNX counts it: in the batch flattened channels first ([N, C, S…]), the
@@ -132,7 +132,7 @@ public enum Op: Sendable, Equatable {
     /// int8 → float32: scale × (q − zero point) with the input tensor's parameters.
     case dequantize
     /// inputs: x → x with its per-sample axes permuted: output axis i is input axis
-    /// permutation[i]; the batch stays first. (DataMovement.swift)
+    /// permutation[i]; the batch stays first. (Ops/DataMovement.swift)
     case transpose(permutation: [Int])
     /// inputs: x → along each per-sample axis i, `sizes[i]` elements from `starts[i]`
     /// in steps of `steps[i]` (negative: backwards). Importers resolve their clamping
