@@ -104,7 +104,8 @@ extension Graph {
     }
 }
 
-/// Op tags and attribute layouts. Tags are part of the file format: never reuse one.
+/// Attribute layouts of the ops, after each op's tag (`OpTag`, Ops/OpTable.swift). Both
+/// are part of the file format.
 enum OpCoding {
     static func encode(_ a: Activation, into w: inout ByteWriter) {
         switch a {
@@ -154,46 +155,30 @@ enum OpCoding {
         }
     }
 
+    /// The op's tag (`OpTag`), then its attributes.
     static func encode(_ op: Op, into w: inout ByteWriter) {
+        w.u8(op.tag.rawValue)
         switch op {
         case .conv1D(let a):
-            w.u8(1); w.i32(a.kernelSize); w.i32(a.stride); w.i32(a.dilation); encode(a.padding, into: &w); w.i32(a.groups); encode(a.activation, into: &w)
-        case .dense(let act): w.u8(2); encode(act, into: &w)
-        case .matMul: w.u8(3)
-        case .add(let act): w.u8(4); encode(act, into: &w)
-        case .sub(let act): w.u8(5); encode(act, into: &w)
-        case .mul(let act): w.u8(6); encode(act, into: &w)
-        case .div(let act): w.u8(7); encode(act, into: &w)
-        case .concatenate(let axis): w.u8(8); w.i32(axis)
-        case .reshape(let shape): w.u8(9); w.u32(UInt32(shape.count)); for d in shape { w.i32(d) }
-        case .zeroPadding1D(let l, let r): w.u8(10); w.i32(l); w.i32(r)
-        case .maxPool1D(let p): w.u8(11); w.i32(p.poolSize); w.i32(p.stride); encode(p.padding, into: &w)
-        case .averagePool1D(let p): w.u8(12); w.i32(p.poolSize); w.i32(p.stride); encode(p.padding, into: &w)
-        case .globalAveragePool1D: w.u8(13)
-        case .globalMaxPool1D: w.u8(14)
-        case .activation(let act): w.u8(15); encode(act, into: &w)
-        case .softmax(let axis): w.u8(16); w.i32(axis)
-        case .affine: w.u8(17)
-        // Forward layers without peepholes keep their first tags, so files written
-        // before directions existed read the same; the others add direction and peepholes.
-        case .gru(let a) where a.direction == .forward && !a.peepholes: w.u8(18); encode(a, into: &w)
-        case .lstm(let a) where a.direction == .forward && !a.peepholes: w.u8(19); encode(a, into: &w)
-        case .gru(let a): w.u8(54); encode(a, into: &w); w.u8(a.direction.rawValue); w.bool(a.peepholes)
-        case .lstm(let a): w.u8(55); encode(a, into: &w); w.u8(a.direction.rawValue); w.bool(a.peepholes)
-        case .quantize: w.u8(20)
-        case .dequantize: w.u8(21)
-        // Data movement takes tags from 50 on.
-        case .transpose(let permutation): w.u8(50); encode(permutation, into: &w)
-        case .slice(let starts, let steps, let sizes): w.u8(51); encode(starts, into: &w); encode(steps, into: &w); encode(sizes, into: &w)
-        case .gather(let axis): w.u8(52); w.i32(axis)
-        case .expand(let shape): w.u8(53); encode(shape, into: &w)
-        // Plain integer and training-mode ops take tags from 60 on.
-        case .clamp: w.u8(60)
-        case .batchNormalizationTraining(let epsilon, let momentum): w.u8(61); w.f32(epsilon); w.f32(momentum)
-        // N-d windows take tags from 40 on, clear of the 1-D ops' neighbourhood.
-        case .convND(let a): w.u8(40); encode(a.window, into: &w); w.i32(a.groups); encode(a.activation, into: &w)
-        case .maxPoolND(let p, let columnMajor): w.u8(41); encode(p.window, into: &w); w.bool(p.ceilMode); w.bool(columnMajor)
-        case .averagePoolND(let p, let countIncludePad): w.u8(42); encode(p.window, into: &w); w.bool(p.ceilMode); w.bool(countIncludePad)
+            w.i32(a.kernelSize); w.i32(a.stride); w.i32(a.dilation); encode(a.padding, into: &w); w.i32(a.groups); encode(a.activation, into: &w)
+        case .dense(let act), .add(let act), .sub(let act), .mul(let act), .div(let act), .activation(let act):
+            encode(act, into: &w)
+        case .matMul, .globalAveragePool1D, .globalMaxPool1D, .affine, .quantize, .dequantize, .clamp:
+            break
+        case .concatenate(let axis), .softmax(let axis), .gather(let axis): w.i32(axis)
+        case .reshape(let shape): w.u32(UInt32(shape.count)); for d in shape { w.i32(d) }
+        case .zeroPadding1D(let l, let r): w.i32(l); w.i32(r)
+        case .maxPool1D(let p), .averagePool1D(let p): w.i32(p.poolSize); w.i32(p.stride); encode(p.padding, into: &w)
+        case .gru(let a), .lstm(let a):
+            encode(a, into: &w)
+            if op.tag == .gruWithDirection || op.tag == .lstmWithDirection { w.u8(a.direction.rawValue); w.bool(a.peepholes) }
+        case .transpose(let permutation): encode(permutation, into: &w)
+        case .slice(let starts, let steps, let sizes): encode(starts, into: &w); encode(steps, into: &w); encode(sizes, into: &w)
+        case .expand(let shape): encode(shape, into: &w)
+        case .batchNormalizationTraining(let epsilon, let momentum): w.f32(epsilon); w.f32(momentum)
+        case .convND(let a): encode(a.window, into: &w); w.i32(a.groups); encode(a.activation, into: &w)
+        case .maxPoolND(let p, let columnMajor): encode(p.window, into: &w); w.bool(p.ceilMode); w.bool(columnMajor)
+        case .averagePoolND(let p, let countIncludePad): encode(p.window, into: &w); w.bool(p.ceilMode); w.bool(countIncludePad)
         }
     }
 
@@ -243,47 +228,48 @@ enum OpCoding {
     }
 
     static func decode(_ r: inout ByteReader, node: String) throws(PackageError) -> Op {
-        let tag = try r.u8()
+        let rawTag = try r.u8()
+        guard let tag = OpTag(rawValue: rawTag) else { throw .malformed(r.context, "node '\(node)' has unknown op tag \(rawTag)") }
         switch tag {
-        case 1:
+        case .conv1D:
             let k = try r.i32(), s = try r.i32(), d = try r.i32()
             let padding = try decodePadding(&r, node: node)
             let groups = try r.i32()
             return .conv1D(Conv1DAttributes(kernelSize: k, stride: s, dilation: d, padding: padding, groups: groups, activation: try decodeActivation(&r, node: node)))
-        case 2: return .dense(activation: try decodeActivation(&r, node: node))
-        case 3: return .matMul
-        case 4: return .add(activation: try decodeActivation(&r, node: node))
-        case 5: return .sub(activation: try decodeActivation(&r, node: node))
-        case 6: return .mul(activation: try decodeActivation(&r, node: node))
-        case 7: return .div(activation: try decodeActivation(&r, node: node))
-        case 8: return .concatenate(axis: try r.i32())
-        case 9:
+        case .dense: return .dense(activation: try decodeActivation(&r, node: node))
+        case .matMul: return .matMul
+        case .add: return .add(activation: try decodeActivation(&r, node: node))
+        case .sub: return .sub(activation: try decodeActivation(&r, node: node))
+        case .mul: return .mul(activation: try decodeActivation(&r, node: node))
+        case .div: return .div(activation: try decodeActivation(&r, node: node))
+        case .concatenate: return .concatenate(axis: try r.i32())
+        case .reshape:
             let n = try r.count(minimumItemBytes: 4)
             if n > 8 { throw .malformed(r.context, "node '\(node)' reshapes to rank \(n)") }
             var shape: [Int] = []
             for _ in 0..<n { shape.append(try r.i32()) }
             return .reshape(shape: shape)
-        case 10: return .zeroPadding1D(left: try r.i32(), right: try r.i32())
-        case 11, 12:
+        case .zeroPadding1D: return .zeroPadding1D(left: try r.i32(), right: try r.i32())
+        case .maxPool1D, .averagePool1D:
             let size = try r.i32(), stride = try r.i32()
             let p = Pool1DAttributes(poolSize: size, stride: stride, padding: try decodePadding(&r, node: node))
-            return tag == 11 ? .maxPool1D(p) : .averagePool1D(p)
-        case 13: return .globalAveragePool1D
-        case 14: return .globalMaxPool1D
-        case 15: return .activation(try decodeActivation(&r, node: node))
-        case 16: return .softmax(axis: try r.i32())
-        case 17: return .affine
-        case 18: return .gru(try decodeRecurrent(&r, node: node))
-        case 19: return .lstm(try decodeRecurrent(&r, node: node))
-        case 20: return .quantize
-        case 21: return .dequantize
-        case 50: return .transpose(permutation: try decodeAxes(&r, node: node))
-        case 51:
+            return tag == .maxPool1D ? .maxPool1D(p) : .averagePool1D(p)
+        case .globalAveragePool1D: return .globalAveragePool1D
+        case .globalMaxPool1D: return .globalMaxPool1D
+        case .activation: return .activation(try decodeActivation(&r, node: node))
+        case .softmax: return .softmax(axis: try r.i32())
+        case .affine: return .affine
+        case .gru: return .gru(try decodeRecurrent(&r, node: node))
+        case .lstm: return .lstm(try decodeRecurrent(&r, node: node))
+        case .quantize: return .quantize
+        case .dequantize: return .dequantize
+        case .transpose: return .transpose(permutation: try decodeAxes(&r, node: node))
+        case .slice:
             let starts = try decodeAxes(&r, node: node), steps = try decodeAxes(&r, node: node)
             return .slice(starts: starts, steps: steps, sizes: try decodeAxes(&r, node: node))
-        case 52: return .gather(axis: try r.i32())
-        case 53: return .expand(shape: try decodeAxes(&r, node: node))
-        case 54, 55:
+        case .gather: return .gather(axis: try r.i32())
+        case .expand: return .expand(shape: try decodeAxes(&r, node: node))
+        case .gruWithDirection, .lstmWithDirection:
             var a = try decodeRecurrent(&r, node: node)
             let rawDirection = try r.u8()
             guard let direction = RecurrentDirection(rawValue: rawDirection) else {
@@ -291,19 +277,18 @@ enum OpCoding {
             }
             a.direction = direction
             a.peepholes = try r.bool()
-            return tag == 54 ? .gru(a) : .lstm(a)
-        case 60: return .clamp
-        case 61: return .batchNormalizationTraining(epsilon: try r.f32(), momentum: try r.f32())
-        case 40:
+            return tag == .gruWithDirection ? .gru(a) : .lstm(a)
+        case .clamp: return .clamp
+        case .batchNormalizationTraining: return .batchNormalizationTraining(epsilon: try r.f32(), momentum: try r.f32())
+        case .convND:
             let window = try decodeWindow(&r, node: node), groups = try r.i32()
             return .convND(ConvNDAttributes(window: window, groups: groups, activation: try decodeActivation(&r, node: node)))
-        case 41:
+        case .maxPoolND:
             let window = try decodeWindow(&r, node: node), ceilMode = try r.bool()
             return .maxPoolND(PoolNDAttributes(window: window, ceilMode: ceilMode), columnMajorIndices: try r.bool())
-        case 42:
+        case .averagePoolND:
             let window = try decodeWindow(&r, node: node), ceilMode = try r.bool()
             return .averagePoolND(PoolNDAttributes(window: window, ceilMode: ceilMode), countIncludePad: try r.bool())
-        default: throw .malformed(r.context, "node '\(node)' has unknown op tag \(tag)")
         }
     }
 }

@@ -39,16 +39,9 @@ extension Graph {
         for (i, node) in nodes.enumerated() {
             guard case .affine = node.op, let p = soleProducer(of: node.inputs[0], consumers: consumers, producer: producer) else { continue }
             let prev = nodes[p]
-            let outChannels: Int
-            switch prev.op {
-            case .conv1D(let a) where a.activation == .linear:
-                outChannels = tensors[prev.inputs[1]].shape[2]
-            case .convND(let a) where a.activation == .linear:
-                outChannels = tensors[prev.inputs[1]].shape.last!
-            case .dense(let act) where act == .linear:
-                outChannels = tensors[prev.inputs[1]].shape[1]
-            default: continue
-            }
+            // A Conv1D, ConvND or Dense layer: its weight's last axis is the output channels.
+            guard prev.op.weightedLayerActivation == .linear else { continue }
+            let outChannels = tensors[prev.inputs[1]].shape.last!
             let scale = floatValues(of: node.inputs[1]), shift = floatValues(of: node.inputs[2])
             if scale.count != outChannels { continue }
             var weight = floatValues(of: prev.inputs[1])
@@ -72,10 +65,12 @@ extension Graph {
         for (i, node) in nodes.enumerated() {
             let sign: Float
             let activation: Activation
-            switch node.op {
-            case .add(let a): sign = 1; activation = a
-            case .sub(let a): sign = -1; activation = a
-            default: continue
+            if case .add(let a) = node.op {
+                sign = 1; activation = a
+            } else if case .sub(let a) = node.op {
+                sign = -1; activation = a
+            } else {
+                continue
             }
             // The constant may be either operand of an addition, only the second of a subtraction.
             for (x, c) in [(0, 1), (1, 0)] where !(sign < 0 && x == 1) {
@@ -83,12 +78,9 @@ extension Graph {
                 guard constant.isConstant, constant.dtype == .float32, !tensors[node.inputs[x]].isConstant,
                       let p = soleProducer(of: node.inputs[x], consumers: consumers, producer: producer) else { continue }
                 let prev = nodes[p]
-                let channels: Int
-                switch prev.op {
-                case .conv1D(let a) where a.activation == .linear: channels = tensors[prev.inputs[1]].shape[2]
-                case .dense(let a) where a == .linear: channels = tensors[prev.inputs[1]].shape[1]
-                default: continue
-                }
+                // A Conv1D or Dense layer (not ConvND): its weight's last axis is the output channels.
+                guard prev.op.weightedLayerActivation == .linear, prev.op.tag != .convND else { continue }
+                let channels = tensors[prev.inputs[1]].shape.last!
                 // Only a constant that varies along channels alone: shape [C] or [1, …, C].
                 if constant.elementCount != channels || constant.shape.last != channels { continue }
                 let values = floatValues(of: node.inputs[c])
@@ -96,10 +88,7 @@ extension Graph {
                 for j in 0..<channels { bias[j] += sign * values[j] }
                 let b = addConstant(name: prev.name + "/bias", shape: [channels], values: bias)
                 nodes[p].inputs = [prev.inputs[0], prev.inputs[1], b]
-                switch prev.op {
-                case .conv1D(var a): a.activation = activation; nodes[p].op = .conv1D(a)
-                default: nodes[p].op = .dense(activation: activation)
-                }
+                nodes[p].op = prev.op.fusing(activation)!
                 nodes[p].outputs = node.outputs
                 nodes.remove(at: i)
                 return true
@@ -138,17 +127,7 @@ extension Graph {
             guard case .activation(let act) = node.op, let p = soleProducer(of: node.inputs[0], consumers: consumers, producer: producer) else { continue }
             // An int8 op applies only clamps; a sigmoid or tanh stays its own (table) op.
             if tensors[node.inputs[0]].dtype == .int8 && !act.isClamp { continue }
-            var op = nodes[p].op
-            switch op {
-            case .conv1D(var a) where a.activation == .linear: a.activation = act; op = .conv1D(a)
-            case .convND(var a) where a.activation == .linear: a.activation = act; op = .convND(a)
-            case .dense(let a) where a == .linear: op = .dense(activation: act)
-            case .add(let a) where a == .linear: op = .add(activation: act)
-            case .sub(let a) where a == .linear: op = .sub(activation: act)
-            case .mul(let a) where a == .linear: op = .mul(activation: act)
-            case .div(let a) where a == .linear: op = .div(activation: act)
-            default: continue
-            }
+            guard nodes[p].op.fusedActivation == .linear, let op = nodes[p].op.fusing(act) else { continue }
             nodes[p].op = op
             nodes[p].outputs = node.outputs
             nodes.remove(at: i)

@@ -1,19 +1,14 @@
 /// Type and quantization rules of int8 nodes (the TFLite int8 specification, DESIGN §4).
-/// An op runs its int8 kernel when its first input is int8; shape inference computes
-/// the shapes as for float and then calls `checkInt8`, which checks every tensor's
-/// dtype and parameters and sets the output's dtype (and, for ops that keep the
-/// input's parameters, fills in missing output parameters).
+/// An op runs its int8 kernel when its first input is int8 and it has one
+/// (`Op.hasInt8Kernel`); shape inference computes the shapes as for float and then
+/// calls `checkInt8` (Ops/OpTable.swift), which hands the node to its op's check: that
+/// checks every tensor's dtype and parameters and sets the output's dtype (and, for ops
+/// that keep the input's parameters, fills in missing output parameters).
 extension Graph {
     /// Ops with int8 kernels.
     static func runsAsInt8(_ op: Op, _ ins: [TensorDescriptor]) -> Bool {
         guard let first = ins.first, first.dtype == .int8, !runsAsInteger(op, ins) else { return false }
-        switch op {
-        case .conv1D, .dense, .add, .concatenate, .reshape, .maxPool1D, .averagePool1D,
-             .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax:
-            return true
-        default:
-            return false
-        }
+        return op.hasInt8Kernel
     }
 
     /// Per-tensor parameters of an int8 activation tensor: one finite positive scale and
@@ -77,94 +72,42 @@ extension Graph {
         }
     }
 
-    /// Checks node `index` as an int8 node and types its output.
-    mutating func checkInt8(ofNode index: Int) throws(GraphError) {
-        let node = nodes[index]
-        let name = node.name
-        let ins = node.inputs.map { tensors[$0] }
-        let outID = node.outputs[0]
+    /// Input `i` of an int8 node: int8 with per-tensor parameters.
+    func int8Input(_ c: NodeContext, _ i: Int) throws(GraphError) -> (scale: Float, zeroPoint: Int32) {
+        let t = c.ins[i]
+        if t.dtype != .int8 { throw .typeMismatch(node: c.name, reason: "'\(t.name)' is \(t.dtype.name); inputs of an int8 \(c.node.op.name) are int8") }
+        return try Graph.perTensor(t, node: c.name)
+    }
 
-        func int8Input(_ i: Int) throws(GraphError) -> (scale: Float, zeroPoint: Int32) {
-            let t = ins[i]
-            if t.dtype != .int8 { throw .typeMismatch(node: name, reason: "'\(t.name)' is \(t.dtype.name); inputs of an int8 \(node.op.name) are int8") }
-            return try Graph.perTensor(t, node: name)
-        }
-        /// The output's parameters, or the input's when the op keeps them and the
-        /// output has none.
-        func output(inheriting inherited: QuantizationParameters? = nil) throws(GraphError) -> (scale: Float, zeroPoint: Int32) {
-            tensors[outID].dtype = .int8
-            if tensors[outID].quantization == nil, let inherited { tensors[outID].quantization = inherited }
-            return try Graph.perTensor(tensors[outID], node: name)
-        }
-        func requireClamp(_ a: Activation) throws(GraphError) {
-            if !a.isClamp { throw .badAttribute(node: name, reason: "an int8 \(node.op.name) fuses only clamp activations (linear, ReLU, ReLU6, clip), not \(a.name)") }
-        }
-        func sameAsInput(_ out: (scale: Float, zeroPoint: Int32), _ x: (scale: Float, zeroPoint: Int32)) throws(GraphError) {
-            if abs(out.scale - x.scale) > 1e-6 || out.zeroPoint != x.zeroPoint {
-                throw .quantizationMismatch(node: name, tensor: tensors[outID].name, reason: "an int8 \(node.op.name) keeps its input's parameters (\(x.scale), \(x.zeroPoint)); output has (\(out.scale), \(out.zeroPoint))")
-            }
-        }
+    /// Types the output int8 and returns its parameters, or the input's when the op
+    /// keeps them and the output has none.
+    mutating func int8Output(_ c: NodeContext, inheriting inherited: QuantizationParameters? = nil) throws(GraphError) -> (scale: Float, zeroPoint: Int32) {
+        let outID = c.node.outputs[0]
+        tensors[outID].dtype = .int8
+        if tensors[outID].quantization == nil, let inherited { tensors[outID].quantization = inherited }
+        return try Graph.perTensor(tensors[outID], node: c.name)
+    }
 
-        switch node.op {
-        case .conv1D(let a):
-            let x = try int8Input(0)
-            let scales = try Graph.weightScales(ins[1], channelAxis: 2, node: name)
-            if ins.count == 3 { try Graph.checkBias(ins[2], inputScale: x.scale, weightScales: scales, node: name) }
-            try requireClamp(a.activation)
-            _ = try output()
-        case .dense(let act):
-            let x = try int8Input(0)
-            let scales = try Graph.weightScales(ins[1], channelAxis: 1, node: name)
-            if ins.count == 3 { try Graph.checkBias(ins[2], inputScale: x.scale, weightScales: scales, node: name) }
-            try requireClamp(act)
-            _ = try output()
-        case .add(let act):
-            _ = try int8Input(0); _ = try int8Input(1)
-            try requireClamp(act)
-            _ = try output()
-        case .concatenate:
-            var first: QuantizationParameters?
-            var allEqual = true
-            for i in ins.indices {
-                _ = try int8Input(i)
-                if i == 0 { first = ins[0].quantization } else if ins[i].quantization != first { allEqual = false }
-            }
-            _ = try output(inheriting: allEqual ? first : nil)
-        case .reshape, .maxPool1D, .averagePool1D, .globalMaxPool1D:
-            let x = try int8Input(0)
-            try sameAsInput(try output(inheriting: ins[0].quantization), x)
-        case .globalAveragePool1D:
-            _ = try int8Input(0)
-            _ = try output(inheriting: ins[0].quantization)
-        case .activation(let a):
-            _ = try int8Input(0)
-            _ = try output(inheriting: a.isClamp ? ins[0].quantization : nil)
-        case .softmax:
-            _ = try int8Input(0)
-            // TFLite's integer softmax produces probabilities with scale 1/256, zero point -128.
-            let out = try output(inheriting: QuantizationParameters(scale: 1.0 / 256.0, zeroPoint: -128))
-            if out.zeroPoint != -128 || abs(out.scale - 1.0 / 256.0) > 0.001 / 256.0 {
-                throw .quantizationMismatch(node: name, tensor: tensors[outID].name, reason: "int8 softmax output must have scale 1/256 and zero point -128")
-            }
-        default:
-            throw .typeMismatch(node: name, reason: "\(node.op.name) has no int8 kernel")
+    /// An int8 kernel applies a fused activation only as a clamp.
+    func requireClamp(_ c: NodeContext, _ a: Activation) throws(GraphError) {
+        if !a.isClamp { throw .badAttribute(node: c.name, reason: "an int8 \(c.node.op.name) fuses only clamp activations (linear, ReLU, ReLU6, clip), not \(a.name)") }
+    }
+
+    /// The output keeps the input's parameters.
+    func requireSameParameters(_ c: NodeContext, _ out: (scale: Float, zeroPoint: Int32), _ x: (scale: Float, zeroPoint: Int32)) throws(GraphError) {
+        if abs(out.scale - x.scale) > 1e-6 || out.zeroPoint != x.zeroPoint {
+            throw .quantizationMismatch(node: c.name, tensor: tensors[c.node.outputs[0]].name, reason: "an int8 \(c.node.op.name) keeps its input's parameters (\(x.scale), \(x.zeroPoint)); output has (\(out.scale), \(out.zeroPoint))")
         }
     }
 
-    /// Quantize (float32 or int8 → int8) and Dequantize (int8 → float32).
-    func checkBoundary(ofNode index: Int) throws(GraphError) {
-        let node = nodes[index]
-        let x = tensors[node.inputs[0]], y = tensors[node.outputs[0]]
-        if node.op == .quantize {
-            // Any other type would be read as float32: past the end of a 1- or 2-byte tensor.
-            if x.dtype != .float32 && x.dtype != .int8 {
-                throw .typeMismatch(node: node.name, reason: "Quantize reads float32 or int8, not \(Graph.typeDescription(x))")
-            }
-            if x.dtype == .int8 { _ = try Graph.perTensor(x, node: node.name) }
-            _ = try Graph.perTensor(y, node: node.name)
-        } else {
-            if x.dtype != .int8 { throw .typeMismatch(node: node.name, reason: "Dequantize reads int8, not \(x.dtype.name)") }
-            _ = try Graph.perTensor(x, node: node.name)
-        }
+    /// An int8 op that keeps its input's parameters (reshape, max pools, average pool).
+    mutating func checkInt8KeepingParameters(_ c: NodeContext) throws(GraphError) {
+        let x = try int8Input(c, 0)
+        try requireSameParameters(c, try int8Output(c, inheriting: c.ins[0].quantization), x)
+    }
+
+    /// An op without an int8 kernel (never reached: `runsAsInt8` says no first).
+    func noInt8Kernel(_ c: NodeContext) throws(GraphError) {
+        throw .typeMismatch(node: c.name, reason: "\(c.node.op.name) has no int8 kernel")
     }
 }

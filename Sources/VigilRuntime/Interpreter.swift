@@ -30,7 +30,7 @@ enum Step {
     case gather(GatherParameters, UnsafeRawPointer, UnsafeMutableRawPointer)
     case gru(RecurrentParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
     case lstm(RecurrentParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>)
-    // int8 kernels (Int8Compilation.swift); requantization tables live in `int8Tables`.
+    // int8 kernels (each compiled in its op's file under Ops/); requantization tables live in `int8Tables`.
     case int8Conv1D(Int8Conv1DParameters, UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafePointer<Int32>?, UnsafeMutablePointer<Int8>, UnsafeMutableRawPointer?)
     case int8Dense(Int8DenseParameters, UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafePointer<Int32>?, UnsafeMutablePointer<Int8>)
     case int8Add(Int8AddParameters, UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
@@ -53,21 +53,6 @@ extension Step {
     /// A contiguous copy of `bytes`: a reshape, or the rows a fused pool left pooled.
     static func copy(bytes: Int, from source: UnsafeRawPointer, to target: UnsafeMutableRawPointer) -> Step {
         .interleave(outer: 1, chunk: bytes, stride: bytes, source, target)
-    }
-}
-
-extension Interpreter {
-    /// A concatenation along `axis` (the batch counted as 0, negative from the end) into
-    /// an output of per-sample shape `outShape`: the per-sample axis it joins, how many
-    /// outer blocks (the batch included) each operand contributes to, and the bytes one
-    /// entry of the joined axis spans.
-    static func concatenationLayout(_ outShape: [Int], axis: Int, batch: Int, elementBytes: Int) -> (axis: Int, outer: Int, inner: Int) {
-        let a = (axis < 0 ? axis + outShape.count + 1 : axis) - 1
-        var outer = batch
-        for d in 0..<a { outer *= outShape[d] }
-        var inner = elementBytes
-        for d in (a + 1)..<outShape.count { inner *= outShape[d] }
-        return (a, outer, inner)
     }
 }
 
@@ -111,20 +96,18 @@ public final class Interpreter<Kernels: KernelSet> {
             self.ownedConstants = buffer
             self.constants = UnsafeRawPointer(buffer)
         }
-        var steps: [Step] = []
-        var stepNodes: [Int] = []
-        var tables: [UnsafeMutableRawPointer] = []
+        var builder = StepBuilder(graph: g, plan: plan, arena: arena, constants: self.constants)
         do {
-            try Interpreter.compile(g, plan: plan, arena: arena, constants: self.constants, into: &steps, nodes: &stepNodes, tables: &tables)
+            try Interpreter.compile(into: &builder)
         } catch {
             arena.deallocate()
             ownedConstants?.deallocate()
-            for t in tables { t.deallocate() }
+            for t in builder.tables { t.deallocate() }
             throw error
         }
-        self.int8Tables = tables
-        self.steps = steps
-        self.stepNodes = stepNodes
+        self.int8Tables = builder.tables
+        self.steps = builder.steps
+        self.stepNodes = builder.stepNodes
     }
 
     deinit {
@@ -182,6 +165,9 @@ public final class Interpreter<Kernels: KernelSet> {
         }
     }
 
+
+    /// Runs one step through the kernel set: every step kind has a `KernelSet`
+    /// requirement, so a set can replace any kernel.
     @inlinable @inline(__always)
     static func run(_ step: Step) {
         switch step {
@@ -208,232 +194,147 @@ public final class Interpreter<Kernels: KernelSet> {
         case .softmax(let rows, let width, let x, let y):
             Kernels.softmax(rows: rows, width: width, input: x, output: y)
         case .affine(let rows, let channels, let x, let scale, let shift, let y):
-            ReferenceKernels.affine(rows: rows, channels: channels, input: x, scale: scale, shift: shift, output: y)
+            Kernels.affine(rows: rows, channels: channels, input: x, scale: scale, shift: shift, output: y)
         case .zeroPadding(let batch, let length, let channels, let left, let right, let x, let y):
-            ReferenceKernels.zeroPadding1D(batch: batch, length: length, channels: channels, left: left, right: right, input: x, output: y)
+            Kernels.zeroPadding1D(batch: batch, length: length, channels: channels, left: left, right: right, input: x, output: y)
         case .interleave(let outer, let chunk, let stride, let x, let y):
-            ReferenceKernels.interleave(outer: outer, chunk: chunk, stride: stride, input: x, output: y)
+            Kernels.interleave(outer: outer, chunk: chunk, stride: stride, input: x, output: y)
         case .stridedCopy(let p, let x, let y):
-            ReferenceKernels.stridedCopy(p, input: x, output: y)
+            Kernels.stridedCopy(p, input: x, output: y)
         case .gather(let p, let x, let y):
-            ReferenceKernels.gather(p, input: x, output: y)
+            Kernels.gather(p, input: x, output: y)
         case .gru(let p, let x, let k, let rk, let b, let y, let s):
-            ReferenceKernels.gru(p, input: x, kernel: k, recurrentKernel: rk, bias: b, output: y, scratch: s)
+            Kernels.gru(p, input: x, kernel: k, recurrentKernel: rk, bias: b, output: y, scratch: s)
         case .lstm(let p, let x, let k, let rk, let b, let peepholes, let y, let cell, let s):
-            ReferenceKernels.lstm(p, input: x, kernel: k, recurrentKernel: rk, bias: b, peepholes: peepholes, output: y, cellOutput: cell, scratch: s)
+            Kernels.lstm(p, input: x, kernel: k, recurrentKernel: rk, bias: b, peepholes: peepholes, output: y, cellOutput: cell, scratch: s)
         case .int8Conv1D(let p, let x, let w, let b, let y, let s):
             Kernels.int8Conv1D(p, input: x, weight: w, bias: b, output: y, scratch: s)
         case .int8Dense(let p, let x, let w, let b, let y):
             Kernels.int8Dense(p, input: x, weight: w, bias: b, output: y)
         case .int8Add(let p, let a, let b, let y):
-            Int8ReferenceKernels.add(p, a: a, b: b, output: y)
+            Kernels.int8Add(p, a: a, b: b, output: y)
         case .int8MaxPool(let p, let x, let y):
             Kernels.int8MaxPool1D(p, input: x, output: y)
         case .int8AveragePool(let p, let x, let y):
-            Int8ReferenceKernels.averagePool1D(p, input: x, output: y)
+            Kernels.int8AveragePool1D(p, input: x, output: y)
         case .int8Mean(let p, let x, let y):
             Kernels.int8Mean(p, input: x, output: y)
         case .int8GlobalMax(let batch, let length, let channels, let x, let y):
-            Int8ReferenceKernels.globalMax(batch: batch, length: length, channels: channels, input: x, output: y)
+            Kernels.int8GlobalMax(batch: batch, length: length, channels: channels, input: x, output: y)
         case .int8Lookup(let table, let x, let y, let count):
-            Int8ReferenceKernels.lookup(table: table, input: x, output: y, count: count)
+            Kernels.int8Lookup(table: table, input: x, output: y, count: count)
         case .int8Softmax(let p, let x, let y):
-            Int8ReferenceKernels.softmax(p, input: x, output: y)
+            Kernels.int8Softmax(p, input: x, output: y)
         case .int8Requantize(let p, let x, let y):
-            Int8ReferenceKernels.requantize(p, input: x, output: y)
+            Kernels.int8Requantize(p, input: x, output: y)
         case .quantize(let count, let scale, let zeroPoint, let x, let y):
-            Int8ReferenceKernels.quantize(count: count, scale: scale, zeroPoint: zeroPoint, input: x, output: y)
+            Kernels.quantize(count: count, scale: scale, zeroPoint: zeroPoint, input: x, output: y)
         case .dequantize(let count, let scale, let zeroPoint, let x, let y):
-            Int8ReferenceKernels.dequantize(count: count, scale: scale, zeroPoint: zeroPoint, input: x, output: y)
+            Kernels.dequantize(count: count, scale: scale, zeroPoint: zeroPoint, input: x, output: y)
         case .integer(let step, let type):
-            step.run(type)
+            step.run(type, Kernels.self)
         case .batchNormalizationTraining(let p, let x, let scale, let bias, let mean, let variance, let y, let newMean, let newVariance):
-            ReferenceKernels.batchNormalizationTraining(p, input: x, scale: scale, bias: bias, mean: mean, variance: variance, output: y, newMean: newMean, newVariance: newVariance)
+            Kernels.batchNormalizationTraining(p, input: x, scale: scale, bias: bias, mean: mean, variance: variance, output: y, newMean: newMean, newVariance: newVariance)
         }
     }
 
     // MARK: - Compilation
 
-    static func conv1DParameters(_ g: Graph, _ node: Node, _ a: Conv1DAttributes, batch: Int) -> Conv1DParameters {
-        let x = g.tensors[node.inputs[0]].shape, y = g.tensors[node.outputs[0]].shape
-        let pad = a.padding.amounts(length: x[0], kernel: a.kernelSize, stride: a.stride, dilation: a.dilation)
-        return Conv1DParameters(batch: batch, inLength: x[0], inChannels: x[1], outLength: y[0], outChannels: y[1],
-                                kernelSize: a.kernelSize, stride: a.stride, dilation: a.dilation, padLeft: pad.left,
-                                groups: a.groups, activation: a.activation)
-    }
-
-    static func recurrentParameters(_ g: Graph, _ node: Node, _ a: RecurrentAttributes, batch: Int) -> RecurrentParameters {
-        let x = g.tensors[node.inputs[0]].shape
-        return RecurrentParameters(batch: batch, steps: x[0], features: x[1], units: a.units, returnSequences: a.returnSequences,
-                                   activation: a.activation, recurrentActivation: a.recurrentActivation,
-                                   resetAfter: a.resetAfter, hasBias: node.inputs.count >= 4, direction: a.direction)
-    }
-
+    /// Per node, the scratch bytes its kernel asks for (`Interpreter.scratchBytes(_:_:batch:)`
+    /// in Ops/OpTable.swift picks the op's rule).
     static func scratchBytes(_ g: Graph, batch: Int) -> [Int] {
-        g.nodes.map { node in
-            if let bytes = int8ScratchBytes(g, node, batch: batch) { return bytes }
-            switch node.op {
-            case .conv1D(let a): return Kernels.conv1DScratchBytes(conv1DParameters(g, node, a, batch: batch))
-            case .gru(let a): return 4 * recurrentParameters(g, node, a, batch: batch).scratchFloats(gates: 3)
-            case .lstm(let a): return 4 * recurrentParameters(g, node, a, batch: batch).scratchFloats(gates: 4)
-            default: return 0
-            }
-        }
+        g.nodes.map { scratchBytes(g, $0, batch: batch) }
     }
 
-    static func compile(_ g: Graph, plan: MemoryPlan, arena: UnsafeMutableRawPointer, constants: UnsafeRawPointer, into steps: inout [Step], nodes stepNodes: inout [Int], tables: inout [UnsafeMutableRawPointer]) throws(GraphError) {
-        let batch = plan.batch
-        func raw(_ id: TensorID) -> UnsafeMutableRawPointer {
-            if case .constant(let offset) = g.tensors[id].storage { return UnsafeMutableRawPointer(mutating: constants + offset) }
-            return arena + plan.offsets[id]
-        }
-        func f(_ id: TensorID) -> UnsafeMutablePointer<Float> { raw(id).assumingMemoryBound(to: Float.self) }
-        func cf(_ id: TensorID) -> UnsafePointer<Float> { UnsafePointer(f(id)) }
-        func shape(_ id: TensorID) -> [Int] { g.tensors[id].shape }
-        func elements(_ id: TensorID) -> Int { g.tensors[id].elementCount }
-        func outOfLine<T>(_ value: T) -> UnsafePointer<T> {
-            let buffer = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<T>.stride, alignment: MemoryLayout<T>.alignment)
-            tables.append(buffer)
-            return UnsafePointer(buffer.initializeMemory(as: T.self, repeating: value, count: 1))
-        }
-
-        var fused = [Bool](repeating: false, count: g.nodes.count)
-        for (index, node) in g.nodes.enumerated() {
-            let out = node.outputs[0]
-            let scratch: UnsafeMutableRawPointer? = plan.scratchOffsets[index] >= 0 ? arena + plan.scratchOffsets[index] : nil
-            func optionalInput(_ i: Int) -> UnsafePointer<Float>? { node.inputs.count > i ? cf(node.inputs[i]) : nil }
-            let before = steps.count
-            if try compileInt8(g, index: index, batch: batch, raw: raw, scratch: scratch, fused: &fused, into: &steps, tables: &tables) {
-                for _ in before..<steps.count { stepNodes.append(index) }
-                continue
-            }
-            if try compileInteger(g, node: node, batch: batch, raw: raw, into: &steps, tables: &tables) {
-                for _ in before..<steps.count { stepNodes.append(index) }
-                continue
-            }
-            switch node.op {
-            case .conv1D(let a):
-                steps.append(.conv1D(conv1DParameters(g, node, a, batch: batch), cf(node.inputs[0]), cf(node.inputs[1]), optionalInput(2), f(out), scratch))
-            case .dense(let act):
-                let w = shape(node.inputs[1])
-                let rows = batch * elements(node.inputs[0]) / w[0]
-                steps.append(.dense(DenseParameters(rows: rows, inFeatures: w[0], outFeatures: w[1], activation: act), cf(node.inputs[0]), cf(node.inputs[1]), optionalInput(2), f(out)))
-            case .matMul:
-                let a = shape(node.inputs[0]), b = shape(node.inputs[1])
-                if g.tensors[node.inputs[1]].isConstant && b.count > 2 {
-                    steps += slicedMatMulSteps(a: a, b: b, out: shape(out), batch: batch, cf(node.inputs[0]), cf(node.inputs[1]), f(out))
-                } else if g.tensors[node.inputs[1]].isConstant {
-                    let rows = batch * elements(node.inputs[0]) / b[0]
-                    steps.append(.dense(DenseParameters(rows: rows, inFeatures: b[0], outFeatures: b[1], activation: .linear), cf(node.inputs[0]), cf(node.inputs[1]), nil, f(out)))
-                } else {
-                    steps.append(.matMul(batch: batch, m: a[0], k: a[1], n: b[1], cf(node.inputs[0]), cf(node.inputs[1]), bStride: b[0] * b[1], f(out)))
-                }
-            case .add(let act), .sub(let act), .mul(let act), .div(let act):
-                guard let op = node.op.binaryOperator, let p = binaryParameters(op: op, activation: act, a: g.tensors[node.inputs[0]], b: g.tensors[node.inputs[1]], out: shape(out), batch: batch) else {
-                    throw .badAttribute(node: node.name, reason: "elementwise ops support at most 4 dimensions besides the batch")
-                }
-                steps.append(.binary(p, cf(node.inputs[0]), cf(node.inputs[1]), f(out)))
-            case .concatenate(let axis):
-                let outShape = shape(out)
-                let (a, outer, inner) = concatenationLayout(outShape, axis: axis, batch: batch, elementBytes: 4)
-                var offset = 0
-                for id in node.inputs {
-                    let chunk = shape(id)[a] * inner
-                    if g.tensors[id].isConstant {
-                        steps.append(concatenateConstantStep(g, constant: id, output: out, byteOffset: offset, batch: batch, raw: raw, tables: &tables))
-                    } else {
-                        steps.append(.interleave(outer: outer, chunk: chunk, stride: outShape[a] * inner, UnsafeRawPointer(raw(id)), raw(out) + offset))
-                    }
-                    offset += chunk
-                }
-            case .reshape:
-                steps.append(.copy(bytes: batch * g.tensors[out].byteCount, from: UnsafeRawPointer(raw(node.inputs[0])), to: raw(out)))
-            case .zeroPadding1D(let left, let right):
-                let x = shape(node.inputs[0])
-                steps.append(.zeroPadding(batch: batch, length: x[0], channels: x[1], left: left, right: right, cf(node.inputs[0]), f(out)))
-            case .maxPool1D(let p), .averagePool1D(let p):
-                let x = shape(node.inputs[0])
-                let pad = p.padding.amounts(length: x[0], kernel: p.poolSize, stride: p.stride, dilation: 1)
-                let params = Pool1DParameters(batch: batch, inLength: x[0], channels: x[1], outLength: shape(out)[0], poolSize: p.poolSize, stride: p.stride, padLeft: pad.left)
-                if case .maxPool1D = node.op {
-                    steps.append(.maxPool(params, cf(node.inputs[0]), f(out)))
-                } else {
-                    steps.append(.averagePool(params, cf(node.inputs[0]), f(out)))
-                }
-            case .globalAveragePool1D, .globalMaxPool1D:
-                let x = shape(node.inputs[0])
-                var isMax = false
-                if case .globalMaxPool1D = node.op { isMax = true }
-                steps.append(.globalPool(max: isMax, batch: batch, length: x[0], channels: x[1], cf(node.inputs[0]), f(out)))
-            case .convND(let a):
-                let x = shape(node.inputs[0]), y = shape(out)
-                let geometry = WindowNDGeometry(a.window, inSize: Array(x.dropLast()), outSize: Array(y.dropLast()), batch: batch)
-                let p = outOfLine(ConvNDParameters(geometry: geometry, inChannels: x.last!, outChannels: y.last!, groups: a.groups, activation: a.activation))
-                steps.append(.convND(p, cf(node.inputs[0]), cf(node.inputs[1]), optionalInput(2), f(out)))
-            case .maxPoolND(let a, _), .averagePoolND(let a, _):
-                let x = shape(node.inputs[0]), y = shape(out)
-                var isMax = true, countIncludePad = false, columnMajor = false
-                switch node.op {
-                case .averagePoolND(_, let include): isMax = false; countIncludePad = include
-                case .maxPoolND(_, let c): columnMajor = c
-                default: break
-                }
-                let geometry = WindowNDGeometry(a.window, inSize: Array(x.dropLast()), outSize: Array(y.dropLast()), batch: batch)
-                let p = outOfLine(PoolNDParameters(geometry: geometry, channels: x.last!, isMax: isMax, countIncludePad: countIncludePad, columnMajorIndices: columnMajor))
-                let indices = node.outputs.count == 2 ? raw(node.outputs[1]).assumingMemoryBound(to: Int64.self) : nil
-                steps.append(.poolND(p, cf(node.inputs[0]), f(out), indices))
-            case .activation(let act):
-                steps.append(.activation(act, cf(node.inputs[0]), f(out), count: batch * elements(out)))
-            case .softmax:
-                let width = shape(out).last!
-                steps.append(.softmax(rows: batch * elements(out) / width, width: width, cf(node.inputs[0]), f(out)))
-            case .affine:
-                let c = shape(out).last!
-                steps.append(.affine(rows: batch * elements(out) / c, channels: c, cf(node.inputs[0]), cf(node.inputs[1]), cf(node.inputs[2]), f(out)))
-            case .gru(let a):
-                steps.append(.gru(recurrentParameters(g, node, a, batch: batch), cf(node.inputs[0]), cf(node.inputs[1]), cf(node.inputs[2]), optionalInput(3), f(out), scratch!.assumingMemoryBound(to: Float.self)))
-            case .lstm(let a):
-                steps.append(.lstm(recurrentParameters(g, node, a, batch: batch), cf(node.inputs[0]), cf(node.inputs[1]), cf(node.inputs[2]), optionalInput(3), optionalInput(4), f(out),
-                                   node.outputs.count > 1 ? f(node.outputs[1]) : nil, scratch!.assumingMemoryBound(to: Float.self)))
-            case .transpose, .slice, .gather, .expand:
-                steps.append(dataMovementStep(g, node, batch: batch, raw: raw, tables: &tables))
-            case .quantize, .dequantize:
-                break  // compiled by compileInt8
-            case .clamp:
-                break  // compiled by compileInteger
-            case .batchNormalizationTraining(let epsilon, let momentum):
-                steps.append(batchNormalizationTrainingStep(g, node, epsilon: epsilon, momentum: momentum, batch: batch, raw: raw))
-            }
-            for _ in before..<steps.count { stepNodes.append(index) }
+    /// Compiles every node into steps, each op by its own rule (`compileNode`,
+    /// Ops/OpTable.swift).
+    static func compile(into builder: inout StepBuilder) throws(GraphError) {
+        for index in builder.graph.nodes.indices {
+            builder.index = index
+            try compileNode(&builder)
         }
     }
+}
 
-    /// Output shape [batch] + out, padded on the left to five axes; each operand's
-    /// strides are zero where it broadcasts (and along the batch axis for constants).
-    static func binaryParameters(op: BinaryOperator, activation: Activation, a: TensorDescriptor, b: TensorDescriptor, out: [Int], batch: Int) -> BinaryParameters? {
-        let rank = out.count + 1
-        if rank > 5 { return nil }
-        let full = [batch] + out
-        func strides(_ t: TensorDescriptor) -> [Int] {
-            var s = [Int](repeating: 0, count: rank)
-            var step = 1
-            let shape = t.shape
-            for i in stride(from: shape.count - 1, through: 0, by: -1) {
-                let axis = rank - shape.count + i
-                s[axis] = shape[i] == 1 && full[axis] != 1 ? 0 : step
-                step *= shape[i]
-            }
-            s[0] = t.isConstant ? 0 : step
-            return s
-        }
-        func pad(_ v: [Int], _ fill: Int) -> (Int, Int, Int, Int, Int) {
-            let p = [Int](repeating: fill, count: 5 - v.count) + v
-            return (p[0], p[1], p[2], p[3], p[4])
-        }
-        let sa = strides(a), sb = strides(b)
-        let contiguous = !a.isConstant && !b.isConstant && a.shape == out && b.shape == out
-        var count = batch
-        for d in out { count *= d }
-        return BinaryParameters(op: op, activation: activation, shape: pad(full, 1), stridesA: pad(sa, 0), stridesB: pad(sb, 0), isContiguous: contiguous, count: count)
+/// What an op's compilation reads and writes: the graph and its plan, the node being
+/// compiled, and the steps, step owners and out-of-line tables made so far (tables the
+/// interpreter frees with itself).
+struct StepBuilder {
+    let graph: Graph
+    let plan: MemoryPlan
+    let arena: UnsafeMutableRawPointer
+    let constants: UnsafeRawPointer
+    var steps: [Step] = []
+    /// The node each step belongs to.
+    var stepNodes: [Int] = []
+    var tables: [UnsafeMutableRawPointer] = []
+    /// Max pools fused into the int8 convolution before them (Ops/Conv1D.swift).
+    var fused: [Bool]
+    /// The node being compiled.
+    var index = 0
+
+    init(graph: Graph, plan: MemoryPlan, arena: UnsafeMutableRawPointer, constants: UnsafeRawPointer) {
+        self.graph = graph; self.plan = plan; self.arena = arena; self.constants = constants
+        self.fused = [Bool](repeating: false, count: graph.nodes.count)
+    }
+
+    var batch: Int { plan.batch }
+    var node: Node { graph.nodes[index] }
+    var ins: [TensorDescriptor] { node.inputs.map { graph.tensors[$0] } }
+    var out: TensorID { node.outputs[0] }
+    /// The node runs its int8 kernel.
+    var isInt8: Bool { Graph.runsAsInt8(node.op, ins) }
+    /// The node runs its plain integer kernel.
+    var isInteger: Bool { Graph.runsAsInteger(node.op, ins) }
+    /// The node's scratch buffer, if the plan gave it one.
+    var scratch: UnsafeMutableRawPointer? { plan.scratchOffsets[index] >= 0 ? arena + plan.scratchOffsets[index] : nil }
+
+    func raw(_ id: TensorID) -> UnsafeMutableRawPointer {
+        if case .constant(let offset) = graph.tensors[id].storage { return UnsafeMutableRawPointer(mutating: constants + offset) }
+        return arena + plan.offsets[id]
+    }
+    func f(_ id: TensorID) -> UnsafeMutablePointer<Float> { raw(id).assumingMemoryBound(to: Float.self) }
+    func cf(_ id: TensorID) -> UnsafePointer<Float> { UnsafePointer(f(id)) }
+    func i8(_ id: TensorID) -> UnsafeMutablePointer<Int8> { raw(id).assumingMemoryBound(to: Int8.self) }
+    func ci8(_ id: TensorID) -> UnsafePointer<Int8> { UnsafePointer(i8(id)) }
+    func shape(_ id: TensorID) -> [Int] { graph.tensors[id].shape }
+    func elements(_ id: TensorID) -> Int { graph.tensors[id].elementCount }
+    /// Float input `i`, or nil when the node has fewer inputs.
+    func optionalInput(_ i: Int) -> UnsafePointer<Float>? { node.inputs.count > i ? cf(node.inputs[i]) : nil }
+    /// int32 input `i` (an int8 node's bias), or nil when the node has fewer inputs.
+    func bias32(_ i: Int) -> UnsafePointer<Int32>? {
+        node.inputs.count > i ? UnsafePointer(raw(node.inputs[i]).assumingMemoryBound(to: Int32.self)) : nil
+    }
+    /// Per-tensor (scale, zero point) of an int8 tensor.
+    func params(_ t: TensorDescriptor) -> (scale: Float, zeroPoint: Int32) {
+        (t.quantization?.scales.first ?? 1, t.quantization?.zeroPoints.first ?? 0)
+    }
+
+    mutating func append(_ step: Step) {
+        steps.append(step)
+        stepNodes.append(index)
+    }
+
+    /// `value` in a buffer the interpreter owns, so that a step stays small.
+    mutating func outOfLine<T>(_ value: T) -> UnsafePointer<T> {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<T>.stride, alignment: MemoryLayout<T>.alignment)
+        tables.append(buffer)
+        return UnsafePointer(buffer.initializeMemory(as: T.self, repeating: value, count: 1))
+    }
+
+    /// `values` in a buffer the interpreter owns (at least 16 bytes, 16-byte aligned).
+    mutating func table<T>(_ values: [T]) -> UnsafePointer<T> {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(MemoryLayout<T>.stride * values.count, 16), alignment: 16)
+        tables.append(buffer)
+        let p = buffer.bindMemory(to: T.self, capacity: values.count)
+        for i in values.indices { (p + i).initialize(to: values[i]) }
+        return UnsafePointer(p)
+    }
+
+    /// An uninitialized buffer of `bytes` the interpreter owns, 64-byte aligned.
+    mutating func buffer(bytes: Int) -> UnsafeMutableRawPointer {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        tables.append(buffer)
+        return buffer
     }
 }

@@ -125,34 +125,19 @@ public enum MemoryPlanner {
 
     /// Multiply-accumulates of one node for one batch item, saturating at Int.max: a
     /// valid graph's count can pass 2^31 on a 32-bit device, and a count is no reason
-    /// to trap.
+    /// to trap. Each op counts its own (`macsOfOp`, Ops/OpTable.swift).
     public static func macs(of node: Node, in graph: Graph) -> Int {
-        func shape(_ id: TensorID) -> [Int] { graph.tensors[id].shape }
-        func times(_ a: Int, _ b: Int) -> Int {
-            let (p, overflow) = a.multipliedReportingOverflow(by: b)
-            return overflow ? .max : p
-        }
-        func product(_ s: ArraySlice<Int>) -> Int { s.reduce(1, times) }
-        switch node.op {
-        case .conv1D:
-            // Each output element sums kernel × (input channels of its group) products.
-            let out = shape(node.outputs[0]), w = shape(node.inputs[1])
-            return product([out[0], out[1], w[0], w[1]])
-        case .convND:
-            // Output positions × channels, each summing kernel positions × group inputs.
-            let out = shape(node.outputs[0]), w = shape(node.inputs[1])
-            return times(product(out[...]), product(w.dropLast()))
-        case .dense, .matMul:
-            // Each output element sums K products (K: the left operand's last axis), also
-            // for a MatMul whose constant has matrix slices.
-            let x = shape(node.inputs[0])
-            return times(product(shape(node.outputs[0])[...]), x[x.count - 1])
-        case .gru(let a), .lstm(let a):
-            let x = shape(node.inputs[0]), gatesTimesUnits = shape(node.inputs[1]).last!
-            let (perStep, overflow) = times(x[1], gatesTimesUnits).addingReportingOverflow(times(a.units, gatesTimesUnits))
-            return overflow ? .max : product([a.directions, x[0], perStep])
-        default:
-            return 0
-        }
+        macsOfOp(node, in: graph)
+    }
+
+    /// a · b, saturating at Int.max.
+    static func times(_ a: Int, _ b: Int) -> Int {
+        let (p, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? .max : p
+    }
+
+    /// The product of `values`, saturating at Int.max.
+    static func product<S: Sequence>(_ values: S) -> Int where S.Element == Int {
+        values.reduce(1, times)
     }
 }

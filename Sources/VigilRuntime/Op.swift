@@ -27,6 +27,12 @@ public enum Padding: Sendable, Equatable {
         }
     }
 
+    /// The integers an explicit padding carries, for validation's bounds check.
+    var integers: [Int] {
+        if case .explicit(let l, let r) = self { return [l, r] }
+        return []
+    }
+
     /// Output length, or a non-positive number when the window does not fit.
     public func outputLength(length: Int, kernel: Int, stride: Int, dilation: Int) -> Int {
         let (left, right) = amounts(length: length, kernel: kernel, stride: stride, dilation: dilation)
@@ -67,88 +73,14 @@ public enum Activation: Sendable, Equatable {
     public var isClamp: Bool {
         switch self {
         case .linear, .relu, .relu6, .clip: return true
-        default: return false
+        case .leakyRelu, .sigmoid, .hardSigmoid, .tanh: return false
         }
     }
 }
 
-public struct Conv1DAttributes: Sendable, Equatable {
-    public var kernelSize: Int
-    public var stride: Int
-    public var dilation: Int
-    public var padding: Padding
-    /// Input and output channels split into this many groups; groups == input
-    /// channels is a depthwise convolution.
-    public var groups: Int
-    public var activation: Activation
-
-    public init(kernelSize: Int, stride: Int = 1, dilation: Int = 1, padding: Padding = .valid, groups: Int = 1, activation: Activation = .linear) {
-        self.kernelSize = kernelSize
-        self.stride = stride
-        self.dilation = dilation
-        self.padding = padding
-        self.groups = groups
-        self.activation = activation
-    }
-}
-
-public struct Pool1DAttributes: Sendable, Equatable {
-    public var poolSize: Int
-    public var stride: Int
-    public var padding: Padding
-
-    public init(poolSize: Int, stride: Int? = nil, padding: Padding = .valid) {
-        self.poolSize = poolSize
-        self.stride = stride ?? poolSize
-        self.padding = padding
-    }
-}
-
-/// Which way a recurrent layer walks its sequence.
-public enum RecurrentDirection: UInt8, Sendable, Equatable {
-    case forward = 0
-    /// From the last step to the first; step t's output still lands at position t.
-    case reverse = 1
-    /// A forward and a reverse layer with their own weights, side by side.
-    case bidirectional = 2
-}
-
-/// Keras-semantics recurrent layer settings. Weights are inputs of the node:
-/// kernel [features, gates·units], recurrent kernel [units, gates·units], bias, and for
-/// an LSTM with peepholes the peephole weights [3·units] (gates i, f, o). A
-/// bidirectional layer stacks each weight's two directions on a leading axis of 2.
-public struct RecurrentAttributes: Sendable, Equatable {
-    public var units: Int
-    /// Return the hidden state of every step (true) or only of the last (false).
-    public var returnSequences: Bool
-    public var activation: Activation
-    public var recurrentActivation: Activation
-    /// GRU only: apply the reset gate after the recurrent matmul (Keras default, cuDNN
-    /// compatible), with separate input and recurrent biases.
-    public var resetAfter: Bool
-    /// A bidirectional layer returns [T, 2, units] (sequences) or [2, units] (last
-    /// states), the forward direction first, as ONNX lays out its directions.
-    public var direction: RecurrentDirection
-    /// LSTM only: the gates also see the cell state through per-unit weights (ONNX P).
-    /// The peephole input comes after the bias, which is then required.
-    public var peepholes: Bool
-
-    public init(units: Int, returnSequences: Bool = false, activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid, resetAfter: Bool = true,
-                direction: RecurrentDirection = .forward, peepholes: Bool = false) {
-        self.units = units
-        self.returnSequences = returnSequences
-        self.activation = activation
-        self.recurrentActivation = recurrentActivation
-        self.resetAfter = resetAfter
-        self.direction = direction
-        self.peepholes = peepholes
-    }
-
-    public var directions: Int { direction == .bidirectional ? 2 : 1 }
-}
-
 /// One operation of the graph. Attributes live in the case; tensors are the node's
-/// inputs, in the order each case documents.
+/// inputs, in the order each case documents. Each op's rules, kernels and compilation
+/// live in its file under `Ops/`; Ops/OpTable.swift ties the cases to them.
 public enum Op: Sendable, Equatable {
     /// inputs: x [L, Cin], weight [K, Cin/groups, Cout], optional bias [Cout] → [L', Cout]
     case conv1D(Conv1DAttributes)
@@ -175,7 +107,7 @@ public enum Op: Sendable, Equatable {
     case globalAveragePool1D
     case globalMaxPool1D
     /// inputs: x [S…, Cin] over 1 to 3 spatial axes, weight [K…, Cin/groups, Cout],
-    /// optional bias [Cout] → [S'…, Cout] (WindowND.swift).
+    /// optional bias [Cout] → [S'…, Cout] (Ops/ConvND.swift).
     case convND(ConvNDAttributes)
     /// inputs: x [S…, C] → [S'…, C], and optionally the int64 position of each maximum
     /// as ONNX counts it: in the batch flattened channels first ([N, C, S…]), the
@@ -200,7 +132,7 @@ public enum Op: Sendable, Equatable {
     /// int8 → float32: scale × (q − zero point) with the input tensor's parameters.
     case dequantize
     /// inputs: x → x with its per-sample axes permuted: output axis i is input axis
-    /// permutation[i]; the batch stays first. (DataMovement.swift)
+    /// permutation[i]; the batch stays first. (Ops/DataMovement.swift)
     case transpose(permutation: [Int])
     /// inputs: x → along each per-sample axis i, `sizes[i]` elements from `starts[i]`
     /// in steps of `steps[i]` (negative: backwards). Importers resolve their clamping
@@ -223,30 +155,6 @@ public enum Op: Sendable, Equatable {
     /// variance of its own positions, so batch items stay independent; an importer
     /// uses it for a model imported as one sample, whose item is the framework's batch.
     case batchNormalizationTraining(epsilon: Float, momentum: Float)
-
-    /// Every integer the op carries, so that validation can bound them all before any
-    /// size arithmetic on a hostile graph.
-    public var integerAttributes: [Int] {
-        func padding(_ p: Padding) -> [Int] {
-            if case .explicit(let l, let r) = p { return [l, r] }
-            return []
-        }
-        switch self {
-        case .conv1D(let a): return [a.kernelSize, a.stride, a.dilation, a.groups] + padding(a.padding)
-        case .concatenate(let axis), .softmax(let axis): return [axis]
-        case .reshape(let shape): return shape
-        case .zeroPadding1D(let l, let r): return [l, r]
-        case .maxPool1D(let p), .averagePool1D(let p): return [p.poolSize, p.stride] + padding(p.padding)
-        case .convND(let a): return a.window.integers + [a.groups]
-        case .maxPoolND(let p, _), .averagePoolND(let p, _): return p.window.integers
-        case .gru(let a), .lstm(let a): return [a.units]
-        case .transpose(let permutation): return permutation
-        case .slice(let starts, let steps, let sizes): return starts + steps + sizes
-        case .gather(let axis): return [axis]
-        case .expand(let shape): return shape
-        default: return []
-        }
-    }
 
     public var name: String {
         switch self {

@@ -44,7 +44,7 @@ public enum DType: UInt8, Sendable, Equatable {
     public var isInteger: Bool {
         switch self {
         case .float32, .bool: return false
-        default: return true
+        case .int8, .int16, .int32, .int64, .uint8, .uint16, .uint32, .uint64: return true
         }
     }
 }

@@ -227,13 +227,9 @@ extension ONNXGraphConverter {
         guard aliases[id] == aliasReads[id], !graph.outputs.contains(id),
               let p = graph.nodes.lastIndex(where: { $0.outputs.contains(id) }) else { return false }
         let producer = graph.nodes[p]
-        let channels: Int
-        switch producer.op {
-        case .conv1D(let a) where a.activation == .linear: channels = graph.tensors[producer.inputs[1]].shape[2]
-        case .convND(let a) where a.activation == .linear: channels = graph.tensors[producer.inputs[1]].shape.last!
-        case .dense(let act) where act == .linear: channels = graph.tensors[producer.inputs[1]].shape[1]
-        default: return false
-        }
+        // A Conv1D, ConvND or Dense layer: its weight's last axis is the output channels.
+        guard producer.op.weightedLayerActivation == .linear, let arithmetic = op.binaryOperator else { return false }
+        let channels = graph.tensors[producer.inputs[1]].shape.last!
         // The constant must vary along the output channels (the last stored axis) only.
         guard c.shape.dropLast().allSatisfy({ $0 == 1 }), c.count == channels || c.count == 1 else { return false }
         let v = c.floats
@@ -241,19 +237,17 @@ extension ONNXGraphConverter {
         let per = (0..<channels).map { v[c.count == 1 ? 0 : $0] }
         var weight = graph.floatValues(of: producer.inputs[1])
         var bias = producer.inputs.count > 2 ? graph.floatValues(of: producer.inputs[2]) : [Float](repeating: 0, count: channels)
-        switch op {
+        switch arithmetic {
         case .add:
             for j in 0..<channels { bias[j] += per[j] }
         case .sub:
             if constantFirst { return false }
             for j in 0..<channels { bias[j] -= per[j] }
         case .mul, .div:
-            if constantFirst && op == .div(activation: .linear) { return false }
-            let scale = op == .mul(activation: .linear) ? per : per.map { 1 / $0 }
+            if constantFirst && arithmetic == .div { return false }
+            let scale = arithmetic == .mul ? per : per.map { 1 / $0 }
             for j in weight.indices { weight[j] *= scale[j % channels] }
             for j in 0..<channels { bias[j] *= scale[j] }
-        default:
-            return false
         }
         let w = try self.weight(graph.tensors[producer.inputs[1]].name, shape: graph.tensors[producer.inputs[1]].shape, values: weight, tensor: tensor)
         let b = try self.weight(producer.name + "/bias", shape: [channels], values: bias, tensor: tensor)

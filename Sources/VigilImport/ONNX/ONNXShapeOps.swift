@@ -493,10 +493,10 @@ extension ONNXGraphConverter {
             let p = graph.nodes[producer]
             var attributes: RecurrentAttributes?
             var isLSTM = false
-            switch p.op {
-            case .gru(let a): attributes = a
-            case .lstm(let a): attributes = a; isLSTM = true
-            default: break
+            if case .gru(let a) = p.op {
+                attributes = a
+            } else if case .lstm(let a) = p.op {
+                attributes = a; isLSTM = true
             }
             if var a = attributes, a.returnSequences, a.direction == .forward {
                 a.returnSequences = false

@@ -235,14 +235,19 @@ struct TFLiteConverter {
             graph.nodes.append(Node(name: name, op: o, inputs: inputs, outputs: [out]))
         }
 
-        switch op.code {
-        case 3, 4:  // CONV_2D, DEPTHWISE_CONV_2D
+        func unsupported() -> ImportError {
+            .unsupportedOp(node: name, type: op.customCode.map { "custom '\($0)'" } ?? TFLiteModel.opName(op.code), supported: TFLiteImporter.supportedOps)
+        }
+        guard let builtin = BuiltinOperator(rawValue: op.code) else { throw unsupported() }
+
+        switch builtin {
+        case .conv2D, .depthwiseConv2D:
             let o = try options(op, node: name)
             let xT = model.tensors[try input(0)], fT = model.tensors[try input(1)]
             let x = try activation(try input(0), node: name)
             if xT.shape.count != 4 || fT.shape.count != 4 { throw .shapeMismatch(node: name, reason: "convolution input \(xT.shape) and filter \(fT.shape) must be 4-D") }
             let alongWidth = timeAxisIsWidth(xT)
-            let depthwise = op.code == 4
+            let depthwise = builtin == .depthwiseConv2D
             let (pad, strideW, strideH) = (try o.u8(0), Int(try o.i32(1)), Int(try o.i32(2)))
             let act = try fusedActivation(try o.u8(depthwise ? 4 : 3), node: name)
             let dilW = Int(try o.i32(depthwise ? 5 : 4, default: 1)), dilH = Int(try o.i32(depthwise ? 6 : 5, default: 1))
@@ -274,7 +279,7 @@ struct TFLiteConverter {
                                               padding: try padding(pad, node: name), groups: groups, activation: act)
             try add(.conv1D(attributes), inputs)
 
-        case 9:  // FULLY_CONNECTED
+        case .fullyConnected:
             let o = try options(op, node: name)
             if try o.u8(1) != 0 { throw .unsupportedAttribute(node: name, reason: "shuffled weights format") }
             let act = try fusedActivation(try o.u8(0), node: name)
@@ -292,11 +297,11 @@ struct TFLiteConverter {
             }
             try add(.dense(activation: act), inputs)
 
-        case 0:  // ADD
+        case .add:
             let act = try fusedActivation(try options(op, node: name).u8(0), node: name)
             try add(.add(activation: act), [try activation(try input(0), node: name), try activation(try input(1), node: name)])
 
-        case 2:  // CONCATENATION
+        case .concatenation:
             let o = try options(op, node: name)
             if try o.u8(1) != 0 { throw .unsupportedAttribute(node: name, reason: "fused activation on a concatenation") }
             let xT = model.tensors[try input(0)]
@@ -311,7 +316,7 @@ struct TFLiteConverter {
             for i in op.inputs.indices { inputs.append(try activation(try input(i), node: name)) }
             try add(.concatenate(axis: position + 1), inputs)
 
-        case 1, 17:  // AVERAGE_POOL_2D, MAX_POOL_2D
+        case .averagePool2D, .maxPool2D:
             let o = try options(op, node: name)
             if try o.u8(5) != 0 { throw .unsupportedAttribute(node: name, reason: "fused activation on pooling") }
             let xT = model.tensors[try input(0)]
@@ -320,9 +325,9 @@ struct TFLiteConverter {
             if Int(alongWidth ? try o.i32(4) : try o.i32(3)) != 1 { throw .unsupportedAttribute(node: name, reason: "2-D pooling window") }
             let stride = Int(alongWidth ? try o.i32(1) : try o.i32(2))
             let p = Pool1DAttributes(poolSize: size, stride: stride, padding: try padding(try o.u8(0), node: name))
-            try add(op.code == 17 ? .maxPool1D(p) : .averagePool1D(p), [try activation(try input(0), node: name)])
+            try add(builtin == .maxPool2D ? .maxPool1D(p) : .averagePool1D(p), [try activation(try input(0), node: name)])
 
-        case 40, 82:  // MEAN, REDUCE_MAX over time
+        case .mean, .reduceMax:  // over time
             let xT = model.tensors[try input(0)]
             let axesT = model.tensors[try input(1)]
             let raw = try constantBytes(try input(1), elementSize: 4, node: name)
@@ -336,11 +341,11 @@ struct TFLiteConverter {
             let time: Set<Int> = xT.shape.count == 4 ? (timeAxisIsWidth(xT) ? [2] : [1]) : [1]
             let unit: Set<Int> = xT.shape.count == 4 ? (timeAxisIsWidth(xT) ? [1] : [2]) : []
             if xT.shape.count < 3 || !axes.isSuperset(of: time) || !axes.subtracting(time).isSubset(of: unit) {
-                throw .unsupportedAttribute(node: name, reason: "\(TFLiteModel.opName(op.code)) over axes \(axes.sorted()) of \(xT.shape); Vigil reduces over time only")
+                throw .unsupportedAttribute(node: name, reason: "\(builtin.name) over axes \(axes.sorted()) of \(xT.shape); Vigil reduces over time only")
             }
             let x = try activation(try input(0), node: name)
             let outT = model.tensors[firstOut]
-            let pooled: Op = op.code == 40 ? .globalAveragePool1D : .globalMaxPool1D
+            let pooled: Op = builtin == .mean ? .globalAveragePool1D : .globalMaxPool1D
             let outShape = try vigilShape(outT, node: name)
             if outShape.count == 1 {
                 try add(pooled, [x])
@@ -352,22 +357,22 @@ struct TFLiteConverter {
                 try add(.reshape(shape: outShape), [mid])
             }
 
-        case 25:  // SOFTMAX
+        case .softmax:
             let beta = try options(op, node: name).f32(0, default: 1)
             if beta != 1 { throw .unsupportedAttribute(node: name, reason: "softmax beta \(beta); Vigil's softmax has beta 1") }
             try add(.softmax(axis: -1), [try activation(try input(0), node: name)])
 
-        case 14, 28, 19, 21:  // LOGISTIC, TANH, RELU, RELU6
-            let a: Activation = op.code == 14 ? .sigmoid : op.code == 28 ? .tanh : op.code == 19 ? .relu : .relu6
+        case .logistic, .tanh, .relu, .relu6:
+            let a: Activation = builtin == .logistic ? .sigmoid : builtin == .tanh ? .tanh : builtin == .relu ? .relu : .relu6
             try add(.activation(a), [try activation(try input(0), node: name)])
 
-        case 114:  // QUANTIZE
+        case .quantize:
             try add(.quantize, [try activation(try input(0), node: name)])
 
-        case 6:  // DEQUANTIZE
+        case .dequantize:
             try add(.dequantize, [try activation(try input(0), node: name)])
 
-        case 22, 70, 43:  // RESHAPE, EXPAND_DIMS, SQUEEZE
+        case .reshape, .expandDims, .squeeze:
             let x = try activation(try input(0), node: name)
             let outT = model.tensors[firstOut]
             let shape = try vigilShape(outT, node: name)
@@ -378,8 +383,8 @@ struct TFLiteConverter {
                 try add(.reshape(shape: shape), [x])
             }
 
-        default:
-            throw .unsupportedOp(node: name, type: op.customCode.map { "custom '\($0)'" } ?? TFLiteModel.opName(op.code), supported: TFLiteImporter.supportedOps)
+        case .mul, .pad, .gather, .transpose, .sub, .div, .stridedSlice, .exp, .split, .sum, .shape, .reduceProd, .pack, .leakyRelu, .hardSwish:
+            throw unsupported()
         }
     }
 }

@@ -48,16 +48,7 @@ struct TFLiteModel {
     /// Data of each buffer (empty for tensors without constant data).
     var buffers: [ArraySlice<UInt8>]
 
-    /// Builtin operator codes of the schema that the importer names.
-    static let opNames: [Int32: String] = [
-        0: "ADD", 1: "AVERAGE_POOL_2D", 2: "CONCATENATION", 3: "CONV_2D", 4: "DEPTHWISE_CONV_2D",
-        6: "DEQUANTIZE", 9: "FULLY_CONNECTED", 14: "LOGISTIC", 17: "MAX_POOL_2D", 18: "MUL", 19: "RELU",
-        21: "RELU6", 22: "RESHAPE", 25: "SOFTMAX", 28: "TANH", 34: "PAD", 40: "MEAN", 41: "SUB",
-        43: "SQUEEZE", 47: "GATHER", 49: "TRANSPOSE", 70: "EXPAND_DIMS", 74: "SUM", 77: "SHAPE",
-        81: "REDUCE_PROD", 82: "REDUCE_MAX", 83: "PACK", 98: "LEAKY_RELU", 114: "QUANTIZE", 117: "HARD_SWISH",
-    ]
-
-    static func opName(_ code: Int32) -> String { opNames[code] ?? "builtin operator \(code)" }
+    static func opName(_ code: Int32) -> String { BuiltinOperator(rawValue: code)?.name ?? "builtin operator \(code)" }
 
     init(bytes: [UInt8], path: String) throws(ImportError) {
         let r = FlatBufferReader(bytes: bytes, path: path)
@@ -141,5 +132,84 @@ struct TFLiteModel {
     func data(of tensor: Int) -> ArraySlice<UInt8> {
         let b = tensors[tensor].buffer
         return b < buffers.count ? buffers[b] : []
+    }
+}
+
+/// The codes of TFLite's `BuiltinOperator` (schema.fbs) that the importer translates or
+/// names in its messages, under their official names.
+enum BuiltinOperator: Int32, CaseIterable {
+    case add = 0
+    case averagePool2D = 1
+    case concatenation = 2
+    case conv2D = 3
+    case depthwiseConv2D = 4
+    case dequantize = 6
+    case fullyConnected = 9
+    case logistic = 14
+    case maxPool2D = 17
+    case mul = 18
+    case relu = 19
+    case relu6 = 21
+    case reshape = 22
+    case softmax = 25
+    case tanh = 28
+    case pad = 34
+    case gather = 36
+    case transpose = 39
+    case mean = 40
+    case sub = 41
+    case div = 42
+    case squeeze = 43
+    case stridedSlice = 45
+    case exp = 47
+    case split = 49
+    case expandDims = 70
+    case sum = 74
+    case shape = 77
+    case reduceProd = 81
+    case reduceMax = 82
+    case pack = 83
+    case leakyRelu = 98
+    case quantize = 114
+    case hardSwish = 117
+
+    /// The schema's name of the operator.
+    var name: String {
+        switch self {
+        case .add: return "ADD"
+        case .averagePool2D: return "AVERAGE_POOL_2D"
+        case .concatenation: return "CONCATENATION"
+        case .conv2D: return "CONV_2D"
+        case .depthwiseConv2D: return "DEPTHWISE_CONV_2D"
+        case .dequantize: return "DEQUANTIZE"
+        case .fullyConnected: return "FULLY_CONNECTED"
+        case .logistic: return "LOGISTIC"
+        case .maxPool2D: return "MAX_POOL_2D"
+        case .mul: return "MUL"
+        case .relu: return "RELU"
+        case .relu6: return "RELU6"
+        case .reshape: return "RESHAPE"
+        case .softmax: return "SOFTMAX"
+        case .tanh: return "TANH"
+        case .pad: return "PAD"
+        case .gather: return "GATHER"
+        case .transpose: return "TRANSPOSE"
+        case .mean: return "MEAN"
+        case .sub: return "SUB"
+        case .div: return "DIV"
+        case .squeeze: return "SQUEEZE"
+        case .stridedSlice: return "STRIDED_SLICE"
+        case .exp: return "EXP"
+        case .split: return "SPLIT"
+        case .expandDims: return "EXPAND_DIMS"
+        case .sum: return "SUM"
+        case .shape: return "SHAPE"
+        case .reduceProd: return "REDUCE_PROD"
+        case .reduceMax: return "REDUCE_MAX"
+        case .pack: return "PACK"
+        case .leakyRelu: return "LEAKY_RELU"
+        case .quantize: return "QUANTIZE"
+        case .hardSwish: return "HARD_SWISH"
+        }
     }
 }

@@ -160,7 +160,8 @@ private struct Rewriter {
             return anyInt8Input && activations.count == node.inputs.count
         case .reshape, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D, .softmax, .activation:
             return anyInt8Input
-        default:
+        case .matMul, .sub, .mul, .div, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm,
+             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
             return false
         }
     }
@@ -266,7 +267,8 @@ private struct Rewriter {
             case .tanh: outParameters = QuantizationParameters(scale: 1.0 / 128.0, zeroPoint: 0)
             default: outParameters = parameters(of: outSource)
             }
-        default:
+        case .matMul, .sub, .mul, .div, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm,
+             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
             throw .invalidGraph(.typeMismatch(node: node.name, reason: "\(node.op.name) has no int8 kernel"))
         }
         let name = graphOutputs.contains(outSource) ? outT.name + "/int8" : outT.name

@@ -43,8 +43,8 @@ extension ReferenceKernels {
 }
 
 extension Graph {
-    mutating func inferBatchNormalizationTrainingShapes(ofNode index: Int, epsilon: Float, momentum: Float) throws(GraphError) {
-        let node = nodes[index]
+    mutating func inferBatchNormalizationTraining(_ context: NodeContext, epsilon: Float, momentum: Float) throws(GraphError) {
+        let index = context.index, node = context.node
         let name = node.name
         if node.inputs.count != 5 { throw .wrongInputCount(node: name, expected: "5", got: node.inputs.count) }
         if node.outputs.count != 3 { throw .badAttribute(node: name, reason: "expects 3 output(s), has \(node.outputs.count)") }
@@ -69,13 +69,12 @@ extension Graph {
 }
 
 extension Interpreter {
-    static func batchNormalizationTrainingStep(_ g: Graph, _ node: Node, epsilon: Float, momentum: Float, batch: Int, raw: (TensorID) -> UnsafeMutableRawPointer) -> Step {
-        func f(_ id: TensorID) -> UnsafeMutablePointer<Float> { raw(id).assumingMemoryBound(to: Float.self) }
-        let x = g.tensors[node.inputs[0]]
+    static func compileBatchNormalizationTraining(_ b: inout StepBuilder, epsilon: Float, momentum: Float) {
+        let node = b.node
+        let x = b.ins[0]
         let c = x.shape.last!
-        let p = BatchNormalizationTrainingParameters(batch: batch, positions: x.elementCount / c, channels: c, epsilon: epsilon, momentum: momentum)
-        return .batchNormalizationTraining(p, UnsafePointer(f(node.inputs[0])), UnsafePointer(f(node.inputs[1])), UnsafePointer(f(node.inputs[2])),
-                                           UnsafePointer(f(node.inputs[3])), UnsafePointer(f(node.inputs[4])),
-                                           f(node.outputs[0]), f(node.outputs[1]), f(node.outputs[2]))
+        let p = BatchNormalizationTrainingParameters(batch: b.batch, positions: x.elementCount / c, channels: c, epsilon: epsilon, momentum: momentum)
+        b.append(.batchNormalizationTraining(p, b.cf(node.inputs[0]), b.cf(node.inputs[1]), b.cf(node.inputs[2]), b.cf(node.inputs[3]), b.cf(node.inputs[4]),
+                                             b.f(node.outputs[0]), b.f(node.outputs[1]), b.f(node.outputs[2])))
     }
 }

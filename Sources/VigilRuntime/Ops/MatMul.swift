@@ -1,7 +1,31 @@
-/// MatMul by a constant of rank > 2: a [S_a…, M, K] · b [S_b…, K, N] multiplies matrix
-/// slices, the leading axes broadcasting as in NumPy (ONNX MatMul). Each output slice of
-/// each batch item is one dense product reading its own weight slice in place.
+/// MatMul: by a constant [K, N] (run as a dense layer), by a run-time [K, N] per
+/// sample, or by a constant of matrix slices [..., K, N] that broadcast against the
+/// left operand's leading axes (ONNX MatMul of rank > 2): each output slice of each
+/// batch item is then one dense product reading its own weight slice in place.
+
+// MARK: - Shape inference
+
 extension Graph {
+    mutating func inferMatMul(_ c: NodeContext) throws(GraphError) {
+        let name = c.name
+        let ins = c.ins
+        try c.expectInputs(2...2); try c.expectOutputs(1); try c.requireFloat()
+        let a = try c.activation(0), b = ins[1]
+        if a.shape.count < 1 { throw .shapeMismatch(node: name, reason: "left operand is a scalar") }
+        if b.isConstant && b.shape.count > 2 {
+            try setOutput(c, try Graph.slicedMatMulShape(a, b, node: name))
+            return
+        }
+        if b.shape.count != 2 { throw .shapeMismatch(node: name, reason: "right operand shape \(b.shape) must be [K, N]") }
+        if a.shape.last! != b.shape[0] {
+            throw .shapeMismatch(node: name, reason: "inner dimensions differ: \(a.shape) · \(b.shape)")
+        }
+        if !b.isConstant && a.shape.count != 2 {
+            throw .shapeMismatch(node: name, reason: "a batched right operand needs a left operand of rank 2, got \(a.shape)")
+        }
+        try setOutput(c, Array(a.shape.dropLast()) + [b.shape[1]])
+    }
+
     static func slicedMatMulShape(_ a: TensorDescriptor, _ b: TensorDescriptor, node: String) throws(GraphError) -> [Int] {
         if a.shape.count < 2 { throw .shapeMismatch(node: node, reason: "left operand \(a.shape) needs rank ≥ 2 against a constant of shape \(b.shape)") }
         // The constant has no batch axis, so it may not add leading axes.
@@ -18,7 +42,25 @@ extension Graph {
     }
 }
 
+// MARK: - Cost: as Dense (`MemoryPlanner.denseMACs`).
+
+// MARK: - Compilation
+
 extension Interpreter {
+    static func compileMatMul(_ b: inout StepBuilder) {
+        let node = b.node
+        let a = b.shape(node.inputs[0]), w = b.shape(node.inputs[1])
+        let x = b.cf(node.inputs[0]), y = b.f(b.out)
+        if b.graph.tensors[node.inputs[1]].isConstant && w.count > 2 {
+            for step in slicedMatMulSteps(a: a, b: w, out: b.shape(b.out), batch: b.batch, x, b.cf(node.inputs[1]), y) { b.append(step) }
+        } else if b.graph.tensors[node.inputs[1]].isConstant {
+            let rows = b.batch * b.elements(node.inputs[0]) / w[0]
+            b.append(.dense(DenseParameters(rows: rows, inFeatures: w[0], outFeatures: w[1], activation: .linear), x, b.cf(node.inputs[1]), nil, y))
+        } else {
+            b.append(.matMul(batch: b.batch, m: a[0], k: a[1], n: w[1], x, b.cf(node.inputs[1]), bStride: w[0] * w[1], y))
+        }
+    }
+
     static func slicedMatMulSteps(a: [Int], b: [Int], out: [Int], batch: Int, _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ py: UnsafeMutablePointer<Float>) -> [Step] {
         let leading = Array(out.dropLast(2))
         let (m, k, n) = (out[out.count - 2], a[a.count - 1], out[out.count - 1])
@@ -58,5 +100,17 @@ extension Interpreter {
             }
         }
         return steps
+    }
+}
+
+// MARK: - Reference kernels
+
+extension ReferenceKernels {
+    /// Per batch item, a [M, K] · b [K, N], with b batched (bStride > 0) or shared.
+    public static func batchedMatMul(batch: Int, m: Int, k: Int, n: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int, output: UnsafeMutablePointer<Float>) {
+        for item in 0..<batch {
+            dense(DenseParameters(rows: m, inFeatures: k, outFeatures: n, activation: .linear),
+                  input: a + item * m * k, weight: b + item * bStride, bias: nil, output: output + item * m * n)
+        }
     }
 }
