@@ -18,7 +18,7 @@ public struct SelfTestResult: Sendable, Equatable {
 }
 
 /// What running a package costs a device, computed from the graph itself (never from
-/// the manifest), planned for the portable kernels a device build runs.
+/// the manifest), planned for the kernel set the device runs.
 public struct ResourceNeeds: Sendable, Equatable {
     /// Peak arena bytes at batch 1 with the portable kernels (scratch included).
     public var deviceArenaBytes: Int
@@ -26,6 +26,10 @@ public struct ResourceNeeds: Sendable, Equatable {
     public var constantBytes: Int
     /// Multiply-accumulates per inference.
     public var macs: Int
+
+    public init(deviceArenaBytes: Int, constantBytes: Int, macs: Int) {
+        self.deviceArenaBytes = deviceArenaBytes; self.constantBytes = constantBytes; self.macs = macs
+    }
 }
 
 extension ModelPackage {
@@ -98,9 +102,10 @@ extension ModelPackage {
         return result
     }
 
-    /// Arena, flash and MACs of this package on a device, from its graph.
-    public func resourceNeeds() throws(GraphError) -> ResourceNeeds {
-        let plan = try Interpreter<PortableKernels>.memoryPlan(graph, batch: 1)
+    /// Arena, flash and MACs of this package on a device running `kernels` (the
+    /// portable kernels on the reference device), from its graph.
+    public func resourceNeeds<Kernels: KernelSet>(kernels: Kernels.Type) throws(GraphError) -> ResourceNeeds {
+        let plan = try Interpreter<Kernels>.memoryPlan(graph, batch: 1)
         return ResourceNeeds(deviceArenaBytes: plan.arenaBytes, constantBytes: graph.constantBytes, macs: plan.totalMACs)
     }
 }

@@ -43,7 +43,7 @@ struct ImportCommand: ParsableCommand {
         let baseName = URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
         let package = try imported.package(name: name ?? baseName, version: version)
         try PackageFiles.write(package, to: output)
-        let device = try? package.resourceNeeds()
+        let device = try? package.resourceNeeds(kernels: PortableKernels.self)
         let host = try? Interpreter<HostKernels>.memoryPlan(imported.graph, batch: 1)
         print("imported \(model) (\(imported.source)): \(imported.graph.nodes.count) ops, \(device?.macs ?? 0) MACs, device arena \(device?.deviceArenaBytes ?? 0) bytes, host arena \(host?.arenaBytes ?? 0) bytes, constants \(imported.graph.constantBytes) bytes")
         print("wrote \(output)")

@@ -26,7 +26,7 @@ struct InspectCommand: ParsableCommand {
             throw CLIError(error.message)
         }
         let needs: ResourceNeeds
-        do { needs = try package.resourceNeeds() } catch { throw CLIError(error.message) }
+        do { needs = try package.resourceNeeds(kernels: PortableKernels.self) } catch { throw CLIError(error.message) }
         var checks: [(kernels: String, result: SelfTestResult)] = []
         if verify {
             checks = [("host", package.selfTest(kernels: HostKernels.self)), ("device", package.selfTest(kernels: PortableKernels.self))]

@@ -126,7 +126,7 @@ struct InputContractTests {
     /// The device figure is the plan the portable kernels make, whatever the host runs.
     @Test func resourceNeedsAreThePortablePlan() throws {
         let package = try Self.package()
-        let needs = try package.resourceNeeds()
+        let needs = try package.resourceNeeds(kernels: PortableKernels.self)
         let plan = try Interpreter<PortableKernels>(graph: package.graph, batch: 1).plan
         #expect(needs.deviceArenaBytes == plan.arenaBytes)
         #expect(needs.macs == plan.totalMACs && needs.macs > 700_000)
