@@ -1,5 +1,6 @@
 import Dispatch
 import VigilKernels
+import VigilQuantize
 import VigilRuntime
 import VigilSignalCore
 

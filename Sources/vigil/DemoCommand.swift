@@ -1,6 +1,7 @@
 import ArgumentParser
 import VigilImport
 import VigilKernels
+import VigilQuantize
 import VigilRuntime
 
 struct DemoCommand: ParsableCommand {

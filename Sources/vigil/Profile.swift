@@ -1,4 +1,5 @@
 import VigilKernels
+import VigilQuantize
 import VigilRuntime
 
 /// The per-op table of `vigil bench --profile` and `vigil demo`.

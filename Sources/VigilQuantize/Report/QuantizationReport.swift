@@ -172,8 +172,9 @@ public struct QuantizationReport: Sendable {
     }
 }
 
-/// `value` with at least `digits` decimals, rounded to `digits`.
-func format(_ value: Double, _ digits: Int) -> String {
+/// `value` with at least `digits` decimals, rounded to `digits` (the report's and the
+/// CLI's number format).
+public func format(_ value: Double, _ digits: Int) -> String {
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
     let rounded = (value * scale).rounded() / scale
