@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev libhdf5-dev libssl-dev pkg-config python3 python
 VENV := .venv-ci
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test embedded-check bench onnx-node-tests
+.PHONY: deps build demo test embedded-check bench onnx-node-tests fuzz
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -40,6 +40,11 @@ onnx-node-tests: $(VENV)/bin/python
 	rm -rf .build/onnx-node-tests
 	$(VENV)/bin/python Scripts/onnx/export_node_tests.py .build/onnx-node-tests
 	VIGIL_ONNX_NODE_TESTS=$(CURDIR)/.build/onnx-node-tests swift test --skip-build --filter ONNXNodeConformanceTests
+
+# Coverage-guided fuzzing of every parser (Fuzz/run.sh): FUZZ_SECONDS per harness
+# (60 by default, what CI runs), FUZZ_JOBS harnesses at once.
+fuzz: deps
+	Fuzz/run.sh
 
 test: deps
 	swift build --build-tests

@@ -93,3 +93,25 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+/// Coverage-guided fuzz harnesses (libFuzzer), one per parser, in Fuzz/Harnesses. They
+/// exist only in the fuzzing build (`make fuzz`, Fuzz/run.sh), which sets VIGIL_FUZZ and
+/// compiles everything with `-sanitize=fuzzer,address -parse-as-library` in its own
+/// build folder: libFuzzer supplies their `main`.
+if ProcessInfo.processInfo.environment["VIGIL_FUZZ"] != nil {
+    let harnesses: [(String, [Target.Dependency])] = [
+        ("FuzzPackage", ["VigilRuntime"]),
+        ("FuzzONNX", ["VigilImport"]),
+        ("FuzzTFLite", ["VigilImport"]),
+        ("FuzzKeras", ["VigilImport"]),
+        ("FuzzNumPy", ["VigilNumPy"]),
+        ("FuzzWFDBHeader", ["VigilSignal"]),
+        ("FuzzWFDBRecord", ["VigilSignal"]),
+        ("FuzzAnnotations", ["VigilSignalCore"]),
+    ]
+    package.targets.append(.target(name: "CFuzzDriver", path: "Fuzz/Harnesses/CFuzzDriver"))
+    for (name, dependencies) in harnesses {
+        package.targets.append(.executableTarget(name: name, dependencies: dependencies + ["CFuzzDriver"], path: "Fuzz/Harnesses/\(name)"))
+    }
+}
+

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses (Fuzz/Harnesses, one per parser) with the fuzzer and
+# address sanitizers and runs each for FUZZ_SECONDS (default 60) from the committed
+# seeds (Fuzz/Corpus/<harness>) plus the corpus earlier runs grew (.build-fuzz/corpus).
+# Fails when any harness finds a crash, a leak, a timeout (FUZZ_TIMEOUT seconds for one
+# input, default 10) or an input needing more than FUZZ_RSS_MB (default 2048) of memory;
+# the input that did it is kept in .build-fuzz/artifacts. FUZZ_JOBS runs that many
+# harnesses at once (default 1; the long runs use 2, one per core).
+#   make fuzz                          # every harness, 60 s each
+#   FUZZ_SECONDS=1200 FUZZ_JOBS=2 make fuzz
+#   FUZZ_HARNESSES="FuzzONNX FuzzTFLite" make fuzz
+set -uo pipefail
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-60}
+jobs=${FUZZ_JOBS:-1}
+config=${FUZZ_CONFIG:-release}
+harnesses=${FUZZ_HARNESSES:-"FuzzPackage FuzzONNX FuzzTFLite FuzzKeras FuzzNumPy FuzzWFDBHeader FuzzWFDBRecord FuzzAnnotations"}
+scratch=.build-fuzz
+export VIGIL_FUZZ=1
+mkdir -p "$scratch/artifacts" "$scratch/logs"
+
+for h in $harnesses; do
+  swift build -c "$config" --scratch-path "$scratch" --product "$h" \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -3 \
+    || { echo "fuzz: building $h failed"; exit 1; }
+  [ -x "$scratch/$config/$h" ] || { echo "fuzz: $scratch/$config/$h was not built"; exit 1; }
+done
+
+run() {
+  local h=$1
+  local corpus="$scratch/corpus/$h"
+  mkdir -p "$corpus"
+  "$scratch/$config/$h" "$corpus" "Fuzz/Corpus/$h" -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-10}" \
+    -rss_limit_mb="${FUZZ_RSS_MB:-2048}" -malloc_limit_mb="${FUZZ_RSS_MB:-2048}" -print_final_stats=1 \
+    -artifact_prefix="$scratch/artifacts/$h-" > "$scratch/logs/$h.log" 2>&1
+  local status=$?
+  local execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$scratch/logs/$h.log" | grep -o '[0-9]*$')
+  local size=$(ls "$corpus" | wc -l)
+  if [ $status -eq 0 ]; then
+    echo "fuzz: $h ok: ${execs:-?} inputs in ${seconds} s, corpus $size files"
+  else
+    echo "fuzz: $h FAILED (exit $status), see $scratch/logs/$h.log and $scratch/artifacts/:"
+    grep -E "ERROR|==[0-9]+==|Fatal error|SUMMARY|Test unit written" "$scratch/logs/$h.log" | head -8 | sed 's/^/  /'
+  fi
+  return $status
+}
+
+passed=0; failed=0
+set -- $harnesses
+while [ $# -gt 0 ]; do
+  pids=(); names=()
+  for _ in $(seq 1 "$jobs"); do
+    [ $# -gt 0 ] || break
+    run "$1" & pids+=($!); names+=("$1"); shift
+  done
+  for pid in "${pids[@]}"; do
+    if wait "$pid"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  done
+done
+echo "fuzz: $passed passed, $failed failed"
+[ $failed -eq 0 ]
