@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "VigilFirmwareTests", dependencies: ["VigilFirmware", "VigilRuntime", "VigilImport", "VigilSignal", "VigilSignalCore"]),
         .testTarget(name: "VigilQuantizeTests", dependencies: ["VigilQuantize", "VigilRuntime", "VigilSignal", "VigilSignalCore", "VigilTestSupport"]),
         .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilSignalCore", "VigilHDF5", "VigilTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilSignalCore", "VigilDatasets", "VigilHDF5", "VigilTestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
