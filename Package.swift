@@ -60,6 +60,7 @@ let package = Package(
         ),
         .target(name: "VigilHDF5", dependencies: ["CHDF5"]),
         .target(name: "VigilSignal", dependencies: ["VigilSignalCore"]),
+        .target(name: "VigilDatasets", dependencies: ["VigilSignalCore", "VigilSignal", "VigilHDF5"]),
         .target(name: "VigilNumPy", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(
             name: "VigilImport",
@@ -73,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilReferenceModel", "VigilHDF5", "VigilImport", "VigilQuantize", "VigilNumPy", "CAllocationCounter",
+                "VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilDatasets", "VigilReferenceModel", "VigilHDF5", "VigilImport", "VigilQuantize", "VigilNumPy", "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -89,7 +90,7 @@ let package = Package(
         .testTarget(name: "VigilFirmwareTests", dependencies: ["VigilFirmware", "VigilRuntime", "VigilImport", "VigilSignal", "VigilSignalCore"]),
         .testTarget(name: "VigilQuantizeTests", dependencies: ["VigilQuantize", "VigilRuntime", "VigilSignal", "VigilSignalCore", "VigilTestSupport"]),
         .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilSignalCore", "VigilHDF5", "VigilTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilSignalCore", "VigilDatasets", "VigilHDF5", "VigilTestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -63,3 +63,16 @@ public struct QRSComparison: Sendable, Equatable {
         return ranges
     }
 }
+
+/// Labels for beats at arbitrary positions: the nearest reference beat within a tolerance.
+public enum BeatLabels {
+    /// For each of `samples` (ascending), the nearest of `reference` (ascending) within
+    /// `tolerance` samples, or nil; one forward pass over both lists.
+    public static func nearest(_ samples: [Int], in reference: [Annotation], tolerance: Int) -> [Annotation?] {
+        var j = 0
+        return samples.map { s in
+            while j + 1 < reference.count && abs(reference[j + 1].sample - s) <= abs(reference[j].sample - s) { j += 1 }
+            return reference.indices.contains(j) && abs(reference[j].sample - s) <= tolerance ? reference[j] : nil
+        }
+    }
+}

@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
+import VigilDatasets
 import VigilHDF5
-import VigilQuantize
 import VigilSignal
-import VigilSignalCore
 
 /// `vigil dataset`: training data made by exactly the code that runs on the device.
 struct DatasetCommand: ParsableCommand {
@@ -33,10 +32,6 @@ struct RecordSelection: ParsableArguments {
         guard rate >= 64 && rate <= 4096 else { throw ValidationError("--rate must be between 64 and 4096 Hz, not \(rate)") }
         guard !output.isEmpty else { throw ValidationError("-o needs a file name") }
     }
-
-    func load(_ name: String) -> ECGRecordSignal {
-        CLISupport.attempt { () throws(WFDBError) in try ECGRecordSignal.load(db + "/" + name, lead: lead, rate: rate) }
-    }
 }
 
 struct BeatsDataset: ParsableCommand {
@@ -65,69 +60,20 @@ struct BeatsDataset: ParsableCommand {
 
     func run() throws {
         let names = try CLISupport.recordNames(in: selection.db, requested: selection.records)
-        let shape = BeatWindowShape(length: window, rPeakIndex: rIndex)
-        var windows: [Float] = [], rr: [Float] = [], rrNormalized: [Float] = []
-        var ec57: [Int8] = [], deChazal: [Int8] = [], symbols: [UInt8] = [], matched: [UInt8] = []
-        var recordIndex: [Int32] = [], samples: [Int32] = [], originalSamples: [Int32] = []
-        for (index, name) in names.enumerated() {
-            let signal = selection.load(name)
-            guard let annotations = signal.annotations else { CLISupport.fail("\(selection.db)/\(name).atr: no reference annotations") }
-            let reference = annotations.filter { $0.code.isBeat }
-            let peaks = centers == .detected ? signal.detectQRS().map(\.sample) : reference.map(\.sample)
-            let conditioned = ECGFilters.conditioning(sampleRate: Double(selection.rate)).processed(signal.samples)
-            let beats = BeatBatch.beats(conditioned: conditioned, rPeaks: peaks, shape: shape,
-                                        rr: RRConfiguration(sampleRate: Double(selection.rate)))
-            let back = CLISupport.attempt { () throws(Resampler.DesignError) in
-                try Resampler(from: Int(signal.originalRate), to: selection.rate)
+        var settings = BeatDataset.Settings()
+        settings.rate = selection.rate
+        settings.lead = selection.lead
+        settings.centers = centers == .detected ? .detected : .reference
+        settings.window = window
+        settings.rPeakIndex = rIndex
+        let dataset = CLISupport.attempt { () throws(ReplayError) in
+            try BeatDataset.build(folder: selection.db, records: names, settings: settings) { name, beats in
+                FileHandle.standardError.write(Data("\(name): \(beats) beats\n".utf8))
             }
-            // The nearest reference beat within 150 ms gives the label.
-            let matches = BeatLabels.nearest(beats.map(\.sample), in: reference, tolerance: Int(0.150 * Double(selection.rate)))
-            for (beat, ref) in zip(beats, matches) {
-                windows += beat.window
-                rr += beat.rr.raw
-                rrNormalized += beat.rr.normalized
-                ec57.append(ref?.code.aamiClass(.ec57)?.rawValue ?? -1)
-                deChazal.append(ref?.code.aamiClass(.deChazal)?.rawValue ?? -1)
-                symbols.append(ref?.code.rawValue ?? 0)
-                matched.append(ref == nil ? 0 : 1)
-                recordIndex.append(Int32(index))
-                samples.append(Int32(beat.sample))
-                originalSamples.append(Int32(back.mapToInput(beat.sample)))
-            }
-            FileHandle.standardError.write(Data("\(name): \(beats.count) beats\n".utf8))
         }
-        let count = samples.count
         let out = selection.output
-        CLISupport.attempt { () throws(HDF5Error) in
-            let file = try HDF5File.create(out)
-            try file.setAttribute("format", string: "vigil-beats-1")
-            try file.setAttribute("sample_rate", value: Int32(selection.rate))
-            try file.setAttribute("window_length", value: Int32(window))
-            try file.setAttribute("r_peak_index", value: Int32(rIndex))
-            try file.setAttribute("lead", string: selection.lead)
-            try file.setAttribute("centers", string: centers.rawValue)
-            try file.setAttribute("signal", string: "conditioned ECG in mV: 0.5 Hz Butterworth high-pass + 40 Hz Butterworth low-pass, causal")
-            try file.setAttribute("aami_classes", string: "N,S,V,F,Q (label -1: no reference beat within 150 ms)")
-            try file.setAttribute("rr_columns", string: "pre_rr,post_rr,local_rr,long_rr (seconds)")
-            try file.setAttribute("rr_normalized_columns", string: "pre/long,post/long,local/long,pre/post")
-            try file.setAttribute("rr_local_count", value: Int32(10))
-            try file.setAttribute("rr_long_count", value: Int32(256))
-            try file.write(windows, shape: [count, window], to: "/windows")
-            try file.write(rr, shape: [count, 4], to: "/rr")
-            try file.write(rrNormalized, shape: [count, 4], to: "/rr_normalized")
-            try file.write(ec57, shape: [count], to: "/label_ec57")
-            try file.setAttribute("mapping", string: "EC57 as WFDB bxb: N=N L R B; S=A a J S e j n; V=V r E; F=F; Q=Q / f ?", on: "/label_ec57")
-            try file.write(deChazal, shape: [count], to: "/label_dechazal")
-            try file.setAttribute("mapping", string: "de Chazal 2004: N=N L R e j; S=A a J S; V=V E; F=F; Q=/ f Q", on: "/label_dechazal")
-            try file.write(symbols, shape: [count], to: "/symbol")
-            try file.setAttribute("meaning", string: "MIT annotation code of the matched reference beat (0: none)", on: "/symbol")
-            try file.write(matched, shape: [count], to: "/matched")
-            try file.write(recordIndex, shape: [count], to: "/record")
-            try file.writeStrings(names, to: "/records")
-            try file.write(samples, shape: [count], to: "/sample")
-            try file.write(originalSamples, shape: [count], to: "/sample_original")
-        }
-        print("\(out): \(count) beats from \(names.count) records")
+        CLISupport.attempt { () throws(HDF5Error) in try dataset.write(to: out) }
+        print("\(out): \(dataset.count) beats from \(names.count) records")
     }
 }
 
@@ -158,92 +104,19 @@ struct FaultsDataset: ParsableCommand {
 
     func run() throws {
         let names = try CLISupport.recordNames(in: selection.db, requested: selection.records)
-        let rate = Double(selection.rate)
-        var sources: [(String, [Float])] = []
-        if let noiseDb {
-            for noise in ["bw", "ma"] {
-                let s = CLISupport.attempt { () throws(WFDBError) in
-                    try ECGRecordSignal.load(noiseDb + "/" + noise, lead: "noise1", rate: selection.rate, annotator: nil)
-                }
-                sources.append((noise, s.samples))
-            }
-            if FileManager.default.fileExists(atPath: noiseDb + "/118e00.hea"), FileManager.default.fileExists(atPath: selection.db + "/118.hea") {
-                let noisy = CLISupport.attempt { () throws(WFDBError) in try ECGRecordSignal.load(noiseDb + "/118e00", lead: selection.lead, rate: selection.rate, annotator: nil) }
-                let clean = CLISupport.attempt { () throws(WFDBError) in try ECGRecordSignal.load(selection.db + "/118", lead: selection.lead, rate: selection.rate, annotator: nil) }
-                // nst adds em in 2-minute segments from minute 5 on; keep the noisy stretches.
-                let em = zip(noisy.samples, clean.samples).map { $0 - $1 }
-                let active = stride(from: 0, to: em.count - window, by: window).filter {
-                    NoiseSynthesis.noisePower(em[$0..<($0 + window)]) > 1e-4
-                }.flatMap { Array(em[$0..<($0 + window)]) }
-                if !active.isEmpty { sources.append(("em", active)) }
+        var settings = FaultDataset.Settings()
+        settings.rate = selection.rate
+        settings.lead = selection.lead
+        settings.window = window
+        settings.perRecord = perRecord
+        settings.seed = seed
+        let dataset = CLISupport.attempt { () throws(ReplayError) in
+            try FaultDataset.build(folder: selection.db, records: names, noiseFolder: noiseDb, settings: settings) { name, windows in
+                FileHandle.standardError.write(Data("\(name): \(windows) windows\n".utf8))
             }
         }
-        var rng = SplitMix64(seed: seed)
-        if !sources.contains(where: { $0.0 == "em" }) {
-            sources.append(("em-like", NoiseSynthesis.electrodeMotionLike(count: Int(rate) * 600, sampleRate: rate, rng: &rng)))
-        }
-        var ecg: [Float] = [], impedance: [Float] = [], sampleLabels: [UInt8] = []
-        var labels: [Int8] = [], parameters: [Float] = [], noiseSource: [UInt8] = [], recordIndex: [Int32] = [], starts: [Int32] = []
-        let kinds = FaultKind.allCases
-        for (index, name) in names.enumerated() {
-            let signal = selection.load(name)
-            let peaks = signal.detectQRS().map(\.sample)
-            let power = NoiseSynthesis.signalPower(signal.samples, rPeaks: peaks, halfWidth: Int(0.05 * rate))
-            guard signal.samples.count > window else { continue }
-            var synthesizer = FaultSynthesizer(sampleRate: rate, seed: seed &+ UInt64(index) &* 0x9E37_79B9)
-            var impedanceModel = LeadImpedanceModel(sampleRate: rate, seed: seed &+ UInt64(index))
-            let channel = (0..<signal.samples.count).map { _ in impedanceModel.next() }
-            let spacing = max(1, (signal.samples.count - window) / perRecord)
-            for k in 0..<perRecord {
-                let start = min(k * spacing, signal.samples.count - window)
-                var segment = FaultedSegment(ecg: Array(signal.samples[start..<(start + window)]),
-                                             impedance: Array(channel[start..<(start + window)]))
-                let kind = kinds[(k + index) % kinds.count]
-                var source: UInt8 = 0
-                if kind == .noise {
-                    let pick = Int(rng.next() % UInt64(sources.count))
-                    let noise = sources[pick].1
-                    let offset = Int(rng.next() % UInt64(max(1, noise.count - window)))
-                    synthesizer.addNoise(&segment, noise: noise, noiseStart: offset, signalPower: power)
-                    source = UInt8(pick + 1)
-                } else {
-                    synthesizer.apply(kind, to: &segment)
-                }
-                ecg += segment.ecg
-                impedance += segment.impedance
-                sampleLabels += segment.labels
-                labels.append(Int8(segment.kind.rawValue))
-                parameters.append(segment.parameter.map(Float.init) ?? .nan)
-                noiseSource.append(source)
-                recordIndex.append(Int32(index))
-                starts.append(Int32(start))
-            }
-            FileHandle.standardError.write(Data("\(name): \(perRecord) windows\n".utf8))
-        }
-        let count = labels.count
         let out = selection.output
-        CLISupport.attempt { () throws(HDF5Error) in
-            let file = try HDF5File.create(out)
-            try file.setAttribute("format", string: "vigil-faults-1")
-            try file.setAttribute("sample_rate", value: Int32(selection.rate))
-            try file.setAttribute("window_length", value: Int32(window))
-            try file.setAttribute("seed", value: Int64(bitPattern: seed))
-            try file.setAttribute("lead", string: selection.lead)
-            try file.setAttribute("signal", string: "raw front-end ECG in mV (resampled, unfiltered) after fault synthesis")
-            try file.setAttribute("fault_names", string: kinds.map(\.name).joined(separator: ","))
-            try file.setAttribute("noise_sources", string: (["none"] + sources.map(\.0)).joined(separator: ","))
-            try file.write(ecg, shape: [count, window], to: "/ecg")
-            try file.write(impedance, shape: [count, window], to: "/impedance")
-            try file.setAttribute("units", string: "ohm", on: "/impedance")
-            try file.write(labels, shape: [count], to: "/label")
-            try file.write(sampleLabels, shape: [count, window], to: "/sample_labels")
-            try file.write(parameters, shape: [count], to: "/parameter")
-            try file.setAttribute("meaning", string: "noise: SNR in dB; mains_interference: frequency in Hz; otherwise NaN", on: "/parameter")
-            try file.write(noiseSource, shape: [count], to: "/noise_source")
-            try file.write(recordIndex, shape: [count], to: "/record")
-            try file.writeStrings(names, to: "/records")
-            try file.write(starts, shape: [count], to: "/start")
-        }
-        print("\(out): \(count) windows from \(names.count) records")
+        CLISupport.attempt { () throws(HDF5Error) in try dataset.write(to: out) }
+        print("\(out): \(dataset.count) windows from \(names.count) records")
     }
 }

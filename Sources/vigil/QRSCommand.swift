@@ -61,34 +61,24 @@ struct QRSCommand: ParsableCommand {
         if filterReport { return printFilterReport() }
         guard let db else { return }
         let names = try CLISupport.recordNames(in: db, requested: records)
-        if bench { return try runBenchmark(db: db, names: names) }
-        var rows: [(String, QRSComparison, Int)] = []
-        for name in names {
-            let signal = CLISupport.attempt { () throws(WFDBError) in
-                try ECGRecordSignal.load(db + "/" + name, lead: lead, rate: rate)
-            }
-            guard signal.annotations != nil else { CLISupport.fail("\(db)/\(name).atr: no reference annotations") }
-            let detections = signal.detectQRS()
-            let result = signal.compare(detections, window: windowMs / 1000, skip: skip)
-            rows.append((name, result, detections.filter(\.foundBySearchBack).count))
-            if let folder = writeAnnotations { try writeQRS(detections, signal: signal, name: name, db: db, folder: folder) }
+        if bench { return runBenchmark(db: db, names: names) }
+        var settings = QRSEvaluation.Settings()
+        settings.rate = rate
+        settings.lead = lead
+        settings.window = windowMs / 1000
+        settings.skip = skip
+        let evaluation = CLISupport.attempt { () throws(ReplayError) in
+            try QRSEvaluation.run(folder: db, records: names, settings: settings, annotationFolder: writeAnnotations)
         }
-        let gross = rows.reduce(QRSComparison()) { $0 + $1.1 }
-        json ? printJSON(rows, gross: gross) : printTable(rows, gross: gross)
+        json ? printJSON(evaluation) : printTable(evaluation)
     }
 
-    private func writeQRS(_ detections: [QRSDetection], signal: ECGRecordSignal, name: String, db: String, folder: String) throws {
-        let original = Int(signal.originalRate)
-        let back = CLISupport.attempt { () throws(Resampler.DesignError) in try Resampler(from: original, to: rate) }
-        let annotations = detections.map { Annotation(sample: back.mapToInput($0.sample), code: .normal) }
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        CLISupport.attempt { () throws(WFDBError) in try AnnotationFile.write(annotations, to: folder + "/" + name + ".qrs") }
-    }
-
-    private func printTable(_ rows: [(String, QRSComparison, Int)], gross: QRSComparison) {
+    private func printTable(_ evaluation: QRSEvaluation) {
+        let gross = evaluation.gross
         print("QRS detection at \(rate) Hz, lead \(lead), window \(Int(windowMs)) ms, first \(Int(skip)) s excluded")
         print(pad("record", 8) + pad("ref", 8) + pad("TP", 8) + pad("FN", 6) + pad("FP", 6) + pad("Se %", 9) + pad("+P %", 9) + pad("searchback", 10))
-        for (name, r, sb) in rows {
+        for record in evaluation.records {
+            let (name, r, sb) = (record.name, record.comparison, record.searchBack)
             print(pad(name, 8) + pad("\(r.referenceBeats)", 8) + pad("\(r.truePositives)", 8) + pad("\(r.falseNegatives)", 6)
                   + pad("\(r.falsePositives)", 6) + pad(percent(r.sensitivity), 9) + pad(percent(r.positivePredictivity), 9) + pad("\(sb)", 10))
         }
@@ -96,51 +86,33 @@ struct QRSCommand: ParsableCommand {
               + pad("\(gross.falsePositives)", 6) + pad(percent(gross.sensitivity), 9) + pad(percent(gross.positivePredictivity), 9))
     }
 
-    private func printJSON(_ rows: [(String, QRSComparison, Int)], gross: QRSComparison) {
+    private func printJSON(_ evaluation: QRSEvaluation) {
         func object(_ r: QRSComparison) -> [String: Any] {
             ["reference": r.referenceBeats, "tp": r.truePositives, "fn": r.falseNegatives, "fp": r.falsePositives,
              "se": r.sensitivity, "ppv": r.positivePredictivity]
         }
         var perRecord: [[String: Any]] = []
-        for (name, r, sb) in rows { var o = object(r); o["record"] = name; o["search_back"] = sb; perRecord.append(o) }
+        for record in evaluation.records {
+            var o = object(record.comparison); o["record"] = record.name; o["search_back"] = record.searchBack; perRecord.append(o)
+        }
         let top: [String: Any] = ["rate": rate, "lead": lead, "window_ms": windowMs, "skip_s": skip,
-                                  "records": perRecord, "gross": object(gross)]
+                                  "records": perRecord, "gross": object(evaluation.gross)]
         CLISupport.printJSON(top)
     }
 
-    private func runBenchmark(db: String, names: [String]) throws {
+    private func runBenchmark(db: String, names: [String]) {
         var results: [[String: Any]] = []
         if !json { print("read + resample + filter + detect, \(repeats) runs per record, one core (times in ms: min / median)") }
         for name in names {
-            var read: [Double] = [], resample: [Double] = [], detect: [Double] = [], total: [Double] = []
-            var beats = 0, seconds = 0.0
-            for _ in 0..<repeats {
-                let clock = ContinuousClock()
-                let t0 = clock.now
-                let record = CLISupport.attempt { () throws(WFDBError) in try WFDBRecord.read(db + "/" + name) }
-                let index = record.signalIndex(named: lead) ?? 0
-                let physical = record.physical(signal: index)
-                let t1 = clock.now
-                let resampler = CLISupport.attempt { () throws(Resampler.DesignError) in
-                    try Resampler(from: Int(record.samplingFrequency(signal: index)), to: rate)
-                }
-                let samples = resampler.resample(physical)
-                let t2 = clock.now
-                var detector = QRSDetector(sampleRate: Double(rate))
-                var count = 0
-                for x in samples where detector.process(x) != nil { count += 1 }
-                let t3 = clock.now
-                beats = count
-                seconds = Double(samples.count) / Double(rate)
-                read.append(ms(t1 - t0)); resample.append(ms(t2 - t1)); detect.append(ms(t3 - t2)); total.append(ms(t3 - t0))
+            let timing = CLISupport.attempt { () throws(ReplayError) in
+                try QRSTiming.measure(db + "/" + name, lead: lead, rate: rate, repeats: repeats)
             }
-            func stats(_ v: [Double]) -> (Double, Double) { let s = v.sorted(); return (s[0], s[s.count / 2]) }
-            let (r, rs, d, t) = (stats(read), stats(resample), stats(detect), stats(total))
+            let (r, rs, d, t) = (timing.read, timing.resample, timing.filterDetect, timing.total)
             if json {
-                results.append(["record": name, "duration_s": seconds, "beats": beats, "read_ms": r.1, "resample_ms": rs.1,
-                                "filter_detect_ms": d.1, "total_ms_min": t.0, "total_ms_median": t.1])
+                results.append(["record": name, "duration_s": timing.duration, "beats": timing.beats, "read_ms": r.median, "resample_ms": rs.median,
+                                "filter_detect_ms": d.median, "total_ms_min": t.minimum, "total_ms_median": t.median])
             } else {
-                print("\(name): \(String(format: "%.0f", seconds)) s of ECG, \(beats) beats | read+decode \(f(r.0))/\(f(r.1)) | resample \(f(rs.0))/\(f(rs.1)) | filter+detect \(f(d.0))/\(f(d.1)) | total \(f(t.0))/\(f(t.1)) ms")
+                print("\(name): \(String(format: "%.0f", timing.duration)) s of ECG, \(timing.beats) beats | read+decode \(f(r.minimum))/\(f(r.median)) | resample \(f(rs.minimum))/\(f(rs.median)) | filter+detect \(f(d.minimum))/\(f(d.median)) | total \(f(t.minimum))/\(f(t.median)) ms")
             }
         }
         if json { CLISupport.printJSON(["rate": rate, "repeats": repeats, "records": results]) }
@@ -182,7 +154,6 @@ struct QRSCommand: ParsableCommand {
     private func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }
     private func percent(_ v: Double) -> String { String(format: "%.2f", 100 * v) }
     private func f(_ v: Double) -> String { String(format: v < 10 ? "%.2f" : "%.1f", v) }
-    private func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
 }
 
 /// Helpers shared by `vigil qrs` and `vigil dataset`: record discovery,
@@ -199,22 +170,13 @@ enum CLISupport {
         do { return try body() } catch { fail("\(error)") }
     }
 
-    /// The requested records, or every record in `db` (by its RECORDS file or its .hea files).
+    /// The requested records, or every record in `db` (`WFDBFolder.recordNames`); a
+    /// malformed record name is a usage error.
     static func recordNames(in db: String, requested: [String]) throws -> [String] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: db, isDirectory: &isDirectory), isDirectory.boolValue else {
-            fail("\(db): no such folder")
+        do { return try WFDBFolder.recordNames(in: db, requested: requested) } catch {
+            if case .invalidRecordName = error { throw ValidationError(error.description) }
+            fail(error.description)
         }
-        if !requested.isEmpty {
-            for name in requested where name.isEmpty || name.contains("/") {
-                throw ValidationError("invalid record name '\(name)'")
-            }
-            return requested
-        }
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: db)) ?? []
-        let names = entries.filter { $0.hasSuffix(".hea") }.map { String($0.dropLast(4)) }.sorted()
-        if names.isEmpty { fail("\(db): no WFDB records (.hea files)") }
-        return names
     }
 
     static func printJSON(_ object: Any) {
