@@ -17,6 +17,10 @@ config=${FUZZ_CONFIG:-release}
 harnesses=${FUZZ_HARNESSES:-"FuzzPackage FuzzONNX FuzzTFLite FuzzKeras FuzzNumPy FuzzWFDBHeader FuzzWFDBRecord FuzzAnnotations"}
 scratch=.build-fuzz
 export VIGIL_FUZZ=1
+# A Swift trap must reach libFuzzer as the crash it is; the Swift backtracer would run
+# first and trip the address sanitizer in its own memory reads.
+export SWIFT_BACKTRACE=enable=no
+export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 mkdir -p "$scratch/artifacts" "$scratch/logs"
 
 for h in $harnesses; do
