@@ -97,6 +97,11 @@ public struct Graph: Sendable, Equatable {
     /// (a beat classifier needs well under 2^20). Checked by `validated()`, naming the
     /// node at which the sum passes it.
     public static let maximumWorkPerSample = Int.bitWidth == 64 ? 1 << 30 : 1 << 26
+    /// Most padding a convolution may add on one side of an axis beyond what its kernel
+    /// field needs (field − 1, a full 'same' or causal padding): padding past the field
+    /// only adds outputs that read padding alone, so a file's padding of 10^6 could
+    /// otherwise inflate a small convolution into millions of outputs.
+    public static let maximumPadding = 1 << 12
     /// Most matrix slices a MatMul by a constant of rank > 2 may take per sample; each
     /// compiles into one step per batch item.
     public static let maximumMatMulSlices = 1 << 10

@@ -80,7 +80,7 @@ struct ResourceLimitCLITests {
         model.graph.output = [value("y", [nil, 16, nil])]
         let file = dir.appendingPathComponent("padded.onnx")
         try Data(model.serializedBytes() as [UInt8]).write(to: file)
-        try Self.expectRefusal(["import", file.path, "-o", "padded.vpkg"], in: dir, naming: "smaller than the kernel field")
+        try Self.expectRefusal(["import", file.path, "-o", "padded.vpkg"], in: dir, naming: "Graph.maximumPadding")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("padded.vpkg").path))
     }
 }

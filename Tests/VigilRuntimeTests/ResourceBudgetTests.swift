@@ -56,19 +56,23 @@ struct ResourceBudgetTests {
     }
 
     /// Padding of 10^6 around a 3-tap kernel made 2·10^6 outputs of padding alone; a
-    /// convolution's padding must be narrower than its kernel field, as a pool's is.
-    @Test func convolutionPaddingWiderThanTheKernelIsRefused() {
+    /// convolution's padding is bounded by its kernel field − 1 or Graph.maximumPadding.
+    @Test func convolutionPaddingBeyondTheBudgetIsRefused() {
         let nd = Self.oneNode(.convND(ConvNDAttributes(window: WindowND(kernel: [3, 3], padBegin: [1_000_000, 1], padEnd: [1_000_000, 1]))),
                               input: [8, 8, 2], constants: [("w", [3, 3, 2, 4])])
         guard case .badAttribute(let node, let reason)? = Self.rejection(nd) else { Issue.record("\(String(describing: Self.rejection(nd)))"); return }
-        #expect(node == "hostile" && reason.contains("smaller than the kernel field"))
+        #expect(node == "hostile" && reason.contains("Graph.maximumPadding"))
         let oneD = Self.oneNode(.conv1D(Conv1DAttributes(kernelSize: 3, padding: .explicit(left: 1_000_000, right: 1_000_000))), input: [8, 2], constants: [("w", [3, 2, 4])])
         guard case .badAttribute(_, let r1)? = Self.rejection(oneD) else { Issue.record("\(String(describing: Self.rejection(oneD)))"); return }
-        #expect(r1.contains("smaller than the kernel field"))
-        // Padding of field − 1 (a full 'same' or causal padding) is fine.
-        let edge = Self.oneNode(.convND(ConvNDAttributes(window: WindowND(kernel: [3, 3], dilations: [2, 1], padBegin: [4, 2], padEnd: [4, 2]))),
+        #expect(r1.contains("Graph.maximumPadding"))
+        let justAbove = Self.oneNode(.conv1D(Conv1DAttributes(kernelSize: 3, padding: .explicit(left: 0, right: Graph.maximumPadding + 1))), input: [8, 2], constants: [("w", [3, 2, 4])])
+        #expect(Self.rejection(justAbove) != nil)
+        // Within the budget, or within the kernel field, padding is fine.
+        let edge = Self.oneNode(.convND(ConvNDAttributes(window: WindowND(kernel: [3, 3], dilations: [2, 1], padBegin: [4, 2], padEnd: [4, Graph.maximumPadding]))),
                                 input: [8, 8, 2], constants: [("w", [3, 3, 2, 4])])
         #expect(Self.rejection(edge) == nil)
+        let longKernel = Self.oneNode(.conv1D(Conv1DAttributes(kernelSize: 5_000, padding: .explicit(left: 4_999, right: 0))), input: [8, 1], constants: [("w", [5_000, 1, 1])])
+        #expect(Self.rejection(longKernel) == nil)
     }
 
     /// A MatMul by a constant of rank > 2 compiles into one step per matrix slice and

@@ -54,15 +54,15 @@ extension Graph {
         return spatial + [cout]
     }
 
-    /// Padding narrower than the window's field on every axis, as for the pools: each
-    /// output then reads at least one input position, and a file's padding cannot
-    /// inflate the output (a padding of 10^6 around a 3-tap kernel made 2·10^6 outputs
-    /// of bias alone).
+    /// Padding within what the kernel field needs (field − 1) or `Graph.maximumPadding`,
+    /// whichever is larger, on every side: a file's padding cannot inflate the output
+    /// (a padding of 10^6 around a 3-tap kernel made 2·10^6 outputs of bias alone).
     static func checkConvPadding(_ w: WindowND, node: String) throws(GraphError) {
         for axis in 0..<w.rank {
             let field = (w.kernel[axis] - 1) * w.dilations[axis] + 1
-            if w.padBegin[axis] >= field || w.padEnd[axis] >= field {
-                throw .badAttribute(node: node, reason: "padding \(w.padBegin)/\(w.padEnd) must be smaller than the kernel field on every axis (kernel \(w.kernel), dilations \(w.dilations))")
+            let allowed = max(field - 1, Graph.maximumPadding)
+            if w.padBegin[axis] > allowed || w.padEnd[axis] > allowed {
+                throw .badAttribute(node: node, reason: "padding \(w.padBegin)/\(w.padEnd) exceeds Graph.maximumPadding (\(Graph.maximumPadding)) and the kernel field − 1 on axis \(axis) (kernel \(w.kernel), dilations \(w.dilations))")
             }
         }
     }
