@@ -38,8 +38,16 @@ public struct Graph: Sendable, Equatable {
         var g = self
         try g.checkReferences()
         try g.checkOrder()
+        var work = 0
         for index in g.nodes.indices {
             try g.inferShapes(ofNode: index)
+            // Budgeted as each node's shapes become known, before anything runs.
+            let cost = MemoryPlanner.work(of: g.nodes[index], in: g)
+            let (sum, overflow) = work.addingReportingOverflow(cost)
+            work = overflow ? .max : sum
+            if work > Graph.maximumWorkPerSample {
+                throw .workBudgetExceeded(node: g.nodes[index].name, work: cost, total: work, budget: Graph.maximumWorkPerSample)
+            }
         }
         return g
     }
@@ -69,6 +77,8 @@ public struct Graph: Sendable, Equatable {
             if offset < 0 || offset > constantData.count || t.byteCount > constantData.count - offset {
                 throw .constantOutOfRange(tensor: t.name)
             }
+            let alignment = Graph.constantElementAlignment(t.dtype)
+            if offset % alignment != 0 { throw .constantMisaligned(tensor: t.name, offset: offset, alignment: alignment) }
         }
     }
 
@@ -79,6 +89,32 @@ public struct Graph: Sendable, Equatable {
     /// tensor stays below 2^27 bytes and a window's (k − 1)·dilation below 2^30.
     public static let maximumDimension = Int.bitWidth == 64 ? 1 << 24 : 1 << 15
     public static let maximumElements = Int.bitWidth == 64 ? 1 << 28 : 1 << 24
+
+    /// What one inference of a hostile graph may cost, beyond the size of its tensors:
+    /// multiply-accumulates plus the elements every pooling window visits (positions
+    /// outside the input included), summed over the nodes, for one batch item. 2^30 on
+    /// a 64-bit host (about a second on the portable kernels), 2^26 on a 32-bit device
+    /// (a beat classifier needs well under 2^20). Checked by `validated()`, naming the
+    /// node at which the sum passes it.
+    public static let maximumWorkPerSample = Int.bitWidth == 64 ? 1 << 30 : 1 << 26
+    /// Most padding a convolution may add on one side of an axis beyond what its kernel
+    /// field needs (field − 1, a full 'same' or causal padding): padding past the field
+    /// only adds outputs that read padding alone, so a file's padding of 10^6 could
+    /// otherwise inflate a small convolution into millions of outputs.
+    public static let maximumPadding = 1 << 12
+    /// Most matrix slices a MatMul by a constant of rank > 2 may take per sample; each
+    /// compiles into one step per batch item.
+    public static let maximumMatMulSlices = 1 << 10
+    /// Most steps one node may compile into for a whole batch (sliced MatMul: slices ×
+    /// batch), checked when an interpreter is built for a batch size.
+    public static let maximumStepsPerNode = 1 << 18
+
+    /// The alignment a constant's offset needs for its elements to be read in place:
+    /// the element size, and at least 4 bytes for float32 (a Cortex-M4 `VLDR` faults on
+    /// an unaligned address).
+    public static func constantElementAlignment(_ dtype: DType) -> Int {
+        dtype == .float32 ? 4 : dtype.byteSize
+    }
 
     static func checkDimensions(_ t: TensorDescriptor, allowingEmpty: Bool = false) throws(GraphError) {
         for d in t.shape where d < 0 || (d == 0 && !allowingEmpty) { throw .nonPositiveDimension(tensor: t.name, shape: t.shape) }

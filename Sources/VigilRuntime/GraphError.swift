@@ -25,6 +25,16 @@ public enum GraphError: Error, Sendable, Equatable {
     case quantizationMismatch(node: String, tensor: String, reason: String)
     /// A constant's bytes lie outside the graph's constant data.
     case constantOutOfRange(tensor: String)
+    /// A constant's offset is not a multiple of its element alignment
+    /// (`Graph.constantElementAlignment`): a Cortex-M4 float load from it would fault.
+    case constantMisaligned(tensor: String, offset: Int, alignment: Int)
+    /// The graph's work per sample (multiply-accumulates and pooling-window visits)
+    /// passes `Graph.maximumWorkPerSample` at `node`, which alone costs `work`.
+    case workBudgetExceeded(node: String, work: Int, total: Int, budget: Int)
+    /// A node would compile into more steps than `limit` allows (a sliced MatMul's
+    /// matrix slices: `Graph.maximumMatMulSlices` per sample, `Graph.maximumStepsPerNode`
+    /// for the whole batch).
+    case stepBudgetExceeded(node: String, steps: Int, limit: String)
     case noOutputs
     /// The planned arena does not fit the configured budget.
     case arenaBudgetExceeded(required: Int, budget: Int)
@@ -58,6 +68,13 @@ public enum GraphError: Error, Sendable, Equatable {
             return "\(node): quantization of '\(tensor)': \(reason)"
         case .constantOutOfRange(let tensor):
             return "constant '\(tensor)': data lies outside the constant buffer"
+        case .constantMisaligned(let tensor, let offset, let alignment):
+            return "constant '\(tensor)': offset \(offset) is not aligned to its \(alignment)-byte elements (Graph.constantElementAlignment)"
+        case .workBudgetExceeded(let node, let work, let total, let budget):
+            let amount = total == Int.max ? "more than \(budget)" : "\(total)"
+            return "\(node): the graph needs \(amount) multiply-accumulates and window-element visits per sample (this node \(work == Int.max ? "more than \(budget)" : "\(work)")), above Graph.maximumWorkPerSample (\(budget))"
+        case .stepBudgetExceeded(let node, let steps, let limit):
+            return "\(node): compiles into \(steps) steps, above \(limit)"
         case .noOutputs:
             return "the graph has no outputs"
         case .arenaBudgetExceeded(let required, let budget):

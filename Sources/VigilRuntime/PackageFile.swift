@@ -120,6 +120,12 @@ public struct ModelPackage: Sendable, Equatable {
         for digest in manifest.digests where layout.range(of: digest.kind) == nil { throw .missingSection(digest.kind.name) }
 
         let constantsRange = layout.range(of: .constants)!
+        // A device uses the constants in place (`selfTest(kernels:constants:)`), so the
+        // section must start aligned, as the writer places it; each constant's own
+        // offset is checked against its element type by graph validation.
+        if constantsRange.lowerBound % PackageFormat.sectionAlignment != 0 {
+            throw .malformed("section table", "constants section at offset \(constantsRange.lowerBound) is not aligned to \(PackageFormat.sectionAlignment) bytes")
+        }
         var constants = [UInt8](repeating: 0, count: constantsRange.count)
         constants.withUnsafeMutableBytes { $0.copyMemory(from: slice(constantsRange)) }
         let decoded = try Graph.decode(slice(layout.range(of: .graph)!), constants: constants)

@@ -23,12 +23,17 @@ public struct ECGRecordSignal: Sendable {
         }
         let index = record.signalIndex(named: lead) ?? 0
         let fs = record.samplingFrequency(signal: index)
-        guard fs == fs.rounded(), fs > 0 else {
+        // The header parser keeps rates within WFDBLimits; checked again here, before
+        // the conversion to Int, which traps on a value outside Int's range.
+        guard WFDBLimits.samplingFrequency.contains(fs) else {
+            throw .invalidHeader(path: recordPath + ".hea", reason: "sampling frequency \(fs) Hz exceeds \(WFDBHeader.frequencyLimit)")
+        }
+        guard fs == fs.rounded() else {
             throw .unsupported(path: recordPath + ".hea", feature: "resampling from a non-integer rate \(fs) Hz")
         }
         let resampler: Resampler
         do { resampler = try Resampler(from: Int(fs), to: rate) } catch {
-            throw .unsupported(path: recordPath + ".hea", feature: "resampling \(fs) Hz to \(rate) Hz")
+            throw .unsupported(path: recordPath + ".hea", feature: "resampling \(fs) Hz to \(rate) Hz: \(error.description)")
         }
         let samples = resampler.resample(record.physical(signal: index))
         var annotations: [Annotation]?

@@ -25,6 +25,7 @@ public struct SignalSpecification: Sendable, Equatable {
 }
 
 /// A parsed WFDB header: the record line and one `SignalSpecification` per signal.
+/// Every size and rate lies within `WFDBLimits`.
 public struct WFDBHeader: Sendable, Equatable {
     public var recordName: String
     public var samplingFrequency: Double
@@ -44,6 +45,8 @@ public struct WFDBHeader: Sendable, Equatable {
         case multiSegment(line: Int)
         case unknownFormat(line: Int, format: String)
         case signalCount(declared: Int, found: Int)
+        /// A field outside `WFDBLimits`; `limit` names the limit and its bound.
+        case limit(line: Int, field: String, value: String, limit: String)
 
         public var description: String {
             switch self {
@@ -52,6 +55,7 @@ public struct WFDBHeader: Sendable, Equatable {
             case .multiSegment(let line): "line \(line): multi-segment records are not supported"
             case .unknownFormat(let line, let format): "line \(line): unknown signal format '\(format)'"
             case .signalCount(let d, let f): "record line declares \(d) signals but \(f) signal lines follow"
+            case .limit(let line, let field, let value, let limit): "line \(line): \(field) '\(value)' exceeds \(limit)"
             }
         }
     }
@@ -79,32 +83,53 @@ public struct WFDBHeader: Sendable, Equatable {
                                 sampleCount: nil, baseTime: nil, baseDate: nil, signals: [], comments: comments)
         if f.count > 2 { try parseFrequency(f[2], line: record.number, into: &header) }
         if f.count > 3 {
-            guard let n = Int(f[3]), n >= 0 else { throw .invalid(line: record.number, field: "number of samples", value: String(f[3])) }
+            guard let n = Int(f[3]), n >= 0 else {
+                // Digits past Int's range are a count above the limit, not a malformed field.
+                if f[3].allSatisfy(\.isASCIIDigitCharacter) { throw .limit(line: record.number, field: "number of samples", value: String(f[3]), limit: sampleCountLimit) }
+                throw .invalid(line: record.number, field: "number of samples", value: String(f[3]))
+            }
+            if n > WFDBLimits.maximumSampleCount { throw .limit(line: record.number, field: "number of samples", value: String(f[3]), limit: sampleCountLimit) }
             header.sampleCount = n
         }
         if f.count > 4 { header.baseTime = String(f[4]) }
         if f.count > 5 { header.baseDate = String(f[5]) }
         let signalLines = lines.dropFirst()
         guard signalLines.count == signalCount else { throw .signalCount(declared: signalCount, found: signalLines.count) }
-        for line in signalLines { header.signals.append(try parseSignal(line.fields, line: line.number)) }
+        for line in signalLines {
+            let signal = try parseSignal(line.fields, line: line.number)
+            // Each signal's own rate is a sampling frequency too.
+            let rate = header.samplingFrequency * Double(signal.samplesPerFrame)
+            if rate > WFDBLimits.samplingFrequency.upperBound {
+                throw .limit(line: line.number, field: "signal sampling frequency (\(signal.samplesPerFrame) samples per frame)", value: "\(rate)", limit: frequencyLimit)
+            }
+            header.signals.append(signal)
+        }
         return header
     }
+
+    static let frequencyLimit = "WFDBLimits.samplingFrequency (\(Int(WFDBLimits.samplingFrequency.lowerBound))…\(Int(WFDBLimits.samplingFrequency.upperBound)) Hz)"
+    static let sampleCountLimit = "WFDBLimits.maximumSampleCount (\(WFDBLimits.maximumSampleCount))"
 
     /// `fs[/counter[(base)]]`.
     private static func parseFrequency(_ field: Substring, line: Int, into header: inout WFDBHeader) throws(ParseError) {
         let parts = field.split(separator: "/", maxSplits: 1)
         guard let fs = Double(parts[0]), fs > 0 else { throw .invalid(line: line, field: "sampling frequency", value: String(field)) }
+        guard WFDBLimits.samplingFrequency.contains(fs) else { throw .limit(line: line, field: "sampling frequency", value: String(parts[0]), limit: frequencyLimit) }
         header.samplingFrequency = fs
         guard parts.count == 2 else { return }
         var counter = parts[1]
         if let open = counter.firstIndex(of: "(") {
-            guard counter.hasSuffix(")"), let base = Double(counter[counter.index(after: open)..<counter.index(before: counter.endIndex)]) else {
+            guard counter.hasSuffix(")"), let base = Double(counter[counter.index(after: open)..<counter.index(before: counter.endIndex)]),
+                  base.magnitude <= WFDBLimits.maximumCounterValue else {
                 throw .invalid(line: line, field: "base counter value", value: String(field))
             }
             header.baseCounter = base
             counter = counter[..<open]
         }
         guard let cf = Double(counter), cf > 0 else { throw .invalid(line: line, field: "counter frequency", value: String(field)) }
+        guard cf <= WFDBLimits.maximumCounterValue else {
+            throw .limit(line: line, field: "counter frequency", value: String(counter), limit: "WFDBLimits.maximumCounterValue (\(Int(WFDBLimits.maximumCounterValue)))")
+        }
         header.counterFrequency = cf
     }
 
@@ -114,7 +139,13 @@ public struct WFDBHeader: Sendable, Equatable {
         var formatField = f[1]
         var byteOffset = 0, skew = 0, spf = 1
         if let plus = formatField.firstIndex(of: "+") {
-            guard let v = Int(formatField[formatField.index(after: plus)...]), v >= 0 else { throw .invalid(line: line, field: "byte offset", value: String(f[1])) }
+            let digits = formatField[formatField.index(after: plus)...]
+            let limit = "WFDBLimits.maximumByteOffset (\(WFDBLimits.maximumByteOffset))"
+            guard let v = Int(digits), v >= 0 else {
+                if !digits.isEmpty && digits.allSatisfy(\.isASCIIDigitCharacter) { throw .limit(line: line, field: "byte offset", value: String(digits), limit: limit) }
+                throw .invalid(line: line, field: "byte offset", value: String(f[1]))
+            }
+            if v > WFDBLimits.maximumByteOffset { throw .limit(line: line, field: "byte offset", value: String(digits), limit: limit) }
             byteOffset = v; formatField = formatField[..<plus]
         }
         if let colon = formatField.firstIndex(of: ":") {
@@ -123,6 +154,9 @@ public struct WFDBHeader: Sendable, Equatable {
         }
         if let x = formatField.firstIndex(of: "x") {
             guard let v = Int(formatField[formatField.index(after: x)...]), v >= 1 else { throw .invalid(line: line, field: "samples per frame", value: String(f[1])) }
+            if v > WFDBLimits.maximumSamplesPerFrame {
+                throw .limit(line: line, field: "samples per frame", value: "\(v)", limit: "WFDBLimits.maximumSamplesPerFrame (\(WFDBLimits.maximumSamplesPerFrame))")
+            }
             spf = v; formatField = formatField[..<x]
         }
         guard let code = Int(formatField) else { throw .invalid(line: line, field: "format", value: String(f[1])) }
@@ -140,6 +174,7 @@ public struct WFDBHeader: Sendable, Equatable {
                 baseline = b; g = g[..<open]
             }
             guard let value = Double(g), value >= 0 else { throw .invalid(line: line, field: "ADC gain", value: String(f[2])) }
+            if value > WFDBLimits.maximumGain { throw .limit(line: line, field: "ADC gain", value: String(g), limit: "WFDBLimits.maximumGain (\(Int(WFDBLimits.maximumGain)))") }
             if value > 0 { gain = value; gainGiven = true }
         }
         func integer(_ index: Int, _ name: String) throws(ParseError) -> Int? {
@@ -159,4 +194,8 @@ public struct WFDBHeader: Sendable, Equatable {
             resolution: resolution == 0 ? format.defaultResolution : resolution, adcZero: adcZero,
             initialValue: initial, checksum: checksum, blockSize: blockSize, description: description)
     }
+}
+
+private extension Character {
+    var isASCIIDigitCharacter: Bool { isASCII && isNumber }
 }

@@ -58,13 +58,26 @@ public struct WFDBRecord: Sendable {
             }
             let decoder = SignalGroupDecoder(format: group[0].format, samplesPerFrame: group.map(\.samplesPerFrame),
                                              initialValues: group.map(\.initialValue))
-            let bytes = try FileAccess.readData(path)
-            let available = bytes.count - group[0].byteOffset
-            let frames: Int
+            // Header sizes are bounded by WFDBLimits; the products of several still
+            // need checked arithmetic (many signals share a file).
+            let byteOffset = group[0].byteOffset
+            guard byteOffset >= 0, byteOffset <= WFDBLimits.maximumByteOffset else {
+                throw .invalidHeader(path: headerPath, reason: "byte offset \(byteOffset) of \(file) exceeds WFDBLimits.maximumByteOffset (\(WFDBLimits.maximumByteOffset))")
+            }
+            var needed: Int?
             if let expected = header.sampleCount {
-                let needed = decoder.byteCount(frames: expected)
+                guard expected <= WFDBLimits.maximumSampleCount, let bytes = decoder.checkedByteCount(frames: expected),
+                      bytes <= Int.max - byteOffset else {
+                    throw .invalidHeader(path: headerPath, reason: "\(expected) frames of \(decoder.samplesPerFrame) samples in \(file) need more bytes than a file can hold (WFDBLimits.maximumSampleCount \(WFDBLimits.maximumSampleCount))")
+                }
+                needed = bytes
+            }
+            let bytes = try FileAccess.readData(path)
+            let available = bytes.count - byteOffset
+            let frames: Int
+            if let expected = header.sampleCount, let needed {
                 guard available >= needed else {
-                    throw .truncatedSignalFile(path: path, expectedBytes: needed + group[0].byteOffset, actualBytes: bytes.count)
+                    throw .truncatedSignalFile(path: path, expectedBytes: needed + byteOffset, actualBytes: bytes.count)
                 }
                 let held = decoder.frames(inBytes: available)
                 guard held == expected else { throw .signalLengthMismatch(path: path, headerSamples: expected, fileSamples: held) }

@@ -34,6 +34,11 @@ public enum SignalFormat: Int, Sendable, CaseIterable {
     }
 
     /// Bytes needed to hold `count` interleaved samples.
+    /// `byteCount(samples:)`, or nil when it would leave `Int` (a count from a header).
+    public func checkedByteCount(samples count: Int) -> Int? {
+        count >= 0 && count <= Int.max / 4 ? byteCount(samples: count) : nil
+    }
+
     public func byteCount(samples count: Int) -> Int {
         switch self {
         case .difference8, .offset8: count

@@ -16,6 +16,20 @@ public struct SignalGroupDecoder: Sendable {
     /// Bytes needed for `frames` frames.
     public func byteCount(frames: Int) -> Int { format.byteCount(samples: frames * samplesPerFrameTotal) }
 
+    /// `byteCount(frames:)`, or nil when frames × samples per frame × bytes per sample
+    /// would leave `Int` (frame counts and samples per frame come from headers).
+    public func checkedByteCount(frames: Int) -> Int? {
+        var perFrame = 0
+        for spf in samplesPerFrame {
+            let (sum, overflow) = perFrame.addingReportingOverflow(spf)
+            if overflow || spf < 0 { return nil }
+            perFrame = sum
+        }
+        let (samples, overflow) = frames.multipliedReportingOverflow(by: perFrame)
+        if overflow || frames < 0 { return nil }
+        return format.checkedByteCount(samples: samples)
+    }
+
     /// Whole frames that `byteCount` bytes hold.
     public func frames(inBytes byteCount: Int) -> Int {
         let perFrame = samplesPerFrameTotal

@@ -44,6 +44,10 @@ extension Graph {
         if case .explicit(let l, let r) = a.padding, l < 0 || r < 0 {
             throw .badAttribute(node: name, reason: "negative padding (\(l), \(r))")
         }
+        // Padding bounded as `checkConvPadding` bounds convND's.
+        if case .explicit(let l, let r) = a.padding, max(l, r) > max((a.kernelSize - 1) * a.dilation, Graph.maximumPadding) {
+            throw .badAttribute(node: name, reason: "padding (\(l), \(r)) exceeds Graph.maximumPadding (\(Graph.maximumPadding)) and the kernel field − 1 (\((a.kernelSize - 1) * a.dilation))")
+        }
         if a.stride > 1 && a.dilation > 1 {
             throw .badAttribute(node: name, reason: "stride and dilation both above 1 are not supported")
         }

@@ -33,6 +33,7 @@ extension Graph {
     static func convNDOutputShape(_ a: ConvNDAttributes, input x: TensorDescriptor, weight w: TensorDescriptor, bias: TensorDescriptor?, node: String) throws(GraphError) -> [Int] {
         let spatial = try windowNDOutputSpatialShape(a.window, ceilMode: false, input: x, node: node)
         let n = a.window.rank
+        try checkConvPadding(a.window, node: node)
         if a.groups < 1 { throw .badAttribute(node: node, reason: "groups \(a.groups) must be ≥ 1") }
         if w.shape.count != n + 2 {
             throw .shapeMismatch(node: node, reason: "weight '\(w.name)' has shape \(w.shape); expected [\(n) kernel axes, input channels / groups, output channels]")
@@ -51,6 +52,19 @@ extension Graph {
             throw .shapeMismatch(node: node, reason: "bias shape \(bias.shape) ≠ [\(cout)]")
         }
         return spatial + [cout]
+    }
+
+    /// Padding within what the kernel field needs (field − 1) or `Graph.maximumPadding`,
+    /// whichever is larger, on every side: a file's padding cannot inflate the output
+    /// (a padding of 10^6 around a 3-tap kernel made 2·10^6 outputs of bias alone).
+    static func checkConvPadding(_ w: WindowND, node: String) throws(GraphError) {
+        for axis in 0..<w.rank {
+            let field = (w.kernel[axis] - 1) * w.dilations[axis] + 1
+            let allowed = max(field - 1, Graph.maximumPadding)
+            if w.padBegin[axis] > allowed || w.padEnd[axis] > allowed {
+                throw .badAttribute(node: node, reason: "padding \(w.padBegin)/\(w.padEnd) exceeds Graph.maximumPadding (\(Graph.maximumPadding)) and the kernel field − 1 on axis \(axis) (kernel \(w.kernel), dilations \(w.dilations))")
+            }
+        }
     }
 }
 

@@ -38,6 +38,11 @@ extension Graph {
         guard let leading = Broadcast.shape(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))) else {
             throw .shapeMismatch(node: node, reason: "leading axes of \(a.shape) and \(b.shape) do not broadcast")
         }
+        // Each slice compiles into one step per batch item: budgeted.
+        let slices = MemoryPlanner.product(leading)
+        if slices > Graph.maximumMatMulSlices {
+            throw .stepBudgetExceeded(node: node, steps: slices, limit: "Graph.maximumMatMulSlices (\(Graph.maximumMatMulSlices) matrix slices per sample)")
+        }
         return leading + [a.shape[a.shape.count - 2], b.shape[b.shape.count - 1]]
     }
 }
@@ -47,11 +52,16 @@ extension Graph {
 // MARK: - Compilation
 
 extension Interpreter {
-    static func compileMatMul(_ b: inout StepBuilder) {
+    static func compileMatMul(_ b: inout StepBuilder) throws(GraphError) {
         let node = b.node
         let a = b.shape(node.inputs[0]), w = b.shape(node.inputs[1])
         let x = b.cf(node.inputs[0]), y = b.f(b.out)
         if b.graph.tensors[node.inputs[1]].isConstant && w.count > 2 {
+            // Validation bounded the slices per sample; the batch multiplies them.
+            let steps = MemoryPlanner.times(MemoryPlanner.product(b.shape(b.out).dropLast(2)), b.batch)
+            if steps > Graph.maximumStepsPerNode {
+                throw .stepBudgetExceeded(node: node.name, steps: steps, limit: "Graph.maximumStepsPerNode (\(Graph.maximumStepsPerNode) steps for the whole batch)")
+            }
             for step in slicedMatMulSteps(a: a, b: w, out: b.shape(b.out), batch: b.batch, x, b.cf(node.inputs[1]), y) { b.append(step) }
         } else if b.graph.tensors[node.inputs[1]].isConstant {
             let rows = b.batch * b.elements(node.inputs[0]) / w[0]

@@ -264,6 +264,28 @@ extension MemoryPlanner {
     }
 }
 
+extension MemoryPlanner {
+    /// The op's work for one batch item, what `Graph.maximumWorkPerSample` budgets: its
+    /// multiply-accumulates plus the elements its pooling windows visit (saturating).
+    /// Every other op does work linear in its tensors, which the size limits bound.
+    public static func work(of node: Node, in graph: Graph) -> Int {
+        let (sum, overflow) = macsOfOp(node, in: graph).addingReportingOverflow(windowVisitsOfOp(node, in: graph))
+        return overflow ? .max : sum
+    }
+
+    /// Input elements a pooling op's windows visit for one batch item (0 for other ops).
+    static func windowVisitsOfOp(_ node: Node, in graph: Graph) -> Int {
+        switch node.op {
+        case .maxPool1D(let p), .averagePool1D(let p): return pool1DVisits(node, p, in: graph)
+        case .maxPoolND(let p, _), .averagePoolND(let p, _): return poolNDVisits(node, p, in: graph)
+        case .conv1D, .convND, .dense, .matMul, .gru, .lstm, .add, .sub, .mul, .div, .concatenate, .reshape, .zeroPadding1D,
+             .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax, .affine,
+             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
+            return 0
+        }
+    }
+}
+
 extension Interpreter {
     /// The scratch bytes node `node`'s kernel asks for (the whole batch).
     static func scratchBytes(_ g: Graph, _ node: Node, batch: Int) -> Int {
@@ -284,7 +306,7 @@ extension Interpreter {
         switch b.node.op {
         case .conv1D(let a): try compileConv1D(&b, a)
         case .dense(let act): try compileDense(&b, act)
-        case .matMul: compileMatMul(&b)
+        case .matMul: try compileMatMul(&b)
         case .add(let act), .sub(let act), .mul(let act), .div(let act): try compileElementwise(&b, act)
         case .concatenate(let axis): compileConcatenate(&b, axis)
         case .reshape: compileCopy(&b)

@@ -56,6 +56,15 @@ public struct Pool1DParameters: Sendable {
     }
 }
 
+// MARK: - Cost
+
+extension MemoryPlanner {
+    /// Every output element visits `poolSize` input positions (padding included).
+    static func pool1DVisits(_ node: Node, _ p: Pool1DAttributes, in graph: Graph) -> Int {
+        times(product(graph.tensors[node.outputs[0]].shape), p.poolSize)
+    }
+}
+
 // MARK: - Compilation
 
 extension Interpreter {

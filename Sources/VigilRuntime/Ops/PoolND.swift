@@ -63,6 +63,16 @@ public struct PoolNDParameters: Sendable {
     }
 }
 
+// MARK: - Cost
+
+extension MemoryPlanner {
+    /// Every output element visits every kernel position (the kernels loop over them
+    /// all, padding and dilation holes included): what a pool with huge windows costs.
+    static func poolNDVisits(_ node: Node, _ p: PoolNDAttributes, in graph: Graph) -> Int {
+        times(product(graph.tensors[node.outputs[0]].shape), product(p.window.kernel))
+    }
+}
+
 // MARK: - Compilation
 
 extension Interpreter {
