@@ -41,6 +41,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CVigilZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CAllocationCounter"),
         .target(name: "CVigilX86"),
 
@@ -60,13 +61,14 @@ let package = Package(
         ),
         .target(name: "VigilHDF5", dependencies: ["CHDF5"]),
         .target(name: "VigilSignal", dependencies: ["VigilSignalCore"]),
-        .target(name: "VigilNumPy", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // Reads zip archives (.npz, .keras) bounds-checked, inflating under a byte limit.
+        .target(name: "VigilZip", dependencies: ["CVigilZlib"]),
+        .target(name: "VigilNumPy", dependencies: ["VigilZip", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(
             name: "VigilImport",
             dependencies: [
-                "VigilRuntime", "VigilSignalCore", "VigilHDF5", "VigilNumPy",
+                "VigilRuntime", "VigilSignalCore", "VigilHDF5", "VigilNumPy", "VigilZip",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .target(name: "VigilQuantize", dependencies: ["VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilNumPy", "VigilImport"]),
@@ -79,7 +81,7 @@ let package = Package(
         ),
 
         // Helpers shared by the test targets (the one SplitMix64, paths); used by tests only.
-        .target(name: "VigilTestSupport", dependencies: ["VigilSignalCore"]),
+        .target(name: "VigilTestSupport", dependencies: ["VigilSignalCore", "CVigilZlib"]),
 
         .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"]),
         .testTarget(name: "VigilRuntimeTests", dependencies: ["VigilRuntime", "VigilReferenceModel", "VigilTestSupport"], resources: [.copy("Fixtures")]),
@@ -88,7 +90,7 @@ let package = Package(
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "VigilNumPy", "VigilRuntime", "VigilReferenceModel", "VigilTestSupport"]),
         .testTarget(name: "VigilFirmwareTests", dependencies: ["VigilFirmware", "VigilRuntime", "VigilImport", "VigilSignal", "VigilSignalCore"]),
         .testTarget(name: "VigilQuantizeTests", dependencies: ["VigilQuantize", "VigilRuntime", "VigilSignal", "VigilSignalCore", "VigilTestSupport"]),
-        .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy", "VigilZip", "VigilTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilSignalCore", "VigilHDF5", "VigilTestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
