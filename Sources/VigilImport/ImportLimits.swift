@@ -6,4 +6,8 @@ public enum ImportLimits {
     /// Most bytes `config.json` or `metadata.json` in a `.keras` archive may inflate
     /// to: 64 MiB (real configs are kilobytes).
     public static let maximumKerasJSONBytes = 1 << 26
+    /// Samples `vigil run` (`PackageArrays.stream`) reads, runs and writes at a time,
+    /// so that a batch of any size needs memory for one chunk only: 1,024 samples
+    /// of the reference model are 1 MiB of input and 35 MB of arena.
+    public static let runChunkSamples = 1024
 }
