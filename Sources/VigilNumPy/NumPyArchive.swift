@@ -17,7 +17,7 @@ public enum NumPyArchive {
             throw NumPyError.archive(path, "not a readable .npz: \(error)")
         }
         let memberLimit = ZipLimit(bytes: NumPyLimits.maximumArrayBytes + NumPyLimits.maximumHeaderBytes + NumPyArray.preambleBytes,
-                                   name: "NumPyLimits.maximumArrayBytes")
+                                   name: "NumPyLimits.maximumArrayBytes with its .npy header")
         var arrays: [(String, NumPyArray)] = []
         var total = 0
         for entry in archive.entries where !entry.isDirectory {
