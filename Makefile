@@ -1,7 +1,7 @@
 # Two commands: `make demo` sets everything up and runs the main job; `make test`
 # runs every test. Both install the Debian packages they need when missing.
 
-APT_PACKAGES := libopenblas-dev libhdf5-dev libssl-dev pkg-config python3 python3-venv
+APT_PACKAGES := libopenblas-dev libhdf5-dev libssl-dev zlib1g-dev pkg-config python3 python3-venv
 # Python is for fixture generators and the ONNX conformance export only; pinned here.
 VENV := .venv-ci
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

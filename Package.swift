@@ -41,6 +41,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CVigilZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CAllocationCounter"),
         .target(name: "CVigilX86"),
 
@@ -61,13 +62,14 @@ let package = Package(
         .target(name: "VigilHDF5", dependencies: ["CHDF5"]),
         .target(name: "VigilSignal", dependencies: ["VigilSignalCore"]),
         .target(name: "VigilDatasets", dependencies: ["VigilSignalCore", "VigilSignal", "VigilHDF5"]),
-        .target(name: "VigilNumPy", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // Reads zip archives (.npz, .keras) bounds-checked, inflating under a byte limit.
+        .target(name: "VigilZip", dependencies: ["CVigilZlib"]),
+        .target(name: "VigilNumPy", dependencies: ["VigilZip", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(
             name: "VigilImport",
             dependencies: [
-                "VigilRuntime", "VigilSignalCore", "VigilHDF5", "VigilNumPy",
+                "VigilRuntime", "VigilSignalCore", "VigilHDF5", "VigilNumPy", "VigilZip",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .target(name: "VigilQuantize", dependencies: ["VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilNumPy", "VigilImport"]),
@@ -80,16 +82,16 @@ let package = Package(
         ),
 
         // Helpers shared by the test targets (the one SplitMix64, paths); used by tests only.
-        .target(name: "VigilTestSupport", dependencies: ["VigilSignalCore"]),
+        .target(name: "VigilTestSupport", dependencies: ["VigilSignalCore", "CVigilZlib"]),
 
         .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"]),
         .testTarget(name: "VigilRuntimeTests", dependencies: ["VigilRuntime", "VigilReferenceModel", "VigilTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels", "VigilReferenceModel", "VigilTestSupport", "CAllocationCounter"]),
         .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels", "VigilNumPy", "VigilReferenceModel", "VigilTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "VigilImport", "VigilNumPy", "VigilRuntime", "VigilReferenceModel", "VigilTestSupport"]),
+        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "VigilNumPy", "VigilRuntime", "VigilReferenceModel", "VigilTestSupport", "VigilImport", "VigilKernels"]),
         .testTarget(name: "VigilFirmwareTests", dependencies: ["VigilFirmware", "VigilRuntime", "VigilImport", "VigilSignal", "VigilSignalCore"]),
         .testTarget(name: "VigilQuantizeTests", dependencies: ["VigilQuantize", "VigilRuntime", "VigilSignal", "VigilSignalCore", "VigilTestSupport"]),
-        .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy", "VigilZip", "VigilTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilSignalCore", "VigilDatasets", "VigilHDF5", "VigilTestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

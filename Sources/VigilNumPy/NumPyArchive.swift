@@ -1,33 +1,39 @@
 import Foundation
+import VigilZip
 import ZIPFoundation
 
 /// NumPy's `.npz`: a zip archive of named `.npy` arrays.
 public enum NumPyArchive {
     /// All arrays in the archive, by name without the `.npy` suffix, in archive order.
+    /// The archive is read by `ZipArchive` (every offset checked against the file);
+    /// each member may inflate to at most `NumPyLimits.maximumArrayBytes` plus its
+    /// header, and all together to `NumPyLimits.maximumArchiveBytes`.
     public static func read(path: String) throws -> [(name: String, array: NumPyArray)] {
-        let data = Data(try readFile(path))
-        let archive: Archive
+        let data = try readFile(path, limit: NumPyLimits.maximumArchiveBytes, limitName: "NumPyLimits.maximumArchiveBytes")
+        let archive: ZipArchive
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            archive = try ZipArchive(bytes: data)
         } catch {
-            throw NumPyError.archive(path, "not a readable .npz (zip) archive")
+            throw NumPyError.archive(path, "not a readable .npz: \(error)")
         }
+        let memberLimit = ZipLimit(bytes: NumPyLimits.maximumArrayBytes + NumPyLimits.maximumHeaderBytes + NumPyArray.preambleBytes,
+                                   name: "NumPyLimits.maximumArrayBytes with its .npy header")
         var arrays: [(String, NumPyArray)] = []
-        for entry in archive where entry.type == .file {
-            var bytes = Data()
-            let checksum: CRC32
+        var total = 0
+        for entry in archive.entries where !entry.isDirectory {
+            // What is left of the archive's budget bounds this member too.
+            let left = NumPyLimits.maximumArchiveBytes - total
+            let limit = left < memberLimit.bytes ? ZipLimit(bytes: left, name: "NumPyLimits.maximumArchiveBytes") : memberLimit
+            let bytes: [UInt8]
             do {
-                checksum = try archive.extract(entry, skipCRC32: false) { bytes.append($0) }
+                bytes = try archive.extract(entry, limit: limit)
             } catch {
-                throw NumPyError.archive(path, "entry '\(entry.path)' is corrupt: \(error)")
+                throw NumPyError.archive(path, "\(error)")
             }
-            // ZIPFoundation computes the CRC-32 but leaves comparing it to the caller.
-            if checksum != entry.checksum {
-                throw NumPyError.archive(path, "entry '\(entry.path)' fails its CRC-32 check")
-            }
-            var name = entry.path
+            total += bytes.count
+            var name = entry.name
             if name.hasSuffix(".npy") { name.removeLast(4) }
-            arrays.append((name, try NumPyArray.decode([UInt8](bytes), name: "\(path):\(entry.path)")))
+            arrays.append((name, try NumPyArray.decode(bytes, name: "\(path):\(entry.name)")))
         }
         if arrays.isEmpty { throw NumPyError.archive(path, "archive holds no arrays") }
         return arrays

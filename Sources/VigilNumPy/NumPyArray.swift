@@ -80,6 +80,8 @@ public enum NumPyError: Error, CustomStringConvertible, Equatable {
     case sizeMismatch(String, expected: Int, actual: Int)
     case archive(String, String)
     case missingArray(String, String)
+    /// A file exceeds one of `NumPyLimits`; the reason names the limit.
+    case limitExceeded(String, String)
 
     public var description: String {
         switch self {
@@ -90,6 +92,7 @@ public enum NumPyError: Error, CustomStringConvertible, Equatable {
         case .sizeMismatch(let file, let expected, let actual): return "\(file): data holds \(actual) bytes, the header promises \(expected)"
         case .archive(let file, let why): return "\(file): \(why)"
         case .missingArray(let file, let name): return "\(file): no array named '\(name)'"
+        case .limitExceeded(let file, let why): return "\(file): \(why)"
         }
     }
 }
@@ -97,8 +100,22 @@ public enum NumPyError: Error, CustomStringConvertible, Equatable {
 extension NumPyArray {
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
 
-    /// Parses `.npy` bytes; `name` appears in errors.
-    public static func decode(_ data: [UInt8], name: String) throws(NumPyError) -> NumPyArray {
+    /// What a `.npy` header says: the element type, the shape, where the data start
+    /// and how many bytes they take (checked against `NumPyLimits`).
+    public struct Header: Equatable, Sendable {
+        public var dtype: DType
+        public var shape: [Int]
+        public var dataOffset: Int
+        public var dataBytes: Int
+    }
+
+    /// Bytes needed before the header dictionary can be located: magic, version and
+    /// the header length field.
+    static let preambleBytes = 12
+
+    /// The length of the whole header (preamble included), from the file's first
+    /// `preambleBytes` bytes (fewer for a short file).
+    static func headerEnd(_ data: [UInt8], name: String) throws(NumPyError) -> Int {
         guard data.count >= 10, Array(data[0..<6]) == magic else { throw .notNumPy(name) }
         let major = data[6]
         let headerLength: Int
@@ -114,8 +131,18 @@ extension NumPyArray {
         default:
             throw .malformedHeader(name, "format version \(major)")
         }
-        guard headerStart + headerLength <= data.count,
-              let header = String(bytes: data[headerStart..<(headerStart + headerLength)], encoding: .isoLatin1) else {
+        if headerLength > NumPyLimits.maximumHeaderBytes {
+            throw .limitExceeded(name, "the header is \(headerLength) bytes, more than NumPyLimits.maximumHeaderBytes (\(NumPyLimits.maximumHeaderBytes) bytes)")
+        }
+        return headerStart + headerLength
+    }
+
+    /// Parses the header at the start of `data`, which must hold it whole (the data
+    /// may follow or not); `name` appears in errors.
+    public static func header(_ data: [UInt8], name: String) throws(NumPyError) -> Header {
+        let end = try headerEnd(data, name: name)
+        let headerStart = data[6] == 1 ? 10 : 12
+        guard end <= data.count, let header = String(bytes: data[headerStart..<end], encoding: .isoLatin1) else {
             throw .malformedHeader(name, "header runs past the end of the file")
         }
         let descr = try field("descr", in: header, name: name).trimmingCharacters(in: CharacterSet(charactersIn: "'\" "))
@@ -133,15 +160,30 @@ extension NumPyArray {
             guard let d = Int(t), d >= 0 else { throw .malformedHeader(name, "shape \(shapeText)") }
             shape.append(d)
         }
-        let (count, overflow) = shape.reduce((1, false)) { acc, d in
-            let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-            return (p, acc.1 || o)
+        // Checked: a shape from the file may multiply past Int.max.
+        var bytes = dtype.byteSize
+        var overflow = false
+        for d in shape {
+            let (p, o) = bytes.multipliedReportingOverflow(by: d)
+            bytes = p
+            overflow = overflow || o
         }
-        let payload = data.count - headerStart - headerLength
-        if overflow || count > payload / dtype.byteSize || count * dtype.byteSize != payload {
-            throw .sizeMismatch(name, expected: overflow ? Int.max : count * dtype.byteSize, actual: payload)
+        if shape.contains(0) { bytes = 0; overflow = false }
+        if overflow || bytes > NumPyLimits.maximumArrayBytes {
+            let size = overflow ? "more than \(Int.max)" : "\(bytes)"
+            throw .limitExceeded(name, "shape \(shapeText) of \(dtype.rawValue) needs \(size) bytes, more than NumPyLimits.maximumArrayBytes (\(NumPyLimits.maximumArrayBytes) bytes)")
         }
-        return NumPyArray(dtype: dtype, shape: shape, bytes: Array(data[(headerStart + headerLength)...]))
+        return Header(dtype: dtype, shape: shape, dataOffset: end, dataBytes: bytes)
+    }
+
+    /// Parses `.npy` bytes; `name` appears in errors.
+    public static func decode(_ data: [UInt8], name: String) throws(NumPyError) -> NumPyArray {
+        let h = try header(data, name: name)
+        let payload = data.count - h.dataOffset
+        if payload != h.dataBytes {
+            throw .sizeMismatch(name, expected: h.dataBytes, actual: payload)
+        }
+        return NumPyArray(dtype: h.dtype, shape: h.shape, bytes: Array(data[h.dataOffset...]))
     }
 
     /// The value text of `'key': value` in a .npy header dictionary.
@@ -161,6 +203,11 @@ extension NumPyArray {
 
     /// `.npy` version 1.0 bytes.
     public func encoded() -> [UInt8] {
+        NumPyArray.encodedHeader(dtype: dtype, shape: shape) + bytes
+    }
+
+    /// The `.npy` version 1.0 header (magic to newline) for an array of this type and shape.
+    public static func encodedHeader(dtype: DType, shape: [Int]) -> [UInt8] {
         let dims = shape.map(String.init).joined(separator: ", ")
         let shapeText = shape.count == 1 ? "(\(dims),)" : "(\(dims))"
         var header = "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': \(shapeText), }"
@@ -170,12 +217,12 @@ extension NumPyArray {
         let length = header.utf8.count
         out += [UInt8(length & 0xff), UInt8(length >> 8)]
         out += Array(header.utf8)
-        out += bytes
         return out
     }
 
     public static func read(path: String) throws -> NumPyArray {
-        let data = try readFile(path)
+        let data = try readFile(path, limit: NumPyLimits.maximumArrayBytes + NumPyLimits.maximumHeaderBytes + preambleBytes,
+                                limitName: "NumPyLimits.maximumArrayBytes")
         return try decode(data, name: path)
     }
 
@@ -184,7 +231,12 @@ extension NumPyArray {
     }
 }
 
-func readFile(_ path: String) throws -> [UInt8] {
+/// The file's bytes, refused unread when it holds more than `limit` bytes.
+func readFile(_ path: String, limit: Int, limitName: String) throws(NumPyError) -> [UInt8] {
+    if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+       let size = (attributes[.size] as? NSNumber)?.intValue, size > limit {
+        throw .limitExceeded(path, "the file holds \(size) bytes, more than \(limitName) allows (\(limit) bytes)")
+    }
     guard let data = FileManager.default.contents(atPath: path) else {
         throw NumPyError.archive(path, "cannot read the file (missing or unreadable)")
     }

@@ -1,29 +1,31 @@
 import Foundation
-import ZIPFoundation
+import VigilZip
 
 /// The members of a `.keras` archive (Keras 3's format, also written by tf_keras):
-/// a zip of `config.json`, `metadata.json` and `model.weights.h5`.
+/// a zip of `config.json`, `metadata.json` and `model.weights.h5`. Read by
+/// `ZipArchive`, which checks every offset against the file and inflates each member
+/// under a limit of `ImportLimits`.
 struct KerasArchive {
     var config: Data
     /// `keras_version` from metadata.json; empty when absent.
     var kerasVersion: String
     var weights: Data
 
-    /// Largest member read: guards against a corrupted size field.
-    static let maximumMemberBytes: UInt64 = 1 << 31
+    static let jsonLimit = ZipLimit(bytes: ImportLimits.maximumKerasJSONBytes, name: "ImportLimits.maximumKerasJSONBytes")
+    static let weightsLimit = ZipLimit(bytes: ImportLimits.maximumKerasWeightsBytes, name: "ImportLimits.maximumKerasWeightsBytes")
 
     init(path: String, data: Data) throws(ImportError) {
-        let archive: Archive
+        let archive: ZipArchive
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            archive = try ZipArchive(bytes: [UInt8](data))
         } catch {
-            throw .malformedFile(path: path, reason: "not a readable zip archive (truncated or corrupted?)")
+            throw .malformedFile(path: path, reason: "\(error)")
         }
-        config = try Self.member("config.json", of: archive, path: path)
-        weights = try Self.member("model.weights.h5", of: archive, path: path)
+        config = try Self.member("config.json", of: archive, limit: Self.jsonLimit, path: path)
+        weights = try Self.member("model.weights.h5", of: archive, limit: Self.weightsLimit, path: path)
         kerasVersion = ""
         if archive["metadata.json"] != nil {
-            let metadata = try Self.member("metadata.json", of: archive, path: path)
+            let metadata = try Self.member("metadata.json", of: archive, limit: Self.jsonLimit, path: path)
             do {
                 kerasVersion = try KerasJSON.parse(metadata)["keras_version"]?.string ?? ""
             } catch {
@@ -32,28 +34,15 @@ struct KerasArchive {
         }
     }
 
-    private static func member(_ name: String, of archive: Archive, path: String) throws(ImportError) -> Data {
+    private static func member(_ name: String, of archive: ZipArchive, limit: ZipLimit, path: String) throws(ImportError) -> Data {
         guard let entry = archive[name] else {
-            let present = archive.map(\.path).joined(separator: ", ")
+            let present = archive.entries.map(\.name).joined(separator: ", ")
             throw .malformedFile(path: path, reason: "the archive has no '\(name)' (it holds: \(present.isEmpty ? "nothing" : present)); is this a .keras model?")
         }
-        if entry.uncompressedSize > maximumMemberBytes {
-            throw .malformedFile(path: path, reason: "'\(name)' claims \(entry.uncompressedSize) bytes")
-        }
-        var bytes = Data()
-        let checksum: CRC32
         do {
-            checksum = try archive.extract(entry, skipCRC32: false) { bytes.append($0) }
+            return Data(try archive.extract(entry, limit: limit))
         } catch {
-            throw .malformedFile(path: path, reason: "'\(name)' is corrupt in the archive: \(error)")
+            throw .malformedFile(path: path, reason: "\(error)")
         }
-        // `extract` computes the CRC-32 but leaves the comparison to the caller.
-        if checksum != entry.checksum {
-            throw .malformedFile(path: path, reason: "'\(name)' is corrupt in the archive: CRC-32 \(checksum) ≠ \(entry.checksum) recorded")
-        }
-        if bytes.count != Int(entry.uncompressedSize) {
-            throw .malformedFile(path: path, reason: "'\(name)' extracted to \(bytes.count) bytes, the archive says \(entry.uncompressedSize)")
-        }
-        return bytes
     }
 }
