@@ -50,4 +50,5 @@ test: deps
 	swift build --build-tests
 	swift test --skip-build
 	$(MAKE) embedded-check
+	$(MAKE) fuzz
 	$(MAKE) onnx-node-tests

@@ -5,9 +5,11 @@
 # Fails when any harness finds a crash, a leak, a timeout (FUZZ_TIMEOUT seconds for one
 # input, default 10) or an input needing more than FUZZ_RSS_MB (default 2048) of memory;
 # the input that did it is kept in .build-fuzz/artifacts. FUZZ_JOBS runs that many
-# harnesses at once (default 1; the long runs use 2, one per core).
+# harnesses at once (default 1; the long runs use 2, one per core). FUZZ_SEED fixes
+# libFuzzer's random seed (default 1, so a CI run retraces the same inputs from the
+# committed seeds; 0 lets libFuzzer pick one, as the long runs do).
 #   make fuzz                          # every harness, 60 s each
-#   FUZZ_SECONDS=1200 FUZZ_JOBS=2 make fuzz
+#   FUZZ_SECONDS=1200 FUZZ_JOBS=2 FUZZ_SEED=0 make fuzz
 #   FUZZ_HARNESSES="FuzzONNX FuzzTFLite" make fuzz
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +36,7 @@ run() {
   local h=$1
   local corpus="$scratch/corpus/$h"
   mkdir -p "$corpus"
-  "$scratch/$config/$h" "$corpus" "Fuzz/Corpus/$h" -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-10}" \
+  "$scratch/$config/$h" "$corpus" "Fuzz/Corpus/$h" -max_total_time="$seconds" -seed="${FUZZ_SEED:-1}" -timeout="${FUZZ_TIMEOUT:-10}" \
     -rss_limit_mb="${FUZZ_RSS_MB:-2048}" -malloc_limit_mb="${FUZZ_RSS_MB:-2048}" -print_final_stats=1 \
     -artifact_prefix="$scratch/artifacts/$h-" > "$scratch/logs/$h.log" 2>&1
   local status=$?

@@ -112,7 +112,7 @@ public struct WFDBHeader: Sendable, Equatable {
 
     /// `fs[/counter[(base)]]`.
     private static func parseFrequency(_ field: Substring, line: Int, into header: inout WFDBHeader) throws(ParseError) {
-        let parts = field.split(separator: "/", maxSplits: 1)
+        let parts = field.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let fs = Double(parts[0]), fs > 0 else { throw .invalid(line: line, field: "sampling frequency", value: String(field)) }
         guard WFDBLimits.samplingFrequency.contains(fs) else { throw .limit(line: line, field: "sampling frequency", value: String(parts[0]), limit: frequencyLimit) }
         header.samplingFrequency = fs

@@ -74,6 +74,14 @@ import Testing
         #expect(r2.contains("declares 3 signals"))
     }
 
+    /// Found by FuzzWFDBHeader: a frequency field of slashes alone ("/", "//") split
+    /// into no parts and trapped on the first; each is now an invalid frequency.
+    @Test func frequencyFieldsOfSlashesAlone() {
+        for field in ["/", "//", "/073", "360/", "360//"] {
+            #expect(throws: WFDBHeader.ParseError.self, "'\(field)'") { try WFDBHeader.parse("r 2 \(field) 37\nr.dat 212\nr.dat 212\n") }
+        }
+    }
+
     @Test func descriptionsNameTheFile() {
         let error = WFDBError.truncatedSignalFile(path: "/x/101.dat", expectedBytes: 10, actualBytes: 4)
         #expect(error.description.hasPrefix("/x/101.dat: truncated"))
