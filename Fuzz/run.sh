@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses (Fuzz/Harnesses, one per parser) with the fuzzer and
 # address sanitizers and runs each for FUZZ_SECONDS (default 60) from the committed
-# seeds (Fuzz/Corpus/<harness>) plus the corpus earlier runs grew (.build-fuzz/corpus).
+# seeds (Fuzz/Corpus/<harness>), the inputs that once crashed a harness
+# (Fuzz/Regressions/<harness>, read at the start of every run) and the corpus earlier runs
+# grew (.build-fuzz/corpus).
 # Fails when any harness finds a crash, a leak, a timeout (FUZZ_TIMEOUT seconds for one
 # input, default 10) or an input needing more than FUZZ_RSS_MB (default 2048) of memory;
 # the input that did it is kept in .build-fuzz/artifacts. FUZZ_JOBS runs that many
@@ -36,7 +38,9 @@ run() {
   local h=$1
   local corpus="$scratch/corpus/$h"
   mkdir -p "$corpus"
-  "$scratch/$config/$h" "$corpus" "Fuzz/Corpus/$h" -max_total_time="$seconds" -seed="${FUZZ_SEED:-1}" -timeout="${FUZZ_TIMEOUT:-10}" \
+  local seeds=("Fuzz/Corpus/$h")
+  [ -d "Fuzz/Regressions/$h" ] && seeds+=("Fuzz/Regressions/$h")
+  "$scratch/$config/$h" "$corpus" "${seeds[@]}" -max_total_time="$seconds" -seed="${FUZZ_SEED:-1}" -timeout="${FUZZ_TIMEOUT:-10}" \
     -rss_limit_mb="${FUZZ_RSS_MB:-2048}" -malloc_limit_mb="${FUZZ_RSS_MB:-2048}" -print_final_stats=1 \
     -artifact_prefix="$scratch/artifacts/$h-" > "$scratch/logs/$h.log" 2>&1
   local status=$?

@@ -199,6 +199,44 @@ struct TFLiteImportTests {
         }
     }
 
+    /// The subgraph's input or output list naming tensor -1 (how an operator leaves an
+    /// optional input out) is malformed, not a trap (found by FuzzTFLite in CI).
+    @Test(arguments: [1, 2]) func subgraphEndpointMinusOneIsMalformed(slot: Int) throws {
+        var bytes = Self.bytes("design_int8.tflite")
+        let graph = try #require(try FlatBufferReader(bytes: bytes, path: "x").root().tables(2).first)
+        let (count, start) = try #require(try graph.vector(slot, elementSize: 4))
+        #expect(count >= 1)
+        for b in 0..<4 { bytes[start + b] = 0xFF }
+        do {
+            _ = try TFLiteImporter.importModel(contentsOf: bytes, name: "x.tflite")
+            Issue.record("tensor -1 was accepted as a subgraph \(slot == 1 ? "input" : "output")")
+        } catch {
+            guard case .malformedFile(_, let reason) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("tensor -1"), "\(reason)")
+        }
+    }
+
+    /// Vigil axes of TFLite activation axes: the batch and the unit spatial axis of a 4-D
+    /// [1, H, W, C] tensor have none (hand-derived from the layout rule of `vigilShape`).
+    @Test func concatenationAxesMapToVigilAxes() {
+        // [1, 1, W, C]: time along width; H dropped.
+        #expect(TFLiteConverter.vigilAxis(0, of: [1, 1, 8, 4]) == nil)
+        #expect(TFLiteConverter.vigilAxis(1, of: [1, 1, 8, 4]) == nil)
+        #expect(TFLiteConverter.vigilAxis(2, of: [1, 1, 8, 4]) == 1)
+        #expect(TFLiteConverter.vigilAxis(3, of: [1, 1, 8, 4]) == 2)
+        #expect(TFLiteConverter.vigilAxis(-1, of: [1, 1, 8, 4]) == 2)
+        // [1, H, 1, C]: time along height; W dropped.
+        #expect(TFLiteConverter.vigilAxis(1, of: [1, 8, 1, 4]) == 1)
+        #expect(TFLiteConverter.vigilAxis(2, of: [1, 8, 1, 4]) == nil)
+        #expect(TFLiteConverter.vigilAxis(3, of: [1, 8, 1, 4]) == 2)
+        // [1, W, C] keeps both.
+        #expect(TFLiteConverter.vigilAxis(1, of: [1, 8, 4]) == 1)
+        #expect(TFLiteConverter.vigilAxis(-1, of: [1, 8, 4]) == 2)
+        #expect(TFLiteConverter.vigilAxis(3, of: [1, 8, 4]) == nil)
+        #expect(TFLiteConverter.vigilAxis(-7, of: [1, 8, 4]) == nil)
+        #expect(TFLiteConverter.vigilAxis(0, of: []) == nil)
+    }
+
     /// Random byte corruption never traps: the import succeeds or throws.
     @Test func randomCorruptionNeverCrashes() {
         let original = Self.bytes("separable_int8.tflite")

@@ -71,7 +71,19 @@ struct TFLiteConverter {
     }
 
     /// Which TFLite axis of a 4-D activation holds time (the non-unit spatial axis).
-    func timeAxisIsWidth(_ t: T) -> Bool { t.shape.count != 4 || t.shape[1] == 1 }
+    func timeAxisIsWidth(_ t: T) -> Bool { Self.timeAxisIsWidth(t.shape) }
+
+    static func timeAxisIsWidth(_ shape: [Int]) -> Bool { shape.count != 4 || shape[1] == 1 }
+
+    /// The Vigil axis (batch kept as axis 0) of TFLite axis `axis` (negative counts from
+    /// the end) of an activation of `shape`, or nil for the batch and for the unit spatial
+    /// axis that `vigilShape` drops.
+    static func vigilAxis(_ axis: Int, of shape: [Int]) -> Int? {
+        let a = axis < 0 ? axis + shape.count : axis
+        var kept = Array(shape.indices.dropFirst())  // batch dropped
+        if shape.count == 4 { kept.remove(at: timeAxisIsWidth(shape) ? 0 : 1) }
+        return kept.firstIndex(of: a).map { $0 + 1 }
+    }
 
     func dtype(_ t: T, node: String) throws(ImportError) -> DType {
         switch t.type {
@@ -305,16 +317,13 @@ struct TFLiteConverter {
             let o = try options(op, node: name)
             if try o.u8(1) != 0 { throw .unsupportedAttribute(node: name, reason: "fused activation on a concatenation") }
             let xT = model.tensors[try input(0)]
-            var axis = Int(try o.i32(0))
-            if axis < 0 { axis += xT.shape.count }
-            var kept = Array(0..<xT.shape.count).dropFirst()  // batch dropped
-            if xT.shape.count == 4 { kept.remove(at: timeAxisIsWidth(xT) ? 0 : 1) }
-            guard let position = Array(kept).firstIndex(of: axis) else {
+            let axis = Int(try o.i32(0))
+            guard let position = Self.vigilAxis(axis, of: xT.shape) else {
                 throw .unsupportedAttribute(node: name, reason: "concatenation along axis \(axis) of \(xT.shape)")
             }
             var inputs: [TensorID] = []
             for i in op.inputs.indices { inputs.append(try activation(try input(i), node: name)) }
-            try add(.concatenate(axis: position + 1), inputs)
+            try add(.concatenate(axis: position), inputs)
 
         case .averagePool2D, .maxPool2D:
             let o = try options(op, node: name)

@@ -115,8 +115,15 @@ struct TFLiteModel {
             }
             return out
         }
-        inputs = try ids(try graph.int32s(1), "subgraph inputs")
-        outputs = try ids(try graph.int32s(2), "subgraph outputs")
+        // An operator may leave an optional input out (-1); the subgraph's own inputs and
+        // outputs are real tensors.
+        func graphIDs(_ values: [Int32]?, _ what: String) throws(ImportError) -> [Int] {
+            let out = try ids(values, what)
+            if out.contains(-1) { throw .malformedFile(path: path, reason: "\(what) name tensor -1") }
+            return out
+        }
+        inputs = try graphIDs(try graph.int32s(1), "subgraph inputs")
+        outputs = try graphIDs(try graph.int32s(2), "subgraph outputs")
         var operators: [Operator] = []
         for (i, op) in (try graph.tables(3)).enumerated() {
             let index = Int(try op.u32(0))
