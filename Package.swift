@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "VigilSignal", targets: ["VigilSignal"]),
         .library(name: "VigilFirmware", targets: ["VigilFirmware"]),
         .executable(name: "vigil", targets: ["vigil"]),
+        .executable(name: "vigil-tuf-client", targets: ["vigil-tuf-client"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
@@ -72,14 +73,21 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // The Update Framework: metadata, signatures (OpenSSL libcrypto), repository tooling
+        // and the gateway's client (DESIGN §7).
+        .target(name: "VigilTUF", dependencies: ["COpenSSL"]),
         .target(name: "VigilQuantize", dependencies: ["VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilNumPy", "VigilImport"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilDatasets", "VigilReferenceModel", "VigilHDF5", "VigilImport", "VigilQuantize", "VigilNumPy", "CAllocationCounter",
+                "VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilDatasets", "VigilReferenceModel", "VigilHDF5", "VigilImport", "VigilQuantize", "VigilNumPy", "VigilTUF", "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // The tuf-conformance client protocol over VigilTUF; linked dynamically against glibc
+        // so that faketime moves its clock.
+        .executableTarget(name: "vigil-tuf-client", dependencies: ["VigilTUF"]),
 
         // Helpers shared by the test targets (the one SplitMix64, paths); used by tests only.
         .target(name: "VigilTestSupport", dependencies: ["VigilSignalCore", "CVigilZlib"]),
@@ -92,6 +100,7 @@ let package = Package(
         .testTarget(name: "VigilFirmwareTests", dependencies: ["VigilFirmware", "VigilRuntime", "VigilImport", "VigilSignal", "VigilSignalCore"]),
         .testTarget(name: "VigilQuantizeTests", dependencies: ["VigilQuantize", "VigilRuntime", "VigilSignal", "VigilSignalCore", "VigilTestSupport"]),
         .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy", "VigilZip", "VigilTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilTUFTests", dependencies: ["VigilTUF", "VigilTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilSignalCore", "VigilDatasets", "VigilHDF5", "VigilTestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
