@@ -107,7 +107,8 @@ public struct Key: Sendable, Equatable {
         } catch {
             switch error {
             case .malformedPublicKey: parsed = nil
-            default: throw .malformed(role: role, reason: "\(path): \(error)")
+            case .unsupportedKeyType, .unsupportedScheme, .malformedPrivateKey, .cryptoFailure:
+                throw .malformed(role: role, reason: "\(path): \(error)")
             }
         }
     }
