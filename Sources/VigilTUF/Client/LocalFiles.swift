@@ -75,3 +75,36 @@ public enum LocalFiles {
     /// The current time, seconds since 1970, from the C library (so `faketime` moves it).
     public static func now() -> Int64 { Int64(time(nil)) }
 }
+
+extension LocalFiles {
+    /// The names in `directory`, without `.` and `..`, sorted.
+    public static func list(_ directory: String) throws(TUFError) -> [String] {
+        guard let dir = opendir(directory) else { throw .storage(path: directory, reason: String(cString: strerror(errno))) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Creates `path` (and its parents) and sets its mode, for a folder only its owner
+    /// may read (0700) such as the repository's keys.
+    public static func makeDirectory(_ path: String, mode: mode_t) throws(TUFError) {
+        try makeDirectory(path)
+        if chmod(path, mode) != 0 { throw .storage(path: path, reason: String(cString: strerror(errno))) }
+    }
+
+    /// Holds an exclusive advisory lock on `path` (created if missing) while `body` runs,
+    /// so two commands never change one repository at once.
+    public static func withLock<T>(_ path: String, _ body: () throws(TUFError) -> T) throws(TUFError) -> T {
+        let fd = open(path, O_RDWR | O_CREAT, 0o600)
+        if fd < 0 { throw .storage(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 { throw .storage(path: path, reason: "another command holds the repository's lock") }
+        return try body()
+    }
+}
