@@ -1,6 +1,9 @@
 /// The resource budgets of model import, in one place. A model file that exceeds
 /// one fails with an error naming the limit.
 public enum ImportLimits {
+    /// Most bytes a model file (`.onnx`, `.tflite`, `.keras`, `.h5`) may have: 2 GiB,
+    /// protobuf's own limit for an ONNX model; checked before the file is read.
+    public static let maximumModelFileBytes = 1 << 31
     /// Most bytes `model.weights.h5` in a `.keras` archive may inflate to: 2 GiB.
     public static let maximumKerasWeightsBytes = 1 << 31
     /// Most bytes `config.json` or `metadata.json` in a `.keras` archive may inflate
@@ -10,4 +13,26 @@ public enum ImportLimits {
     /// so that a batch of any size needs memory for one chunk only: 1,024 samples
     /// of the reference model are 1 MiB of input and 35 MB of arena.
     public static let runChunkSamples = 1024
+}
+
+import Foundation
+
+/// The bytes of the model file at `path`, refused before reading when it is larger than
+/// `ImportLimits.maximumModelFileBytes`.
+func readModelFile(_ path: String) throws(ImportError) -> Data {
+    let size: Int
+    do {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+    } catch {
+        throw .malformedFile(path: path, reason: "cannot read the file (\(error.localizedDescription))")
+    }
+    if size > ImportLimits.maximumModelFileBytes {
+        throw .malformedFile(path: path, reason: "\(size) bytes is more than the \(ImportLimits.maximumModelFileBytes)-byte limit (ImportLimits.maximumModelFileBytes)")
+    }
+    do {
+        return try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+        throw .malformedFile(path: path, reason: "cannot read the file (\(error.localizedDescription))")
+    }
 }

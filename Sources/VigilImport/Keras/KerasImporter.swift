@@ -7,12 +7,7 @@ import VigilRuntime
 /// native and weights keep their Keras layouts.
 public enum KerasImporter {
     public static func importModel(path: String) throws(ImportError) -> ImportedModel {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw .malformedFile(path: path, reason: "cannot read the file: \(error.localizedDescription)")
-        }
+        let data = try readModelFile(path)
         switch KerasFileKind(data) {
         case .hdf5:
             try checkGlobalHeaps(data, path: path, member: nil)

@@ -39,13 +39,7 @@ public enum ONNXImporter {
 
     /// Reads and imports the file at `path`.
     public static func importModel(atPath path: String) throws(ImportError) -> ImportedModel {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw .malformedFile(path: path, reason: "cannot read the file (\(error.localizedDescription))")
-        }
-        return try importModel(contentsOf: data, name: path)
+        return try importModel(contentsOf: try readModelFile(path), name: path)
     }
 
     static func importModel(_ model: Onnx_ModelProto, name: String) throws(ImportError) -> ImportedModel {

@@ -19,9 +19,7 @@ public enum TFLiteImporter {
     ]
 
     public static func importModel(atPath path: String) throws(ImportError) -> ImportedModel {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .malformedFile(path: path, reason: "the file cannot be read")
-        }
+        let data = try readModelFile(path)
         let name = (path as NSString).lastPathComponent
         return try importModel(contentsOf: [UInt8](data), name: name)
     }
