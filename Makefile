@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev libhdf5-dev libssl-dev zlib1g-dev pkg-config pyt
 VENV := .venv-ci
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test embedded-check bench onnx-node-tests fuzz
+.PHONY: deps build demo test embedded-check bench onnx-node-tests fuzz tuf-interop tuf-conformance
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -46,9 +46,22 @@ onnx-node-tests: $(VENV)/bin/python
 fuzz: deps
 	Fuzz/run.sh
 
+# python-tuf interop, both ways (Scripts/tuf/interop.sh), on the debug build.
+tuf-interop: deps
+	swift build --product vigil
+	swift build --product vigil-tuf-client
+	Scripts/tuf/interop.sh
+
+# The public TUF conformance suite against vigil-tuf-client; it is not vendored: pass a
+# checkout, e.g. `git clone https://github.com/theupdateframework/tuf-conformance /tmp/tc`
+# then `make tuf-conformance SUITE=/tmp/tc`. Needs faketime (installed when missing).
+tuf-conformance: deps
+	Scripts/tuf/conformance.sh $(SUITE)
+
 test: deps
 	swift build --build-tests
 	swift test --skip-build
 	$(MAKE) embedded-check
+	$(MAKE) tuf-interop
 	$(MAKE) fuzz
 	$(MAKE) onnx-node-tests

@@ -12,7 +12,7 @@ suite=$(cd "${1:?usage: Scripts/tuf/conformance.sh SUITE_CHECKOUT [pytest args]}
 shift
 cd "$(dirname "$0")/../.."
 if ! command -v faketime > /dev/null; then
-  if [ "$(id -u)" = 0 ]; then apt-get install -y -q faketime > /dev/null; else echo "conformance: install faketime (apt-get install faketime)"; exit 1; fi
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -q faketime > /dev/null; else echo "conformance: install faketime (apt-get install faketime)"; exit 1; fi
 fi
 swift build -c release --product vigil-tuf-client 2>&1 | grep -E "error|Compiling|Build" | tail -2
 client="$(swift build -c release --show-bin-path)/vigil-tuf-client"
