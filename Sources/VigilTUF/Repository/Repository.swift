@@ -196,9 +196,9 @@ public struct Repository {
     /// staged until `publish`.
     @discardableResult
     public mutating func add(_ data: [UInt8], path: String, role: String = "targets") throws(TUFError) -> TargetFile {
+        if role != "targets" { try Self.checkRoleName(role) }
         try Self.checkTargetPath(path)
         if role != "targets" {
-            try Self.checkRoleName(role)
             if current(role) == nil { try delegate(role, paths: ["\(role)/*"]) }
             guard let keys = delegation(of: role), keys.delegatedRole.isDelegated(path) else {
                 let patterns = delegation(of: role)?.delegatedRole.paths?.joined(separator: ", ") ?? "none"
