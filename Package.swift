@@ -120,6 +120,7 @@ if ProcessInfo.processInfo.environment["VIGIL_FUZZ"] != nil {
         ("FuzzWFDBHeader", ["VigilSignal"]),
         ("FuzzWFDBRecord", ["VigilSignal"]),
         ("FuzzAnnotations", ["VigilSignalCore"]),
+        ("FuzzTUF", ["VigilTUF"]),
     ]
     package.targets.append(.target(name: "CFuzzDriver", path: "Fuzz/Harnesses/CFuzzDriver"))
     for (name, dependencies) in harnesses {

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 corpus=Fuzz/Corpus
 vigil=${VIGIL:-.build/debug/vigil}
 rm -rf "$corpus"
-mkdir -p "$corpus"/{FuzzPackage,FuzzONNX,FuzzTFLite,FuzzKeras,FuzzNumPy,FuzzWFDBHeader,FuzzWFDBRecord,FuzzAnnotations}
+mkdir -p "$corpus"/{FuzzPackage,FuzzONNX,FuzzTFLite,FuzzKeras,FuzzNumPy,FuzzWFDBHeader,FuzzWFDBRecord,FuzzAnnotations,FuzzTUF}
 small() { find "$@" -type f -size -16k | sort; }
 
 for f in $(small Tests/VigilImportTests/Fixtures/onnx -name '*.onnx'); do cp "$f" "$corpus/FuzzONNX/"; done
@@ -43,5 +43,25 @@ for name in sorted(os.listdir(source)):
         if selector:
             open(os.path.join(target, base + (".graph" if kind == 2 else ".contract")), "wb").write(selector + data[offset:offset + length])
 PY
+rm -rf "$scratch"
+# FuzzTUF reads a selector byte first (0 root, 1 timestamp, 2 snapshot, 3 targets): the
+# metadata of a repository `vigil repo` writes, with a delegation and a rotated root.
+tuf_seeds() {
+  local scratch=$1 out=$2
+  "$vigil" repo init "$scratch/repo" --threshold root=2 > /dev/null
+  head -c 300 /dev/urandom > "$scratch/blob.vpkg"
+  "$vigil" repo add "$scratch/repo" "$scratch/blob.vpkg" --delegate models > /dev/null
+  "$vigil" repo publish "$scratch/repo" > /dev/null
+  "$vigil" repo rotate "$scratch/repo" root > /dev/null
+  local m=$scratch/repo/metadata
+  { printf '\0'; cat "$m/1.root.json"; } > "$out/root-1"
+  { printf '\0'; cat "$m/2.root.json"; } > "$out/root-2"
+  { printf '\1'; cat "$m/timestamp.json"; } > "$out/timestamp"
+  { printf '\2'; cat "$m/3.snapshot.json"; } > "$out/snapshot"
+  { printf '\3'; cat "$m/2.targets.json"; } > "$out/targets-delegating"
+  { printf '\3'; cat "$m/1.models.json"; } > "$out/targets-delegated"
+}
+scratch=$(mktemp -d)
+tuf_seeds "$scratch" "$corpus/FuzzTUF"
 rm -rf "$scratch"
 du -sh "$corpus"/*
