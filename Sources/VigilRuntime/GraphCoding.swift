@@ -117,6 +117,15 @@ enum OpCoding {
         case .sigmoid: w.u8(5); w.f32(0); w.f32(0)
         case .hardSigmoid(let alpha, let beta): w.u8(6); w.f32(alpha); w.f32(beta)
         case .tanh: w.u8(7); w.f32(0); w.f32(0)
+        case .elu(let alpha): w.u8(8); w.f32(alpha); w.f32(0)
+        case .selu(let alpha, let gamma): w.u8(9); w.f32(alpha); w.f32(gamma)
+        case .gelu(let approximate): w.u8(10); w.f32(approximate ? 1 : 0); w.f32(0)
+        case .swish: w.u8(11); w.f32(0); w.f32(0)
+        case .softplus: w.u8(12); w.f32(0); w.f32(0)
+        case .softsign: w.u8(13); w.f32(0); w.f32(0)
+        case .hardSwish: w.u8(14); w.f32(0); w.f32(0)
+        case .exponential: w.u8(15); w.f32(0); w.f32(0)
+        case .mish: w.u8(16); w.f32(0); w.f32(0)
         }
     }
 
@@ -131,6 +140,17 @@ enum OpCoding {
         case 5: return .sigmoid
         case 6: return .hardSigmoid(alpha: p, beta: q)
         case 7: return .tanh
+        case 8: return .elu(alpha: p)
+        case 9: return .selu(alpha: p, gamma: q)
+        case 10:
+            guard p == 0 || p == 1 else { throw .malformed(r.context, "node '\(node)' has a gelu flag of \(p), not 0 or 1") }
+            return .gelu(approximate: p == 1)
+        case 11: return .swish
+        case 12: return .softplus
+        case 13: return .softsign
+        case 14: return .hardSwish
+        case 15: return .exponential
+        case 16: return .mish
         default: throw .malformed(r.context, "node '\(node)' has unknown activation tag \(tag)")
         }
     }

@@ -82,4 +82,111 @@ public enum VMath {
     public static func sigmoid(_ x: Float) -> Float {
         1 / (1 + exp(-x))
     }
+
+    /// ln x for finite x > 0, in double precision: x = m·2^e with m in [√½, √2), then
+    /// ln m = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.1716, summed to s^23 (the next
+    /// term is below 2^-53 of the sum).
+    @usableFromInline
+    static func logDouble(_ x: Double) -> Double {
+        var bits = x.bitPattern
+        var e = Int((bits >> 52) & 0x7FF)
+        if e == 0 {  // subnormal: scale by 2^54 first
+            bits = (x * 18014398509481984.0).bitPattern
+            e = Int((bits >> 52) & 0x7FF) - 54
+        }
+        e -= 1023
+        var m = Double(bitPattern: (bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000)
+        if m > 1.4142135623730951 {
+            m *= 0.5
+            e += 1
+        }
+        let s = (m - 1) / (m + 1)
+        let s2 = s * s
+        var p = 1.0 / 23.0
+        var k = 21.0
+        while k >= 1 {
+            p = p * s2 + 1 / k
+            k -= 2
+        }
+        return Double(e) * 0.6931471805599453 + 2 * s * p
+    }
+
+    /// ln x (nan below 0, −inf at 0).
+    @inlinable
+    public static func log(_ x: Float) -> Float {
+        if !(x == x) || x < 0 { return .nan }
+        if x == 0 { return -.infinity }
+        if x == .infinity { return x }
+        return Float(logDouble(Double(x)))
+    }
+
+    /// ln(1 + x) without cancellation near zero.
+    @inlinable
+    public static func log1p(_ x: Float) -> Float {
+        if !(x == x) || x < -1 { return .nan }
+        if x == -1 { return -.infinity }
+        if x == .infinity { return x }
+        let a = x < 0 ? -x : x
+        if a < 1e-4 {
+            let d = Double(x)
+            return Float(d - d * d / 2 + d * d * d / 3)
+        }
+        return Float(logDouble(1 + Double(x)))
+    }
+
+    /// The error function, in double precision: its Maclaurin series below 3, the
+    /// complement's continued fraction above (`erfc`).
+    @usableFromInline
+    static func erfDouble(_ x: Double) -> Double {
+        let a = x < 0 ? -x : x
+        if a >= 3 { return x < 0 ? erfcDouble(a) - 1 : 1 - erfcDouble(a) }
+        let x2 = x * x
+        var term = x
+        var sum = x
+        var n = 1.0
+        while n < 80 {
+            term *= -x2 / n
+            let t = term / (2 * n + 1)
+            sum += t
+            if (t < 0 ? -t : t) < 1e-17 * (sum < 0 ? -sum : sum) { break }
+            n += 1
+        }
+        return sum * 1.1283791670955126
+    }
+
+    /// 1 − erf(x) for x ≥ 3: e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))),
+    /// evaluated from the 60th level up (converged to double precision for x ≥ 3).
+    @usableFromInline
+    static func erfcDouble(_ x: Double) -> Double {
+        if x < 3 { return 1 - erfDouble(x) }
+        var f = x
+        var k = 60.0
+        while k >= 1 {
+            f = x + (k / 2) / f
+            k -= 1
+        }
+        let x2 = x * x
+        if x2 > 745 { return 0 }
+        let hi = Float(x2)
+        return Double(exp(-hi)) * expDoubleSmall(Double(hi) - x2) / f * 0.5641895835477563
+    }
+
+    /// e^d for |d| tiny (the rounding of x² to float), to second order.
+    @usableFromInline
+    static func expDoubleSmall(_ d: Double) -> Double { 1 + d + d * d / 2 }
+
+    @inlinable
+    public static func erf(_ x: Float) -> Float {
+        if !(x == x) { return x }
+        return Float(erfDouble(Double(x)))
+    }
+
+    /// 1 − erf(x), accurate where erf(x) is near 1.
+    @inlinable
+    public static func erfc(_ x: Float) -> Float {
+        if !(x == x) { return x }
+        let d = Double(x)
+        return Float(d >= 3 ? erfcDouble(d) : 1 - erfDouble(d))
+    }
 }
+

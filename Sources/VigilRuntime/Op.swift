@@ -55,6 +55,25 @@ public enum Activation: Sendable, Equatable {
     /// Keras 3 / ONNX: max(0, min(1, alpha·x + beta)).
     case hardSigmoid(alpha: Float, beta: Float)
     case tanh
+    /// x for x > 0, alpha·(e^x − 1) otherwise (Keras/ONNX ELU).
+    case elu(alpha: Float)
+    /// gamma·(x for x > 0, alpha·(e^x − 1) otherwise); Keras' SELU is alpha 1.6732632,
+    /// gamma 1.0507010 (ONNX's defaults).
+    case selu(alpha: Float, gamma: Float)
+    /// x·Φ(x): exactly 0.5·x·erfc(−x/√2), or Keras' and ONNX's tanh approximation.
+    case gelu(approximate: Bool)
+    /// x·sigmoid(x) (Keras swish/silu).
+    case swish
+    /// ln(1 + e^x).
+    case softplus
+    /// x / (1 + |x|).
+    case softsign
+    /// x·relu6(x + 3)/6 (Keras hard_swish/hard_silu, ONNX HardSwish).
+    case hardSwish
+    /// e^x.
+    case exponential
+    /// x·tanh(softplus(x)).
+    case mish
 
     public var name: String {
         switch self {
@@ -66,6 +85,15 @@ public enum Activation: Sendable, Equatable {
         case .sigmoid: return "sigmoid"
         case .hardSigmoid: return "hard_sigmoid"
         case .tanh: return "tanh"
+        case .elu: return "elu"
+        case .selu: return "selu"
+        case .gelu(let approximate): return approximate ? "gelu(tanh)" : "gelu"
+        case .swish: return "swish"
+        case .softplus: return "softplus"
+        case .softsign: return "softsign"
+        case .hardSwish: return "hard_swish"
+        case .exponential: return "exponential"
+        case .mish: return "mish"
         }
     }
 
@@ -73,7 +101,8 @@ public enum Activation: Sendable, Equatable {
     public var isClamp: Bool {
         switch self {
         case .linear, .relu, .relu6, .clip: return true
-        case .leakyRelu, .sigmoid, .hardSigmoid, .tanh: return false
+        case .leakyRelu, .sigmoid, .hardSigmoid, .tanh, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish:
+            return false
         }
     }
 }

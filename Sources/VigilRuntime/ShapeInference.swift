@@ -93,7 +93,11 @@ struct NodeContext {
             if !alpha.isFinite { throw .badAttribute(node: name, reason: "leaky ReLU alpha is not finite") }
         case .hardSigmoid(let alpha, let beta):
             if !alpha.isFinite || !beta.isFinite { throw .badAttribute(node: name, reason: "hard sigmoid alpha/beta not finite") }
-        case .linear, .relu, .relu6, .sigmoid, .tanh:
+        case .elu(let alpha):
+            if !alpha.isFinite { throw .badAttribute(node: name, reason: "ELU alpha is not finite") }
+        case .selu(let alpha, let gamma):
+            if !alpha.isFinite || !gamma.isFinite { throw .badAttribute(node: name, reason: "SELU alpha/gamma not finite") }
+        case .linear, .relu, .relu6, .sigmoid, .tanh, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish:
             break
         }
     }

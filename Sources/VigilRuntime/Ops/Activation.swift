@@ -53,7 +53,8 @@ public enum Int8Compilation {
             let transformed: Float
             switch a {
             case .sigmoid: transformed = 1 / (1 + VMath.exp(-dequantized))
-            case .linear, .relu, .relu6, .clip, .leakyRelu, .hardSigmoid, .tanh: transformed = ReferenceKernels.apply(a, dequantized)
+            case .linear, .relu, .relu6, .clip, .leakyRelu, .hardSigmoid, .tanh, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish:
+                transformed = ReferenceKernels.apply(a, dequantized)
             }
             let rescaled = Int8Quantization.roundHalfAwayFromZero(transformed * inverse)
             let q = rescaled >= 1000 ? 1000 : (rescaled <= -1000 ? -1000 : Int32(rescaled))
