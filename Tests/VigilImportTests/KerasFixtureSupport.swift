@@ -8,11 +8,14 @@ import VigilRuntime
 /// `.keras`, with the inputs and Keras' outputs in `<stem>.npz`.
 enum KerasImportFixtures {
     static let models = ["reference", "gru", "lstm", "separable", "sequential", "two_outputs"]
+    /// Models of layers and activations only Keras 3 has (written by Keras 3 alone).
+    static let keras3Models = ["activations", "normalization"]
     static let writers = ["k3", "k2"]
     static let formats = ["h5", "keras"]
 
     /// Every model file, e.g. "k3_reference.h5".
     static let modelFiles: [String] = writers.flatMap { w in models.flatMap { m in formats.map { "\(w)_\(m).\($0)" } } }
+        + keras3Models.flatMap { m in formats.map { "k3_\(m).\($0)" } }
 
     static var directory: URL { Bundle.module.resourceURL!.appendingPathComponent("Fixtures/keras") }
 

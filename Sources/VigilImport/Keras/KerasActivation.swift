@@ -6,7 +6,10 @@ enum KerasActivation: Sendable, Equatable {
     case elementwise(Activation)
     case softmax
 
-    static let supportedNames = ["linear", "relu", "relu6", "leaky_relu", "sigmoid", "hard_sigmoid", "tanh", "softmax"]
+    static let supportedNames = [
+        "linear", "relu", "relu6", "leaky_relu", "sigmoid", "hard_sigmoid", "tanh", "softmax", "elu", "selu", "gelu",
+        "swish", "silu", "softplus", "softsign", "hard_swish", "hard_silu", "exponential", "mish",
+    ]
 
     /// The activation named by a layer argument: a name, null, or (Keras 3) a
     /// serialized function object whose config is the name.
@@ -33,6 +36,16 @@ enum KerasActivation: Sendable, Equatable {
         case "hard_sigmoid": self = .elementwise(dialect.hardSigmoid)
         case "tanh": self = .elementwise(.tanh)
         case "softmax": self = .softmax
+        // The functions' default arguments: elu's alpha 1, gelu exact (not tanh-approximated).
+        case "elu": self = .elementwise(.elu(alpha: 1))
+        case "selu": self = .elementwise(.selu(alpha: 1.6732632, gamma: 1.050701))
+        case "gelu": self = .elementwise(.gelu(approximate: false))
+        case "swish", "silu": self = .elementwise(.swish)
+        case "softplus": self = .elementwise(.softplus)
+        case "softsign": self = .elementwise(.softsign)
+        case "hard_swish", "hard_silu": self = .elementwise(.hardSwish)
+        case "exponential": self = .elementwise(.exponential)
+        case "mish": self = .elementwise(.mish)
         default:
             throw .unsupportedAttribute(node: layer, reason: "\(argument) '\(name)' is not supported; supported activations: \(Self.supportedNames.joined(separator: ", "))")
         }

@@ -12,6 +12,7 @@ extension KerasGraphTranslator {
         "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
         "Activation", "ReLU", "LeakyReLU", "Softmax", "Flatten", "Reshape", "ZeroPadding1D",
         "Concatenate", "Add", "Subtract", "Multiply", "Average", "GRU", "LSTM",
+        "ELU", "Rescaling", "Normalization",
     ] + trainingOnlyLayers).sorted()
 
     mutating func translate(_ call: KerasCall) throws(ImportError) -> TensorID {
@@ -30,6 +31,9 @@ extension KerasGraphTranslator {
         case "Activation": return try activationLayer(call)
         case "ReLU": return try reluLayer(call)
         case "LeakyReLU": return try leakyReluLayer(call)
+        case "ELU": return try eluLayer(call)
+        case "Rescaling": return try rescaling(call)
+        case "Normalization": return try normalization(call)
         case "Softmax": return try softmaxLayer(call)
         case "Flatten": return try flatten(call)
         case "Reshape": return try reshape(call)

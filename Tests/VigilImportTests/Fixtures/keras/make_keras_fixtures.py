@@ -21,6 +21,11 @@ weights, a missing weight, a weight of the wrong shape, Conv1D channels_first,
 LSTM return_state, and a weights-only HDF5 file without a model config.
 Truncated and byte-flipped files are made by the Swift tests from good fixtures.
 
+Keras-3-only models (`k3_activations`: every activation Keras 3 names, the ELU and
+Activation layers; `k3_normalization`: an adapted Normalization on the RR input, an
+inverted one on an output, Rescaling of the ADC input) are written by Keras 3 alone;
+`--keras3-layers` rewrites just those.
+
 Regenerate (deterministic; pinned versions in requirements.txt):
 
     /work/venv/bin/python Tests/VigilImportTests/Fixtures/keras/make_keras_fixtures.py
@@ -165,13 +170,54 @@ MODELS = {
 }
 
 
+# Keras 3 only: layers and activations tf_keras lacks or names differently.
+
+ACTIVATIONS = ["elu", "selu", "gelu", "swish", "silu", "softplus", "softsign", "hard_swish", "hard_silu",
+               "exponential", "mish", "relu6", "leaky_relu", "linear"]
+
+
+def activations(K):
+    x_in = K.Input((12,), name="features")
+    branches = [K.layers.Dense(4, activation=name, name=f"dense_{name}")(x_in) for name in ACTIVATIONS]
+    hidden = K.layers.Dense(6, name="hidden")(x_in)
+    branches.append(K.layers.Activation("gelu", name="gelu_layer")(hidden))
+    branches.append(K.layers.ELU(alpha=0.7, name="elu_layer")(hidden))
+    signal = K.Input((10, 2), name="signal")
+    conv = K.layers.Conv1D(3, 3, activation="mish", name="conv_mish")(signal)
+    branches.append(K.layers.Flatten()(conv))
+    return K.Model([x_in, signal], K.layers.Concatenate()(branches), name="activations")
+
+
+def normalization(K):
+    rng = np.random.default_rng(7)
+    beat = K.Input((32, 1), name="beat")
+    rr = K.Input((4,), name="rr")
+    norm = K.layers.Normalization(name="rr_norm")
+    norm.adapt(rng.normal([800, 780, 820, 790], [120, 90, 150, 60], (256, 4)).astype(np.float32))
+    r = K.layers.Dense(8, activation="relu", name="rr_dense")(norm(rr))
+    b = K.layers.Rescaling(scale=0.01, offset=0.5, name="adc_scale")(beat)
+    b = K.layers.Conv1D(4, 5, activation="gelu", name="conv")(b)
+    b = K.layers.GlobalAveragePooling1D()(b)
+    h = K.layers.Concatenate()([b, r])
+    classes = K.layers.Dense(3, activation="softmax", name="classes")(h)
+    rr_back = K.layers.Normalization(mean=[800.0, 780.0, 820.0, 790.0], variance=[14400.0, 8100.0, 22500.0, 3600.0],
+                                     invert=True, name="rr_denorm")(K.layers.Dense(4, name="rr_pred")(h))
+    return K.Model([beat, rr], [classes, rr_back], name="normalization")
+
+
+KERAS3_MODELS = {
+    "activations": activations,
+    "normalization": normalization,
+}
+
+
 # MARK: - Weights and outputs
 
 def randomize(model, rng):
     """Random weights everywhere (biases too); BatchNormalization gets real statistics."""
     for layer in model.layers:
         weights = layer.get_weights()
-        if not weights:
+        if not weights or type(layer).__name__ == "Normalization":
             continue
         if type(layer).__name__ == "BatchNormalization":
             names = [w.name.split("/")[-1].split(":")[0] for w in layer.weights]
@@ -211,17 +257,27 @@ def write_expected(model, stem, rng):
     np.savez(os.path.join(HERE, stem + ".npz"), **arrays)
 
 
+def write_fixture(K, tag, name, build, seed):
+    K.utils.set_random_seed(100 + seed)
+    model = build(K)
+    rng = np.random.default_rng(1000 + seed)
+    randomize(model, rng)
+    stem = f"{tag}_{name}"
+    save_model(model, K, stem)
+    write_expected(model, stem, rng)
+    print("wrote", stem)
+
+
+def keras3_fixtures():
+    for seed, (name, build) in enumerate(KERAS3_MODELS.items()):
+        write_fixture(keras, "k3", name, build, 50 + seed)
+
+
 def good_fixtures():
     for tag, K in (("k3", keras), ("k2", tf_keras)):
         for seed, (name, build) in enumerate(MODELS.items()):
-            K.utils.set_random_seed(100 + seed)
-            model = build(K)
-            rng = np.random.default_rng(1000 + seed)
-            randomize(model, rng)
-            stem = f"{tag}_{name}"
-            save_model(model, K, stem)
-            write_expected(model, stem, rng)
-            print("wrote", stem)
+            write_fixture(K, tag, name, build, seed)
+    keras3_fixtures()
 
 
 # MARK: - Bad inputs
@@ -320,6 +376,10 @@ def bad_fixtures():
 
 
 def main():
+    if sys.argv[1:] == ["--keras3-layers"]:
+        # Only the Keras-3-only models (the others stay as committed).
+        keras3_fixtures()
+        return
     for name in os.listdir(HERE):
         if name.endswith((".h5", ".keras", ".npz")):
             os.remove(os.path.join(HERE, name))
