@@ -7,6 +7,7 @@ extension ONNXGraphConverter {
         "Div", "Dropout", "Expand", "Flatten", "GRU", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool",
         "HardSigmoid", "Identity", "LSTM", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Relu", "Reshape",
         "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
+        "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp",
     ]
 
     /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate. The
@@ -38,6 +39,20 @@ extension ONNXGraphConverter {
         case "Relu": try unary(node, .relu)
         case "Sigmoid": try unary(node, .sigmoid)
         case "Tanh": try unary(node, .tanh)
+        case "Elu": try unary(node, .elu(alpha: try node.attributes.float("alpha", default: 1)))
+        case "Selu":
+            try unary(node, .selu(alpha: try node.attributes.float("alpha", default: 1.6732632), gamma: try node.attributes.float("gamma", default: 1.050701)))
+        case "Gelu":
+            switch try node.attributes.string("approximate", default: "none") {
+            case "none": try unary(node, .gelu(approximate: false))
+            case "tanh": try unary(node, .gelu(approximate: true))
+            case let other: throw ImportError.unsupportedAttribute(node: node.name, reason: "Gelu approximate '\(other)' is not 'none' or 'tanh'")
+            }
+        case "Softplus": try unary(node, .softplus)
+        case "Softsign": try unary(node, .softsign)
+        case "HardSwish": try unary(node, .hardSwish)
+        case "Mish": try unary(node, .mish)
+        case "Exp": try unary(node, .exponential)
         case "LeakyRelu": try unary(node, .leakyRelu(alpha: try node.attributes.float("alpha", default: 0.01)))
         case "HardSigmoid":
             try unary(node, .hardSigmoid(alpha: try node.attributes.float("alpha", default: 0.2), beta: try node.attributes.float("beta", default: 0.5)))
