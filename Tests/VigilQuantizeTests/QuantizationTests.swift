@@ -221,3 +221,60 @@ struct QuantizationTests {
         }
     }
 }
+
+/// Activations an int8 kernel cannot fuse (gelu, swish, …) leave the conv or dense that
+/// fused them for an activation node of their own, which runs as a 256-entry table: the
+/// whole graph is int8 and stays within a few output steps of float.
+struct TableActivationTests {
+    static let activations: [Activation] = [
+        .elu(alpha: 1), .selu(alpha: 1.6732632, gamma: 1.050701), .gelu(approximate: false), .gelu(approximate: true),
+        .swish, .softplus, .softsign, .hardSwish, .exponential, .mish, .sigmoid, .tanh,
+    ]
+
+    @Test(arguments: activations)
+    func separatedAndQuantized(_ activation: Activation) throws {
+        var rng = SplitMix64(seed: 11)
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [12, 2])
+        let w = b.constant("conv/kernel", shape: [3, 2, 4], values: rng.uniform(count: 24, limit: 0.5))
+        let h = b.conv1D(x, weight: w, bias: nil, Conv1DAttributes(kernelSize: 3, padding: .same, activation: activation), name: "conv")
+        let dw = b.constant("dense/kernel", shape: [4, 3], values: rng.uniform(count: 12, limit: 0.8))
+        // e^x turns an input error δ into a relative output error δ: chained twice, an
+        // int8 graph's steps blow up, so exponential is tested in the convolution only.
+        let second: Activation = activation == .exponential ? .linear : activation
+        let y = b.dense(h, weight: dw, bias: nil, activation: second, name: "dense")
+        b.output(y)
+        let float = try b.build()
+        var data: [Float] = []
+        for _ in 0..<(64 * 24) { data.append(4 * rng.nextUnit() - 2) }
+        let (q, summary) = try PostTrainingQuantizer().quantize(float, calibrationInputs: [data], samples: 64, kernels: PortableKernels.self)
+        #expect(summary.floatNodes.isEmpty)
+        let names = ["Quantize", "Conv1D", activation.name, "Dense"] + (second == .linear ? [] : [activation.name]) + ["Dequantize"]
+        #expect(q.nodes.map { $0.op.name } == names)
+        let expected = try QuantizationTests.run(float, [data], samples: 64)
+        let actual = try QuantizationTests.run(q, [data], samples: 64)
+        let sOut = q.tensors[q.nodes[q.nodes.count - 2].outputs[0]].quantization!.scales[0]
+        var worst: Float = 0
+        for (a, e) in zip(actual, expected) { worst = max(worst, abs(a - e)) }
+        #expect(worst <= 6 * sOut, "\(activation.name): worst error \(worst), output step \(sOut)")
+    }
+
+    /// Each table entry is the float function of the entry's dequantized input, rounded
+    /// to the output's grid (TFLite's LUTPopulate): within half a step where in range.
+    @Test(arguments: activations)
+    func tablesRoundTheFunction(_ activation: Activation) {
+        let input: (scale: Float, zeroPoint: Int32) = (0.05, 3)
+        let output: (scale: Float, zeroPoint: Int32) = (0.04, -20)
+        let table = Int8Compilation.activationTable(activation, input: input, output: output)
+        for v in -128...127 {
+            let y = ReferenceKernels.apply(activation, input.scale * Float(Int32(v) - input.zeroPoint))
+            let q = table[Int(UInt8(bitPattern: Int8(v)))]
+            let representable = y >= output.scale * Float(-128 - output.zeroPoint) && y <= output.scale * Float(127 - output.zeroPoint)
+            if representable {
+                #expect(abs(output.scale * Float(Int32(q) - output.zeroPoint) - y) <= output.scale / 2 * 1.0001, "\(activation.name) at \(v)")
+            } else {
+                #expect(q == (y < 0 ? -128 : 127), "\(activation.name) at \(v) saturates")
+            }
+        }
+    }
+}

@@ -17,8 +17,9 @@ extension PostTrainingQuantizer {
     /// metadata (scheme, observer, samples, data source), and new golden vectors.
     public func quantize(package floatPackage: ModelPackage, name: String, calibration: QuantizeDataset) throws(QuantizationError) -> (package: ModelPackage, summary: Summary) {
         try PostTrainingQuantizer.requireFloat(floatPackage, name: name)
-        let stats = try Calibration.collect(floatPackage.graph, inputs: calibration.inputs, samples: calibration.count, observer: observer, kernels: HostKernels.self)
-        let result = try quantize(floatPackage.graph, statistics: stats)
+        let graph = PostTrainingQuantizer.separatingTableActivations(floatPackage.graph)
+        let stats = try Calibration.collect(graph, inputs: calibration.inputs, samples: calibration.count, observer: observer, kernels: HostKernels.self)
+        let result = try quantize(graph, statistics: stats)
 
         var manifest = floatPackage.manifest
         manifest.provenance = floatPackage.manifest.provenance.isEmpty ? "vigil quantize" : floatPackage.manifest.provenance + "; vigil quantize"

@@ -40,7 +40,8 @@ public struct PostTrainingQuantizer {
     }
 
     /// The int8 graph (validated, so its int8 rules hold) and a summary.
-    /// - Parameter statistics: from `Calibration.collect` on the same float graph.
+    /// - Parameter statistics: from `Calibration.collect` on the same float graph, which
+    ///   has its table activations separated (`separatingTableActivations`).
     public func quantize(_ graph: Graph, statistics: CalibrationStatistics) throws(QuantizationError) -> (graph: Graph, summary: Summary) {
         let g: Graph
         do { g = try graph.validated() } catch { throw .invalidGraph(error) }
@@ -54,8 +55,9 @@ public struct PostTrainingQuantizer {
 
     /// Calibrates with `kernels` and quantizes: the whole pipeline in one call.
     public func quantize<K: KernelSet>(_ graph: Graph, calibrationInputs: [[Float]], samples: Int, kernels: K.Type) throws(QuantizationError) -> (graph: Graph, summary: Summary) {
-        let stats = try Calibration.collect(graph, inputs: calibrationInputs, samples: samples, observer: observer, kernels: kernels)
-        return try quantize(graph, statistics: stats)
+        let separated = PostTrainingQuantizer.separatingTableActivations(graph)
+        let stats = try Calibration.collect(separated, inputs: calibrationInputs, samples: samples, observer: observer, kernels: kernels)
+        return try quantize(separated, statistics: stats)
     }
 
     // MARK: - Parameter arithmetic
@@ -265,7 +267,8 @@ private struct Rewriter {
             switch a {
             case .sigmoid, .hardSigmoid: outParameters = QuantizationParameters(scale: 1.0 / 256.0, zeroPoint: -128)
             case .tanh: outParameters = QuantizationParameters(scale: 1.0 / 128.0, zeroPoint: 0)
-            default: outParameters = parameters(of: outSource)
+            case .linear, .relu, .relu6, .clip, .leakyRelu, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish:
+                outParameters = parameters(of: outSource)
             }
         case .matMul, .sub, .mul, .div, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
