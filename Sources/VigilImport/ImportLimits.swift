@@ -13,6 +13,11 @@ public enum ImportLimits {
     /// so that a batch of any size needs memory for one chunk only: 1,024 samples
     /// of the reference model are 1 MiB of input and 35 MB of arena.
     public static let runChunkSamples = 1024
+    /// Most elements a constant the ONNX importer computes (by broadcasting, Expand,
+    /// Concat or Gather of constants) may have: 2^24, 64 MiB of float32, beyond any
+    /// weight a device holds. Constants read from the file are bounded by its bytes; a
+    /// folded one is not, so a 4 KB file could otherwise ask for gigabytes of work.
+    public static let maximumFoldedConstantElements = 1 << 24
 }
 
 import Foundation

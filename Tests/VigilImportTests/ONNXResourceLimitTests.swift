@@ -61,3 +61,65 @@ struct ONNXResourceLimitTests {
         #expect(node == "hostile" && steps == Int(slices) && limit.contains("Graph.maximumMatMulSlices"))
     }
 }
+
+/// Constants the importer computes from tiny ones (found by FuzzONNX: a 4 KB file whose
+/// Expand asked for a 117-million-element constant) are bounded by
+/// `ImportLimits.maximumFoldedConstantElements` before anything is allocated.
+struct ONNXFoldedConstantLimitTests {
+    static func int64s(_ name: String, _ values: [Int64]) -> Onnx_TensorProto {
+        var t = Onnx_TensorProto()
+        t.name = name
+        t.dataType = 7
+        t.dims = [Int64(values.count)]
+        t.int64Data = values
+        return t
+    }
+
+    static func refusal(_ nodes: [Onnx_NodeProto], _ initializers: [Onnx_TensorProto]) -> String? {
+        let m = ONNXIntegerImportTests.model(nodes, inputs: [ONNXFixtures.valueInfo("x", 1, [nil, 2])],
+                                             outputs: [ONNXFixtures.valueInfo("y", 1, [nil, 2])], initializers: initializers)
+        guard case .shapeMismatch(let node, let reason)? = ONNXIntegerImportTests.importError(m) else {
+            Issue.record("expected a shape mismatch, got \(String(describing: ONNXIntegerImportTests.importError(m)))")
+            return nil
+        }
+        return "\(node): \(reason)"
+    }
+
+    static let one = ONNXIntegerImportTests.initializer("one", 1, [], floats: [1])
+
+    @Test func expandOfAScalarToMillionsIsRefused() {
+        let limit = Int64(ImportLimits.maximumFoldedConstantElements)
+        let reason = Self.refusal([
+            ONNXIntegerImportTests.node("Expand", "grow", ["one", "shape"], ["big"]),
+            ONNXIntegerImportTests.node("Add", "use", ["x", "big"], ["y"]),
+        ], [Self.one, Self.int64s("shape", [1, limit + 1])])
+        #expect(reason?.hasPrefix("grow: ") == true && reason?.contains("ImportLimits.maximumFoldedConstantElements") == true, "\(reason ?? "")")
+    }
+
+    @Test func concatenationDoublingPastTheLimitIsRefused() {
+        // 2^20 elements, concatenated with itself five times: 2^25 at the end.
+        let big = ONNXIntegerImportTests.node("Expand", "seed", ["one", "shape"], ["c0"])
+        var nodes = [big]
+        for i in 0..<5 {
+            var n = ONNXIntegerImportTests.node("Concat", "double\(i)", ["c\(i)", "c\(i)"], ["c\(i + 1)"], ints: ["axis": 0])
+            n.name = "double\(i)"
+            nodes.append(n)
+        }
+        nodes.append(ONNXIntegerImportTests.node("ReduceSum", "use", ["c5"], ["y"]))
+        let reason = Self.refusal(nodes, [Self.one, Self.int64s("shape", [1 << 20])])
+        #expect(reason?.hasPrefix("double4: ") == true && reason?.contains("ImportLimits.maximumFoldedConstantElements") == true, "\(reason ?? "")")
+    }
+
+    @Test func gatherRepeatingAConstantPastTheLimitIsRefused() {
+        let indices = Onnx_TensorProto.with {
+            // 65,537 rows of 256: one row past 2^24 elements.
+            $0.name = "indices"; $0.dataType = 7; $0.dims = [(1 << 16) + 1]
+            $0.rawData = Data(count: 8 * ((1 << 16) + 1))
+        }
+        let reason = Self.refusal([
+            ONNXIntegerImportTests.node("Gather", "repeat", ["table", "indices"], ["big"]),
+            ONNXIntegerImportTests.node("ReduceSum", "use", ["big"], ["y"]),
+        ], [ONNXIntegerImportTests.initializer("table", 1, [2, 256], floats: [Float](repeating: 1, count: 512)), indices])
+        #expect(reason?.hasPrefix("repeat: ") == true && reason?.contains("ImportLimits.maximumFoldedConstantElements") == true, "\(reason ?? "")")
+    }
+}

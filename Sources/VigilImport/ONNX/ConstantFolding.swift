@@ -21,9 +21,8 @@ enum ConstantFolding {
     }
 
     static func binary(_ op: BinaryOperator, _ a: ConstantTensor, _ b: ConstantTensor) throws(Failure) -> ConstantTensor {
-        guard let shape = broadcastShape(a.shape, b.shape), ConstantTensor.elementCount(shape) != nil else {
-            throw .shapes("shapes \(a.shape) and \(b.shape) do not broadcast")
-        }
+        guard let shape = broadcastShape(a.shape, b.shape) else { throw .shapes("shapes \(a.shape) and \(b.shape) do not broadcast") }
+        if ConstantTensor.foldedElementCount(shape) == nil { throw .shapes("the result \(shape) has \(ConstantTensor.foldedLimitReason)") }
         let x = a.broadcast(to: shape), y = b.broadcast(to: shape)
         if case .int(let u) = x.storage, case .int(let v) = y.storage {
             if u.contains(ConstantTensor.batchSymbol) || v.contains(ConstantTensor.batchSymbol) { throw .batchDependent }
@@ -73,6 +72,7 @@ enum ConstantFolding {
             if p.shape.count != first.shape.count { throw .shapes("ranks differ") }
             for d in p.shape.indices where d != axis && p.shape[d] != first.shape[d] { throw .shapes("shapes \(first.shape) and \(p.shape) differ off the axis") }
             shape[axis] += p.shape[axis]
+            if ConstantTensor.foldedElementCount(shape) == nil { throw .shapes("the result has \(ConstantTensor.foldedLimitReason)") }
         }
         var outer = 1
         for d in 0..<axis { outer *= shape[d] }

@@ -59,16 +59,27 @@ struct ConstantTensor: Sendable, Equatable {
         return false
     }
 
-    /// Elements of a shape, or nil when a dimension is negative or the product is too big.
-    static func elementCount(_ shape: [Int]) -> Int? {
+    /// Elements of a shape, or nil when a dimension is negative or the product is more
+    /// than `limit`.
+    static func elementCount(_ shape: [Int], limit: Int = maxElements) -> Int? {
         var n = 1
         for d in shape {
             if d < 0 { return nil }
             let (p, overflow) = n.multipliedReportingOverflow(by: d)
-            if overflow || p > maxElements { return nil }
+            if overflow || p > limit { return nil }
             n = p
         }
         return n
+    }
+
+    /// Elements of a constant the importer is about to compute, or nil past
+    /// `ImportLimits.maximumFoldedConstantElements`.
+    static func foldedElementCount(_ shape: [Int]) -> Int? {
+        elementCount(shape, limit: ImportLimits.maximumFoldedConstantElements)
+    }
+
+    static var foldedLimitReason: String {
+        "more than the \(ImportLimits.maximumFoldedConstantElements)-element limit of a computed constant (ImportLimits.maximumFoldedConstantElements)"
     }
 
     static func strides(_ shape: [Int]) -> [Int] {

@@ -354,8 +354,11 @@ extension ONNXGraphConverter {
             guard d >= 0, d <= Int64(ConstantTensor.maxElements) else { throw ImportError.shapeMismatch(node: node.name, reason: "Expand to dimension \(d)") }
             dims.append(Int(d))
         }
-        guard let shape = ConstantFolding.broadcastShape(data.shape, dims), ConstantTensor.elementCount(shape) != nil else {
+        guard let shape = ConstantFolding.broadcastShape(data.shape, dims) else {
             throw ImportError.shapeMismatch(node: node.name, reason: "cannot expand \(data.shape) to \(target.ints)")
+        }
+        if ConstantTensor.foldedElementCount(shape) == nil {
+            throw ImportError.shapeMismatch(node: node.name, reason: "expanding \(data.shape) to \(shape) gives \(ConstantTensor.foldedLimitReason)")
         }
         try setOutput(node, 0, .constant(data.broadcast(to: shape)))
     }
@@ -398,6 +401,9 @@ extension ONNXGraphConverter {
         }
         switch value {
         case .constant(let data):
+            if ConstantTensor.foldedElementCount(Array(data.shape[..<a]) + indices.shape + Array(data.shape[(a + 1)...])) == nil {
+                throw ImportError.shapeMismatch(node: node.name, reason: "the gathered constant has \(ConstantTensor.foldedLimitReason)")
+            }
             try setOutput(node, 0, .constant(ConstantFolding.gather(data, indices: resolved, indexShape: indices.shape, axis: a)))
         case .runtime(let v):
             if v.batchAxis >= 0 && a == v.batchAxis { throw ImportError.dynamicShape(node: node.name, reason: "gathers along the batch axis") }
