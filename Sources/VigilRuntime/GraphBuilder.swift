@@ -18,6 +18,11 @@ public struct GraphBuilder {
         graph.addConstant(name: name, shape: shape, values: values)
     }
 
+    /// An int32 constant (gather indices).
+    public mutating func constant(_ name: String, shape: [Int], values: [Int32]) -> TensorID {
+        graph.addConstant(name: name, shape: shape, values: values)
+    }
+
     public mutating func output(_ tensor: TensorID) {
         graph.outputs.append(tensor)
     }

@@ -12,7 +12,7 @@ extension KerasGraphTranslator {
         "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
         "Activation", "ReLU", "LeakyReLU", "Softmax", "Flatten", "Reshape", "ZeroPadding1D",
         "Concatenate", "Add", "Subtract", "Multiply", "Average", "GRU", "LSTM",
-        "ELU", "Rescaling", "Normalization",
+        "ELU", "Rescaling", "Normalization", "Cropping1D", "UpSampling1D", "Permute", "RepeatVector",
     ] + trainingOnlyLayers).sorted()
 
     mutating func translate(_ call: KerasCall) throws(ImportError) -> TensorID {
@@ -34,6 +34,10 @@ extension KerasGraphTranslator {
         case "ELU": return try eluLayer(call)
         case "Rescaling": return try rescaling(call)
         case "Normalization": return try normalization(call)
+        case "Cropping1D": return try cropping1D(call)
+        case "UpSampling1D": return try upSampling1D(call)
+        case "Permute": return try permute(call)
+        case "RepeatVector": return try repeatVector(call)
         case "Softmax": return try softmaxLayer(call)
         case "Flatten": return try flatten(call)
         case "Reshape": return try reshape(call)

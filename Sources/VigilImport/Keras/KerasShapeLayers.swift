@@ -73,3 +73,67 @@ extension KerasGraphTranslator {
         return builder.node(.zeroPadding1D(left: amounts[0], right: amounts[1]), [x.id], name: call.nodeName)
     }
 }
+
+/// Keras layers that move data along the time or feature axis, onto Vigil's slice,
+/// gather, transpose and expand ops.
+extension KerasGraphTranslator {
+    /// A layer argument that is one integer or a pair (`cropping`).
+    private func pair(_ layer: KerasLayer, _ key: String, default fallback: Int) throws(ImportError) -> (Int, Int) {
+        let value = layer.value(key) ?? .number(Double(fallback))
+        let numbers: [Int]
+        if let i = value.int { numbers = [i, i] } else if let a = value.array?.compactMap(\.int), a.count == value.array?.count, (1...2).contains(a.count) {
+            numbers = a.count == 1 ? [a[0], a[0]] : a
+        } else {
+            throw .unsupportedAttribute(node: layer.name, reason: "\(layer.className) \(key) \(value) is not an integer or a pair")
+        }
+        if numbers.contains(where: { $0 < 0 || $0 > KerasLayer.largestInteger }) {
+            throw .unsupportedAttribute(node: layer.name, reason: "\(layer.className) \(key) \(numbers) out of range")
+        }
+        return (numbers[0], numbers[1])
+    }
+
+    /// Cropping1D: drops `cropping` steps from the start and the end of the time axis.
+    mutating func cropping1D(_ call: KerasCall) throws(ImportError) -> TensorID {
+        let layer = call.layer
+        let x = try singleInput(call, rank: 2)
+        let (start, end) = try pair(layer, "cropping", default: 1)
+        let kept = x.shape[0] - start - end
+        guard kept >= 1 else { throw .shapeMismatch(node: layer.name, reason: "cropping (\(start), \(end)) leaves nothing of \(x.shape[0]) steps") }
+        return builder.node(.slice(starts: [start, 0], steps: [1, 1], sizes: [kept, x.shape[1]]), [x.id], name: call.nodeName)
+    }
+
+    /// UpSampling1D: each step repeated `size` times (a gather along time).
+    mutating func upSampling1D(_ call: KerasCall) throws(ImportError) -> TensorID {
+        let layer = call.layer
+        let x = try singleInput(call, rank: 2)
+        let size = try layer.int("size", default: 2)
+        let (steps, overflow) = x.shape[0].multipliedReportingOverflow(by: size)
+        guard size >= 1, !overflow, steps <= KerasLayer.largestInteger else {
+            throw .unsupportedAttribute(node: layer.name, reason: "UpSampling1D size \(size) of \(x.shape[0]) steps is out of range")
+        }
+        let indices = (0..<steps).map { Int32($0 / size) }
+        let table = builder.constant(call.nodeName + "/indices", shape: [steps], values: indices)
+        return builder.node(.gather(axis: 0), [x.id, table], name: call.nodeName)
+    }
+
+    /// Permute: `dims` reorders the per-sample axes, numbered from 1.
+    mutating func permute(_ call: KerasCall) throws(ImportError) -> TensorID {
+        let layer = call.layer
+        let x = try singleInput(call)
+        guard let dims = layer.value("dims")?.array?.compactMap(\.int), Set(dims) == Set(1...max(1, x.shape.count)), dims.count == x.shape.count else {
+            throw .unsupportedAttribute(node: layer.name, reason: "Permute dims \(layer.value("dims") ?? .null) is not a permutation of 1…\(x.shape.count)")
+        }
+        if dims == Array(1...dims.count) { return x.id }
+        return builder.node(.transpose(permutation: dims.map { $0 - 1 }), [x.id], name: call.nodeName)
+    }
+
+    /// RepeatVector: a [F] feature vector repeated `n` times into [n, F].
+    mutating func repeatVector(_ call: KerasCall) throws(ImportError) -> TensorID {
+        let layer = call.layer
+        let x = try singleInput(call, rank: 1)
+        let n = try layer.int("n")
+        guard n >= 1, n <= KerasLayer.largestInteger else { throw .unsupportedAttribute(node: layer.name, reason: "RepeatVector n \(n) out of range") }
+        let row = builder.node(.reshape(shape: [1, x.shape[0]]), [x.id], name: call.nodeName + "/row")
+        return builder.node(.expand(shape: [n, x.shape[0]]), [row], name: call.nodeName)
+    }
+}

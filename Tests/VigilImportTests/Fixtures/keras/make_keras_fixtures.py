@@ -23,7 +23,8 @@ Truncated and byte-flipped files are made by the Swift tests from good fixtures.
 
 Keras-3-only models (`k3_activations`: every activation Keras 3 names, the ELU and
 Activation layers; `k3_normalization`: an adapted Normalization on the RR input, an
-inverted one on an output, Rescaling of the ADC input) are written by Keras 3 alone;
+inverted one on an output, Rescaling of the ADC input; `k3_shapes`: a causal dilated
+Conv1D, Cropping1D, UpSampling1D, Permute, RepeatVector, Dense per step) are written by Keras 3 alone;
 `--keras3-layers` rewrites just those.
 
 Regenerate (deterministic; pinned versions in requirements.txt):
@@ -205,9 +206,23 @@ def normalization(K):
     return K.Model([beat, rr], [classes, rr_back], name="normalization")
 
 
+def shapes(K):
+    x_in = K.Input((16, 3), name="signal")
+    x = K.layers.Conv1D(4, 3, padding="causal", dilation_rate=2, activation="relu", name="causal")(x_in)
+    x = K.layers.Cropping1D((2, 1), name="crop")(x)
+    x = K.layers.UpSampling1D(2, name="upsample")(x)
+    x = K.layers.Permute((2, 1), name="permute")(x)
+    x = K.layers.Flatten()(x)
+    x = K.layers.Dense(5, activation="tanh", name="dense")(x)
+    x = K.layers.RepeatVector(3, name="repeat")(x)
+    out = K.layers.Dense(2, name="per_step")(x)
+    return K.Model(x_in, out, name="shapes")
+
+
 KERAS3_MODELS = {
     "activations": activations,
     "normalization": normalization,
+    "shapes": shapes,
 }
 
 
