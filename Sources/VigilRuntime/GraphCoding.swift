@@ -196,6 +196,7 @@ enum OpCoding {
         case .slice(let starts, let steps, let sizes): encode(starts, into: &w); encode(steps, into: &w); encode(sizes, into: &w)
         case .expand(let shape): encode(shape, into: &w)
         case .batchNormalizationTraining(let epsilon, let momentum): w.f32(epsilon); w.f32(momentum)
+        case .layerNormalization(let epsilon): w.f32(epsilon)
         case .convND(let a): encode(a.window, into: &w); w.i32(a.groups); encode(a.activation, into: &w)
         case .maxPoolND(let p, let columnMajor): encode(p.window, into: &w); w.bool(p.ceilMode); w.bool(columnMajor)
         case .averagePoolND(let p, let countIncludePad): encode(p.window, into: &w); w.bool(p.ceilMode); w.bool(countIncludePad)
@@ -300,6 +301,7 @@ enum OpCoding {
             return tag == .gruWithDirection ? .gru(a) : .lstm(a)
         case .clamp: return .clamp
         case .batchNormalizationTraining: return .batchNormalizationTraining(epsilon: try r.f32(), momentum: try r.f32())
+        case .layerNormalization: return .layerNormalization(epsilon: try r.f32())
         case .convND:
             let window = try decodeWindow(&r, node: node), groups = try r.i32()
             return .convND(ConvNDAttributes(window: window, groups: groups, activation: try decodeActivation(&r, node: node)))

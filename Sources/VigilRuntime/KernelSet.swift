@@ -72,6 +72,10 @@ public protocol KernelSet {
     /// bias, running mean and variance `[channels]` → output like the input, new
     /// running mean and variance `[batch, channels]`. No scratch; no aliasing.
     static func batchNormalizationTraining(_ p: BatchNormalizationTrainingParameters, input: UnsafePointer<Float>, scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, mean: UnsafePointer<Float>, variance: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, newMean: UnsafeMutablePointer<Float>, newVariance: UnsafeMutablePointer<Float>)
+    /// Layer normalization: `rows` rows of `channels` contiguous floats, each normalized
+    /// by its own mean and variance, then `· scale[c] + bias[c]`. No scratch; the
+    /// reference kernel reads a row whole before writing it.
+    static func layerNormalization(rows: Int, channels: Int, epsilon: Float, input: UnsafePointer<Float>, scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>)
 
     // MARK: recurrent
 
@@ -244,6 +248,11 @@ extension KernelSet {
     @inline(__always)
     public static func batchNormalizationTraining(_ p: BatchNormalizationTrainingParameters, input: UnsafePointer<Float>, scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, mean: UnsafePointer<Float>, variance: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, newMean: UnsafeMutablePointer<Float>, newVariance: UnsafeMutablePointer<Float>) {
         ReferenceKernels.batchNormalizationTraining(p, input: input, scale: scale, bias: bias, mean: mean, variance: variance, output: output, newMean: newMean, newVariance: newVariance)
+    }
+
+    @inline(__always)
+    public static func layerNormalization(rows: Int, channels: Int, epsilon: Float, input: UnsafePointer<Float>, scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        ReferenceKernels.layerNormalization(rows: rows, channels: channels, epsilon: epsilon, input: input, scale: scale, bias: bias, output: output)
     }
 }
 

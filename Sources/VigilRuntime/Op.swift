@@ -184,6 +184,9 @@ public enum Op: Sendable, Equatable {
     /// variance of its own positions, so batch items stay independent; an importer
     /// uses it for a model imported as one sample, whose item is the framework's batch.
     case batchNormalizationTraining(epsilon: Float, momentum: Float)
+    /// inputs: x [..., C], scale [C], bias [C] → x normalized over its last axis, then
+    /// scaled and shifted (Ops/LayerNormalization.swift).
+    case layerNormalization(epsilon: Float)
 
     public var name: String {
         switch self {
@@ -217,6 +220,7 @@ public enum Op: Sendable, Equatable {
         case .expand: return "Expand"
         case .clamp: return "Clamp"
         case .batchNormalizationTraining: return "BatchNormalizationTraining"
+        case .layerNormalization: return "LayerNormalization"
         }
     }
 }

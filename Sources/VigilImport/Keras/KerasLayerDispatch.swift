@@ -13,6 +13,7 @@ extension KerasGraphTranslator {
         "Activation", "ReLU", "LeakyReLU", "Softmax", "Flatten", "Reshape", "ZeroPadding1D",
         "Concatenate", "Add", "Subtract", "Multiply", "Average", "GRU", "LSTM",
         "ELU", "Rescaling", "Normalization", "Cropping1D", "UpSampling1D", "Permute", "RepeatVector",
+        "LayerNormalization",
     ] + trainingOnlyLayers).sorted()
 
     mutating func translate(_ call: KerasCall) throws(ImportError) -> TensorID {
@@ -38,6 +39,7 @@ extension KerasGraphTranslator {
         case "UpSampling1D": return try upSampling1D(call)
         case "Permute": return try permute(call)
         case "RepeatVector": return try repeatVector(call)
+        case "LayerNormalization": return try layerNormalization(call)
         case "Softmax": return try softmaxLayer(call)
         case "Flatten": return try flatten(call)
         case "Reshape": return try reshape(call)

@@ -99,3 +99,34 @@ extension KerasGraphTranslator {
         return builder.activation(x.id, .elu(alpha: try call.layer.float("alpha", default: 1)), name: call.nodeName)
     }
 }
+
+extension KerasGraphTranslator {
+    /// Keras `LayerNormalization` over the last axis: gamma and beta as stored (or 1 and
+    /// 0 without `scale`/`center`), epsilon as configured (Keras' default 1e-3).
+    mutating func layerNormalization(_ call: KerasCall) throws(ImportError) -> TensorID {
+        let layer = call.layer
+        let x = try singleInput(call)
+        guard let channels = x.shape.last else { throw .shapeMismatch(node: layer.name, reason: "LayerNormalization needs an input with a channel axis") }
+        let axisValue = layer.value("axis") ?? .number(-1)
+        let axes = axisValue.array ?? [axisValue]
+        guard axes.count == 1, let axis = axes[0].int, axis == -1 || axis == x.shape.count else {
+            throw .unsupportedAttribute(node: layer.name, reason: "LayerNormalization over axis \(axisValue); Vigil normalizes the last axis only")
+        }
+        if try layer.bool("rms_scaling", default: false) {
+            throw .unsupportedAttribute(node: layer.name, reason: "LayerNormalization with rms_scaling is not supported")
+        }
+        let center = try layer.bool("center", default: true), scale = try layer.bool("scale", default: true)
+        let epsilon = try layer.float("epsilon", default: 1e-3)
+        guard epsilon >= 0 else { throw .unsupportedAttribute(node: layer.name, reason: "LayerNormalization epsilon \(epsilon) is negative") }
+        var specs: [KerasWeightSpec] = []
+        if scale { specs.append(KerasWeightSpec(name: "gamma")) }
+        if center { specs.append(KerasWeightSpec(name: "beta")) }
+        let w = try weights.weights(of: layer, specs)
+        for weight in w { try weight.expectShape([channels], layer: layer.name) }
+        let gamma = scale ? w[0].values : [Float](repeating: 1, count: channels)
+        let beta = center ? w[scale ? 1 : 0].values : [Float](repeating: 0, count: channels)
+        let s = builder.constant(call.nodeName + "/gamma", shape: [channels], values: gamma)
+        let b = builder.constant(call.nodeName + "/beta", shape: [channels], values: beta)
+        return builder.node(.layerNormalization(epsilon: epsilon), [x.id, s, b], name: call.nodeName)
+    }
+}

@@ -163,7 +163,7 @@ private struct Rewriter {
         case .reshape, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D, .softmax, .activation:
             return anyInt8Input
         case .matMul, .sub, .mul, .div, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm,
-             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
+             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return false
         }
     }
@@ -271,7 +271,7 @@ private struct Rewriter {
                 outParameters = parameters(of: outSource)
             }
         case .matMul, .sub, .mul, .div, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm,
-             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
+             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             throw .invalidGraph(.typeMismatch(node: node.name, reason: "\(node.op.name) has no int8 kernel"))
         }
         let name = graphOutputs.contains(outSource) ? outT.name + "/int8" : outT.name

@@ -25,7 +25,7 @@ extension PostTrainingQuantizer {
             case .matMul, .sub, .mul, .div, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
                  .globalAveragePool1D, .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax,
                  .affine, .gru, .lstm, .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp,
-                 .batchNormalizationTraining:
+                 .batchNormalizationTraining, .layerNormalization:
                 // These run as float islands or fuse nothing an int8 kernel must apply.
                 fused = .linear
             }

@@ -14,7 +14,7 @@ extension Op {
         case .div: return .div
         case .conv1D, .dense, .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D, .globalAveragePool1D,
              .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .quantize,
-             .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
+             .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return nil
         }
     }

@@ -52,6 +52,8 @@ public enum OpTag: UInt8, CaseIterable, Sendable {
     // Plain integer and training-mode ops take tags from 60 on.
     case clamp = 60
     case batchNormalizationTraining = 61
+    // Normalizations over an axis take tags from 70 on.
+    case layerNormalization = 70
 }
 
 extension Op {
@@ -90,6 +92,7 @@ extension Op {
         case .expand: return .expand
         case .clamp: return .clamp
         case .batchNormalizationTraining: return .batchNormalizationTraining
+        case .layerNormalization: return .layerNormalization
         }
     }
 
@@ -108,7 +111,7 @@ extension Op {
         case .transpose(let permutation): return permutation
         case .slice(let starts, let steps, let sizes): return starts + steps + sizes
         case .dense, .matMul, .add, .sub, .mul, .div, .globalAveragePool1D, .globalMaxPool1D, .activation, .affine,
-             .quantize, .dequantize, .clamp, .batchNormalizationTraining:
+             .quantize, .dequantize, .clamp, .batchNormalizationTraining, .layerNormalization:
             return []
         }
     }
@@ -120,7 +123,7 @@ extension Op {
              .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax:
             return true
         case .matMul, .sub, .mul, .div, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm,
-             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
+             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return false
         }
     }
@@ -133,7 +136,7 @@ extension Op {
             return true
         case .conv1D, .dense, .matMul, .concatenate, .zeroPadding1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
              .convND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .quantize, .dequantize,
-             .transpose, .slice, .gather, .expand, .batchNormalizationTraining:
+             .transpose, .slice, .gather, .expand, .batchNormalizationTraining, .layerNormalization:
             return false
         }
     }
@@ -150,7 +153,7 @@ extension Op {
         case .dense(let act): return act
         case .matMul, .add, .sub, .mul, .div, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm,
-             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
+             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return nil
         }
     }
@@ -161,7 +164,7 @@ extension Op {
         case .add(let act), .sub(let act), .mul(let act), .div(let act): return act
         case .conv1D, .convND, .dense, .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm,
-             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
+             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return weightedLayerActivation
         }
     }
@@ -178,7 +181,7 @@ extension Op {
         case .div: return .div(activation: activation)
         case .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
              .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .quantize, .dequantize,
-             .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
+             .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return nil
         }
     }
@@ -213,6 +216,7 @@ extension Graph {
         case .expand(let shape): try inferExpand(c, target: shape)
         case .clamp: try inferClamp(c)
         case .batchNormalizationTraining(let epsilon, let momentum): try inferBatchNormalizationTraining(c, epsilon: epsilon, momentum: momentum)
+        case .layerNormalization(let epsilon): try inferLayerNormalization(c, epsilon: epsilon)
         }
     }
 
@@ -228,7 +232,7 @@ extension Graph {
         case .activation(let a): try checkInt8Activation(c, a)
         case .softmax: try checkInt8Softmax(c)
         case .matMul, .sub, .mul, .div, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm,
-             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
+             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             try noInt8Kernel(c)
         }
     }
@@ -242,7 +246,7 @@ extension Graph {
         case .maxPool1D, .reshape: break
         case .conv1D, .dense, .matMul, .concatenate, .zeroPadding1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
              .convND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .quantize, .dequantize,
-             .transpose, .slice, .gather, .expand, .batchNormalizationTraining:
+             .transpose, .slice, .gather, .expand, .batchNormalizationTraining, .layerNormalization:
             try noIntegerKernel(c)
         }
     }
@@ -258,7 +262,7 @@ extension MemoryPlanner {
         case .gru(let a), .lstm(let a): return recurrentMACs(node, a, in: graph)
         case .add, .sub, .mul, .div, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .affine,
-             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
+             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
         }
     }
@@ -280,7 +284,7 @@ extension MemoryPlanner {
         case .maxPoolND(let p, _), .averagePoolND(let p, _): return poolNDVisits(node, p, in: graph)
         case .conv1D, .convND, .dense, .matMul, .gru, .lstm, .add, .sub, .mul, .div, .concatenate, .reshape, .zeroPadding1D,
              .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax, .affine,
-             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
+             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
         }
     }
@@ -295,7 +299,7 @@ extension Interpreter {
         case .lstm(let a): return lstmScratchBytes(g, node, a, batch: batch)
         case .dense, .matMul, .add, .sub, .mul, .div, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .affine,
-             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining:
+             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
         }
     }
@@ -331,6 +335,7 @@ extension Interpreter {
         case .expand: compileExpand(&b)
         case .clamp: compileClamp(&b)
         case .batchNormalizationTraining(let epsilon, let momentum): compileBatchNormalizationTraining(&b, epsilon: epsilon, momentum: momentum)
+        case .layerNormalization(let epsilon): compileLayerNormalization(&b, epsilon: epsilon)
         }
     }
 }

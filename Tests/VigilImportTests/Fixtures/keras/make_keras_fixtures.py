@@ -24,7 +24,8 @@ Truncated and byte-flipped files are made by the Swift tests from good fixtures.
 Keras-3-only models (`k3_activations`: every activation Keras 3 names, the ELU and
 Activation layers; `k3_normalization`: an adapted Normalization on the RR input, an
 inverted one on an output, Rescaling of the ADC input; `k3_shapes`: a causal dilated
-Conv1D, Cropping1D, UpSampling1D, Permute, RepeatVector, Dense per step) are written by Keras 3 alone;
+Conv1D, Cropping1D, UpSampling1D, Permute, RepeatVector, Dense per step; `k3_layer_norm`:
+LayerNormalization with and without center, around a residual Add) are written by Keras 3 alone;
 `--keras3-layers` rewrites just those.
 
 Regenerate (deterministic; pinned versions in requirements.txt):
@@ -219,10 +220,22 @@ def shapes(K):
     return K.Model(x_in, out, name="shapes")
 
 
+def layer_norm(K):
+    x_in = K.Input((12, 8), name="beats")
+    h = K.layers.Dense(16, activation="gelu", name="expand")(x_in)
+    h = K.layers.LayerNormalization(name="norm1")(h)
+    h = K.layers.Dense(8, name="project")(h)
+    h = K.layers.Add()([x_in, h])
+    h = K.layers.LayerNormalization(center=False, epsilon=1e-5, name="norm2")(h)
+    h = K.layers.GlobalAveragePooling1D()(h)
+    return K.Model(x_in, K.layers.Dense(3, activation="softmax", name="classes")(h), name="layer_norm")
+
+
 KERAS3_MODELS = {
     "activations": activations,
     "normalization": normalization,
     "shapes": shapes,
+    "layer_norm": layer_norm,
 }
 
 
