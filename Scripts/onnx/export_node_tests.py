@@ -39,7 +39,7 @@ SUPPORTED = {
     "Div", "Dropout", "Expand", "Flatten", "GRU", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool",
     "HardSigmoid", "Identity", "LSTM", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Relu", "Reshape",
     "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
-    "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp",
+    "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min",
 }
 ELEMENTWISE = {"Add", "Sub", "Mul", "Div"}
 # Cases of only these ops keep integer inputs as run-time inputs.
@@ -54,8 +54,10 @@ VIGIL_TYPES = {
 
 def foreign_types(value):
     """Names of the element types of a data value that Vigil has no tensor type for."""
-    if isinstance(value, onnx.TensorProto) and value.data_type not in VIGIL_TYPES:
-        return {onnx.TensorProto.DataType.Name(value.data_type)}
+    if isinstance(value, onnx.TensorProto):
+        return {onnx.TensorProto.DataType.Name(value.data_type)} if value.data_type not in VIGIL_TYPES else set()
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fc" and value.dtype != np.float32:
+        return {str(value.dtype)}
     return set()
 
 

@@ -17,6 +17,8 @@ public enum IntegerKernels {
         case .sub: return x &- y
         case .mul: return x &* y
         case .div: return y == 0 ? 0 : x.dividedReportingOverflow(by: y).partialValue
+        case .max: return x > y ? x : y
+        case .min: return x < y ? x : y
         }
     }
 }

@@ -124,6 +124,10 @@ public enum Op: Sendable, Equatable {
     case sub(activation: Activation)
     case mul(activation: Activation)
     case div(activation: Activation)
+    /// Elementwise maximum and minimum, broadcasting as Add (ONNX Max/Min, Keras
+    /// Maximum/Minimum).
+    case maximum(activation: Activation)
+    case minimum(activation: Activation)
     /// Axis counts the batch dimension as 0, as Keras and ONNX do; negative from the end.
     /// Constant operands (at least one operand is not) hold one sample, repeated for
     /// every batch item.
@@ -197,6 +201,8 @@ public enum Op: Sendable, Equatable {
         case .sub: return "Sub"
         case .mul: return "Mul"
         case .div: return "Div"
+        case .maximum: return "Maximum"
+        case .minimum: return "Minimum"
         case .concatenate: return "Concatenate"
         case .reshape: return "Reshape"
         case .zeroPadding1D: return "ZeroPadding1D"

@@ -13,7 +13,7 @@ extension KerasGraphTranslator {
         "Activation", "ReLU", "LeakyReLU", "Softmax", "Flatten", "Reshape", "ZeroPadding1D",
         "Concatenate", "Add", "Subtract", "Multiply", "Average", "GRU", "LSTM",
         "ELU", "Rescaling", "Normalization", "Cropping1D", "UpSampling1D", "Permute", "RepeatVector",
-        "LayerNormalization",
+        "LayerNormalization", "Maximum", "Minimum",
     ] + trainingOnlyLayers).sorted()
 
     mutating func translate(_ call: KerasCall) throws(ImportError) -> TensorID {
@@ -48,6 +48,8 @@ extension KerasGraphTranslator {
         case "Add": return try merge(call, .add(activation: .linear))
         case "Subtract": return try merge(call, .sub(activation: .linear))
         case "Multiply": return try merge(call, .mul(activation: .linear))
+        case "Maximum": return try merge(call, .maximum(activation: .linear))
+        case "Minimum": return try merge(call, .minimum(activation: .linear))
         case "Average": return try average(call)
         case "GRU": return try recurrent(call, gates: 3)
         case "LSTM": return try recurrent(call, gates: 4)

@@ -35,6 +35,8 @@ enum ConstantFolding {
                 case .div:
                     if v[i] == 0 { throw .shapes("integer division by zero") }
                     out[i] = u[i] == Int64.min && v[i] == -1 ? Int64.min : u[i] / v[i]
+                case .max: out[i] = Swift.max(u[i], v[i])
+                case .min: out[i] = Swift.min(u[i], v[i])
                 }
             }
             return ConstantTensor(shape: shape, ints: out)
@@ -48,6 +50,8 @@ enum ConstantFolding {
             case .sub: out[i] = u[i] - v[i]
             case .mul: out[i] = u[i] * v[i]
             case .div: out[i] = u[i] / v[i]
+            case .max: out[i] = u[i].isNaN || v[i].isNaN ? .nan : Swift.max(u[i], v[i])
+            case .min: out[i] = u[i].isNaN || v[i].isNaN ? .nan : Swift.min(u[i], v[i])
             }
         }
         return ConstantTensor(shape: shape, floats: out)

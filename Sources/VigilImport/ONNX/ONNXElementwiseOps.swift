@@ -120,28 +120,43 @@ extension ONNXGraphConverter {
     }
 
     mutating func binary(_ node: ONNXNode, _ op: BinaryOperator) throws {
-        let a = try input(node, 0), b = try input(node, 1)
-        func vigilOp(_ act: Activation) -> Op {
-            switch op {
-            case .add: return .add(activation: act)
-            case .sub: return .sub(activation: act)
-            case .mul: return .mul(activation: act)
-            case .div: return .div(activation: act)
-            }
+        try setOutput(node, 0, try combine(node, op, try input(node, 0), try input(node, 1)))
+    }
+
+    /// ONNX Max and Min (and Sum-like ops): one to any number of operands, combined left
+    /// to right, each step broadcasting as a binary op.
+    mutating func variadic(_ node: ONNXNode, _ op: BinaryOperator) throws {
+        let count = node.proto.input.count
+        guard count >= 1 else { throw ImportError.malformedFile(path: path, reason: "node '\(node.name)' (\(node.proto.opType)) has no inputs") }
+        var value = try input(node, 0)
+        for i in 1..<max(count, 1) {
+            value = try combine(node, op, value, try input(node, i), suffix: i == count - 1 ? "" : "/\(i)")
+        }
+        try setOutput(node, 0, value)
+    }
+
+    private mutating func combine(_ node: ONNXNode, _ op: BinaryOperator, _ a: ONNXValue, _ b: ONNXValue, suffix: String = "") throws -> ONNXValue {
+        let vigilOp: Op = switch op {
+        case .add: .add(activation: .linear)
+        case .sub: .sub(activation: .linear)
+        case .mul: .mul(activation: .linear)
+        case .div: .div(activation: .linear)
+        case .max: .maximum(activation: .linear)
+        case .min: .minimum(activation: .linear)
         }
         switch (a, b) {
         case (.constant(let x), .constant(let y)):
-            try setOutput(node, 0, .constant(try fold(node) { () throws(ConstantFolding.Failure) in try ConstantFolding.binary(op, x, y) }))
+            return .constant(try fold(node) { () throws(ConstantFolding.Failure) in try ConstantFolding.binary(op, x, y) })
         case (.runtime(let x), .runtime(let y)):
-            try setOutput(node, 0, .runtime(try runtimeBinary(node, x, y, vigilOp(.linear))))
+            return .runtime(try runtimeBinary(node, x, y, vigilOp, suffix: suffix))
         case (.runtime(let x), .constant(let c)):
-            try setOutput(node, 0, .runtime(try runtimeConstantBinary(node, x, c, constantFirst: false, vigilOp(.linear))))
+            return .runtime(try runtimeConstantBinary(node, x, c, constantFirst: false, vigilOp, suffix: suffix))
         case (.constant(let c), .runtime(let x)):
-            try setOutput(node, 0, .runtime(try runtimeConstantBinary(node, x, c, constantFirst: true, vigilOp(.linear))))
+            return .runtime(try runtimeConstantBinary(node, x, c, constantFirst: true, vigilOp, suffix: suffix))
         }
     }
 
-    private mutating func runtimeBinary(_ node: ONNXNode, _ x: RuntimeValue, _ y: RuntimeValue, _ op: Op) throws -> RuntimeValue {
+    private mutating func runtimeBinary(_ node: ONNXNode, _ x: RuntimeValue, _ y: RuntimeValue, _ op: Op, suffix: String) throws -> RuntimeValue {
         guard x.rank == y.rank, x.batchAxis == y.batchAxis else {
             throw ImportError.shapeMismatch(node: node.name, reason: "run-time operands \(x.shape) and \(y.shape) must have the same rank and batch axis")
         }
@@ -155,7 +170,7 @@ extension ONNXGraphConverter {
             guard x.featureOrder == y.featureOrder, x.storedAxes == y.storedAxes else {
                 throw ImportError.needsRuntimeTranspose(node: node.name, reason: "operands are flattened in different feature orders")
             }
-            result.id = emit(op, [x.id, y.id], node: node, shape: result.storedShape)
+            result.id = emit(op, [x.id, y.id], node: node, suffix: suffix, shape: result.storedShape)
             return result
         }
         var wanted = x.storedAxes
@@ -163,11 +178,11 @@ extension ONNXGraphConverter {
         let xid = try conform(x, to: wanted, node: node, need: "the operands must be stored alike")
         let yid = try conform(y, to: wanted, node: node, need: "the operands must be stored alike")
         result.storedAxes = wanted
-        result.id = emit(op, [xid, yid], node: node, shape: result.storedShape)
+        result.id = emit(op, [xid, yid], node: node, suffix: suffix, shape: result.storedShape)
         return result
     }
 
-    private mutating func runtimeConstantBinary(_ node: ONNXNode, _ x: RuntimeValue, _ c: ConstantTensor, constantFirst: Bool, _ op: Op) throws -> RuntimeValue {
+    private mutating func runtimeConstantBinary(_ node: ONNXNode, _ x: RuntimeValue, _ c: ConstantTensor, constantFirst: Bool, _ op: Op, suffix: String) throws -> RuntimeValue {
         if c.containsBatchSymbol { throw ImportError.dynamicShape(node: node.name, reason: "arithmetic with the batch size") }
         let dtype = elementType(x)
         if dtype != .float32 && x.featureOrder != nil {
@@ -205,10 +220,10 @@ extension ONNXGraphConverter {
             let t = expanded.transposed(wanted.filter { $0 >= 0 } + (0..<x.rank).filter { !wanted.contains($0) })
             storedConstant = ConstantTensor(shape: wanted.dropFirst().map { cs[$0] }, storage: t.storage)
         }
-        let name = constantFirst ? node.proto.input[0] : node.proto.input[1]
+        let name = (constantFirst ? node.proto.input[0] : node.proto.input[1]) + suffix
         if dtype != .float32 {
             let cid = try integerConstant(name, shape: storedConstant.shape, storedConstant, dtype: dtype, node: node.name)
-            result.id = emit(op, constantFirst ? [cid, xid] : [xid, cid], node: node, shape: result.storedShape)
+            result.id = emit(op, constantFirst ? [cid, xid] : [xid, cid], node: node, suffix: suffix, shape: result.storedShape)
             return result
         }
         if xid == x.id, result.shape == x.shape,
@@ -216,7 +231,7 @@ extension ONNXGraphConverter {
             return result
         }
         let cid = try weight(name, shape: storedConstant.shape, values: storedConstant.floats, tensor: name)
-        result.id = emit(op, constantFirst ? [cid, xid] : [xid, cid], node: node, shape: result.storedShape)
+        result.id = emit(op, constantFirst ? [cid, xid] : [xid, cid], node: node, suffix: suffix, shape: result.storedShape)
         return result
     }
 
@@ -248,6 +263,8 @@ extension ONNXGraphConverter {
             let scale = arithmetic == .mul ? per : per.map { 1 / $0 }
             for j in weight.indices { weight[j] *= scale[j % channels] }
             for j in 0..<channels { bias[j] *= scale[j] }
+        case .max, .min:
+            return false
         }
         let w = try self.weight(graph.tensors[producer.inputs[1]].name, shape: graph.tensors[producer.inputs[1]].shape, values: weight, tensor: tensor)
         let b = try self.weight(producer.name + "/bias", shape: [channels], values: bias, tensor: tensor)

@@ -1,7 +1,7 @@
 /// Add, Sub, Mul and Div: elementwise with numpy broadcasting, in float (any fused
 /// activation), int8 (Add only, TFLite's ADD) and plain integers (wrapping, as ONNX).
 
-public enum BinaryOperator: Sendable, Equatable { case add, sub, mul, div }
+public enum BinaryOperator: Sendable, Equatable { case add, sub, mul, div, max, min }
 
 extension Op {
     /// The arithmetic of an elementwise Add/Sub/Mul/Div node, for the float and the
@@ -12,6 +12,8 @@ extension Op {
         case .sub: return .sub
         case .mul: return .mul
         case .div: return .div
+        case .maximum: return .max
+        case .minimum: return .min
         case .conv1D, .dense, .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D, .globalAveragePool1D,
              .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .quantize,
              .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
@@ -150,6 +152,9 @@ extension ReferenceKernels {
             case .sub: return x - y
             case .mul: return x * y
             case .div: return x / y
+            // NaN propagates, as ONNX Max/Min and numpy's maximum/minimum do.
+            case .max: return x.isNaN || y.isNaN ? .nan : (x > y ? x : y)
+            case .min: return x.isNaN || y.isNaN ? .nan : (x < y ? x : y)
             }
         }
         p.forEachElement { i, j, out in output[out] = apply(p.activation, combine(a[i], b[j])) }

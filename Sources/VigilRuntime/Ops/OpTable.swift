@@ -54,6 +54,9 @@ public enum OpTag: UInt8, CaseIterable, Sendable {
     case batchNormalizationTraining = 61
     // Normalizations over an axis take tags from 70 on.
     case layerNormalization = 70
+    // More elementwise arithmetic takes tags from 80 on.
+    case maximum = 80
+    case minimum = 81
 }
 
 extension Op {
@@ -67,6 +70,8 @@ extension Op {
         case .sub: return .sub
         case .mul: return .mul
         case .div: return .div
+        case .maximum: return .maximum
+        case .minimum: return .minimum
         case .concatenate: return .concatenate
         case .reshape: return .reshape
         case .zeroPadding1D: return .zeroPadding1D
@@ -110,7 +115,7 @@ extension Op {
         case .gru(let a), .lstm(let a): return [a.units]
         case .transpose(let permutation): return permutation
         case .slice(let starts, let steps, let sizes): return starts + steps + sizes
-        case .dense, .matMul, .add, .sub, .mul, .div, .globalAveragePool1D, .globalMaxPool1D, .activation, .affine,
+        case .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .globalAveragePool1D, .globalMaxPool1D, .activation, .affine,
              .quantize, .dequantize, .clamp, .batchNormalizationTraining, .layerNormalization:
             return []
         }
@@ -122,7 +127,7 @@ extension Op {
         case .conv1D, .dense, .add, .concatenate, .reshape, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax:
             return true
-        case .matMul, .sub, .mul, .div, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm,
+        case .matMul, .sub, .mul, .div, .maximum, .minimum, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return false
         }
@@ -132,7 +137,7 @@ extension Op {
     /// integer). Reshape only moves bytes.
     var hasIntegerKernel: Bool {
         switch self {
-        case .add, .sub, .mul, .div, .clamp, .maxPool1D, .maxPoolND, .reshape:
+        case .add, .sub, .mul, .div, .maximum, .minimum, .clamp, .maxPool1D, .maxPoolND, .reshape:
             return true
         case .conv1D, .dense, .matMul, .concatenate, .zeroPadding1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
              .convND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .quantize, .dequantize,
@@ -151,7 +156,7 @@ extension Op {
         case .conv1D(let a): return a.activation
         case .convND(let a): return a.activation
         case .dense(let act): return act
-        case .matMul, .add, .sub, .mul, .div, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
+        case .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return nil
@@ -161,7 +166,7 @@ extension Op {
     /// The activation the op fuses, for ops that fuse one; nil for the others.
     public var fusedActivation: Activation? {
         switch self {
-        case .add(let act), .sub(let act), .mul(let act), .div(let act): return act
+        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act): return act
         case .conv1D, .convND, .dense, .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
@@ -179,6 +184,8 @@ extension Op {
         case .sub: return .sub(activation: activation)
         case .mul: return .mul(activation: activation)
         case .div: return .div(activation: activation)
+        case .maximum: return .maximum(activation: activation)
+        case .minimum: return .minimum(activation: activation)
         case .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
              .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .quantize, .dequantize,
              .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
@@ -195,7 +202,7 @@ extension Graph {
         case .conv1D(let a): try inferConv1D(c, a)
         case .dense(let act): try inferDense(c, act)
         case .matMul: try inferMatMul(c)
-        case .add(let act), .sub(let act), .mul(let act), .div(let act): try inferElementwise(c, act)
+        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act): try inferElementwise(c, act)
         case .concatenate(let axis): try inferConcatenate(c, axis)
         case .reshape(let target): try inferReshape(c, target)
         case .zeroPadding1D(let left, let right): try inferZeroPadding1D(c, left: left, right: right)
@@ -231,7 +238,7 @@ extension Graph {
         case .globalAveragePool1D: try checkInt8GlobalAveragePool1D(c)
         case .activation(let a): try checkInt8Activation(c, a)
         case .softmax: try checkInt8Softmax(c)
-        case .matMul, .sub, .mul, .div, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm,
+        case .matMul, .sub, .mul, .div, .maximum, .minimum, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             try noInt8Kernel(c)
         }
@@ -240,7 +247,7 @@ extension Graph {
     /// The op's own checks of an integer node (IntegerGraph.swift types the outputs).
     func checkIntegerOp(_ c: NodeContext) throws(GraphError) {
         switch c.node.op {
-        case .add(let act), .sub(let act), .mul(let act), .div(let act): try checkIntegerElementwise(c, act)
+        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act): try checkIntegerElementwise(c, act)
         case .clamp: try checkIntegerClamp(c)
         case .maxPoolND: try checkIntegerMaxPoolND(c)
         case .maxPool1D, .reshape: break
@@ -260,7 +267,7 @@ extension MemoryPlanner {
         case .convND: return convNDMACs(node, in: graph)
         case .dense, .matMul: return denseMACs(node, in: graph)
         case .gru(let a), .lstm(let a): return recurrentMACs(node, a, in: graph)
-        case .add, .sub, .mul, .div, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
+        case .add, .sub, .mul, .div, .maximum, .minimum, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
@@ -282,7 +289,7 @@ extension MemoryPlanner {
         switch node.op {
         case .maxPool1D(let p), .averagePool1D(let p): return pool1DVisits(node, p, in: graph)
         case .maxPoolND(let p, _), .averagePoolND(let p, _): return poolNDVisits(node, p, in: graph)
-        case .conv1D, .convND, .dense, .matMul, .gru, .lstm, .add, .sub, .mul, .div, .concatenate, .reshape, .zeroPadding1D,
+        case .conv1D, .convND, .dense, .matMul, .gru, .lstm, .add, .sub, .mul, .div, .maximum, .minimum, .concatenate, .reshape, .zeroPadding1D,
              .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
@@ -297,7 +304,7 @@ extension Interpreter {
         case .conv1D(let a): return conv1DScratchBytes(g, node, a, batch: batch)
         case .gru(let a): return gruScratchBytes(g, node, a, batch: batch)
         case .lstm(let a): return lstmScratchBytes(g, node, a, batch: batch)
-        case .dense, .matMul, .add, .sub, .mul, .div, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
+        case .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
@@ -311,7 +318,7 @@ extension Interpreter {
         case .conv1D(let a): try compileConv1D(&b, a)
         case .dense(let act): try compileDense(&b, act)
         case .matMul: try compileMatMul(&b)
-        case .add(let act), .sub(let act), .mul(let act), .div(let act): try compileElementwise(&b, act)
+        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act): try compileElementwise(&b, act)
         case .concatenate(let axis): compileConcatenate(&b, axis)
         case .reshape: compileCopy(&b)
         case .zeroPadding1D(let left, let right): compileZeroPadding1D(&b, left: left, right: right)

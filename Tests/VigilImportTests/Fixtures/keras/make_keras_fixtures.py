@@ -25,7 +25,8 @@ Keras-3-only models (`k3_activations`: every activation Keras 3 names, the ELU a
 Activation layers; `k3_normalization`: an adapted Normalization on the RR input, an
 inverted one on an output, Rescaling of the ADC input; `k3_shapes`: a causal dilated
 Conv1D, Cropping1D, UpSampling1D, Permute, RepeatVector, Dense per step; `k3_layer_norm`:
-LayerNormalization with and without center, around a residual Add) are written by Keras 3 alone;
+LayerNormalization with and without center, around a residual Add; `k3_merges`: Maximum
+of three inputs and Minimum of two) are written by Keras 3 alone;
 `--keras3-layers` rewrites just those.
 
 Regenerate (deterministic; pinned versions in requirements.txt):
@@ -231,11 +232,24 @@ def layer_norm(K):
     return K.Model(x_in, K.layers.Dense(3, activation="softmax", name="classes")(h), name="layer_norm")
 
 
+def merges(K):
+    a_in = K.Input((6, 4), name="lead_a")
+    b_in = K.Input((6, 4), name="lead_b")
+    a = K.layers.Dense(5, name="dense_a")(a_in)
+    b = K.layers.Dense(5, name="dense_b")(b_in)
+    c = K.layers.Dense(5, name="dense_c")(a_in)
+    hi = K.layers.Maximum(name="maximum")([a, b, c])
+    lo = K.layers.Minimum(name="minimum")([a, b])
+    h = K.layers.Concatenate()([hi, lo])
+    return K.Model([a_in, b_in], K.layers.Dense(3, name="out")(h), name="merges")
+
+
 KERAS3_MODELS = {
     "activations": activations,
     "normalization": normalization,
     "shapes": shapes,
     "layer_norm": layer_norm,
+    "merges": merges,
 }
 
 
