@@ -13,7 +13,7 @@ extension KerasGraphTranslator {
         "Activation", "ReLU", "LeakyReLU", "Softmax", "Flatten", "Reshape", "ZeroPadding1D",
         "Concatenate", "Add", "Subtract", "Multiply", "Average", "GRU", "LSTM",
         "ELU", "Rescaling", "Normalization", "Cropping1D", "UpSampling1D", "Permute", "RepeatVector",
-        "LayerNormalization", "Maximum", "Minimum",
+        "LayerNormalization", "Maximum", "Minimum", "PReLU",
     ] + trainingOnlyLayers).sorted()
 
     mutating func translate(_ call: KerasCall) throws(ImportError) -> TensorID {
@@ -33,6 +33,7 @@ extension KerasGraphTranslator {
         case "ReLU": return try reluLayer(call)
         case "LeakyReLU": return try leakyReluLayer(call)
         case "ELU": return try eluLayer(call)
+        case "PReLU": return try preluLayer(call)
         case "Rescaling": return try rescaling(call)
         case "Normalization": return try normalization(call)
         case "Cropping1D": return try cropping1D(call)

@@ -135,6 +135,16 @@ extension ONNXGraphConverter {
         try setOutput(node, 0, value)
     }
 
+    /// PRelu: max(x, 0) + slope·min(x, 0), the slope broadcasting to x as in Mul.
+    mutating func prelu(_ node: ONNXNode) throws {
+        let x = try input(node, 0), slope = try input(node, 1)
+        let zero = ONNXValue.constant(ConstantTensor(shape: [1], floats: [0]))
+        let negative = try combine(node, .min, x, zero, suffix: "/negative")
+        let scaled = try combine(node, .mul, negative, slope, suffix: "/scaled")
+        let positive = try combine(node, .max, x, zero, suffix: "/positive")
+        try setOutput(node, 0, try combine(node, .add, positive, scaled))
+    }
+
     private mutating func combine(_ node: ONNXNode, _ op: BinaryOperator, _ a: ONNXValue, _ b: ONNXValue, suffix: String = "") throws -> ONNXValue {
         let vigilOp: Op = switch op {
         case .add: .add(activation: .linear)

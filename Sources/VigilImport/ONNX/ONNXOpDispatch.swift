@@ -7,7 +7,7 @@ extension ONNXGraphConverter {
         "Div", "Dropout", "Expand", "Flatten", "GRU", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool",
         "HardSigmoid", "Identity", "LSTM", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Relu", "Reshape",
         "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
-        "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min",
+        "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min", "PRelu",
     ]
 
     /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate. The
@@ -61,6 +61,7 @@ extension ONNXGraphConverter {
         case "Sub": try binary(node, .sub)
         case "Mul": try binary(node, .mul)
         case "Div": try binary(node, .div)
+        case "PRelu": try prelu(node)
         case "Max": try variadic(node, .max)
         case "Min": try variadic(node, .min)
         case "Softmax": try softmax(node)

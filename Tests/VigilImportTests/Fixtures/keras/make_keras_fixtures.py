@@ -26,7 +26,7 @@ Activation layers; `k3_normalization`: an adapted Normalization on the RR input,
 inverted one on an output, Rescaling of the ADC input; `k3_shapes`: a causal dilated
 Conv1D, Cropping1D, UpSampling1D, Permute, RepeatVector, Dense per step; `k3_layer_norm`:
 LayerNormalization with and without center, around a residual Add; `k3_merges`: Maximum
-of three inputs and Minimum of two) are written by Keras 3 alone;
+of three inputs (one through a PReLU shared over time) and Minimum of two) are written by Keras 3 alone;
 `--keras3-layers` rewrites just those.
 
 Regenerate (deterministic; pinned versions in requirements.txt):
@@ -237,7 +237,7 @@ def merges(K):
     b_in = K.Input((6, 4), name="lead_b")
     a = K.layers.Dense(5, name="dense_a")(a_in)
     b = K.layers.Dense(5, name="dense_b")(b_in)
-    c = K.layers.Dense(5, name="dense_c")(a_in)
+    c = K.layers.PReLU(shared_axes=[1], name="prelu")(K.layers.Dense(5, name="dense_c")(a_in))
     hi = K.layers.Maximum(name="maximum")([a, b, c])
     lo = K.layers.Minimum(name="minimum")([a, b])
     h = K.layers.Concatenate()([hi, lo])
