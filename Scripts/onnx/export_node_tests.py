@@ -39,7 +39,7 @@ SUPPORTED = {
     "Div", "Dropout", "Expand", "Flatten", "GRU", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool",
     "HardSigmoid", "Identity", "LSTM", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Relu", "Reshape",
     "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
-    "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min", "PRelu",
+    "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min", "PRelu", "LayerNormalization",
 }
 ELEMENTWISE = {"Add", "Sub", "Mul", "Div"}
 # Cases of only these ops keep integer inputs as run-time inputs.

@@ -46,7 +46,7 @@ enum Step {
     /// A plain integer kernel (IntegerKernels.swift) and its element type.
     case integer(IntegerStep, DType)
     /// inputs x, scale, bias, mean, variance; outputs y, new mean, new variance.
-    case layerNormalization(rows: Int, channels: Int, epsilon: Float, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
+    case layerNormalization(rows: Int, channels: Int, epsilon: Float, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?)
     case batchNormalizationTraining(BatchNormalizationTrainingParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
 }
 
@@ -236,8 +236,8 @@ public final class Interpreter<Kernels: KernelSet> {
             step.run(type, Kernels.self)
         case .batchNormalizationTraining(let p, let x, let scale, let bias, let mean, let variance, let y, let newMean, let newVariance):
             Kernels.batchNormalizationTraining(p, input: x, scale: scale, bias: bias, mean: mean, variance: variance, output: y, newMean: newMean, newVariance: newVariance)
-        case .layerNormalization(let rows, let channels, let epsilon, let x, let scale, let bias, let y):
-            Kernels.layerNormalization(rows: rows, channels: channels, epsilon: epsilon, input: x, scale: scale, bias: bias, output: y)
+        case .layerNormalization(let rows, let channels, let epsilon, let x, let scale, let bias, let y, let mean, let inverse):
+            Kernels.layerNormalization(rows: rows, channels: channels, epsilon: epsilon, input: x, scale: scale, bias: bias, output: y, mean: mean, inverseDeviation: inverse)
         }
     }
 

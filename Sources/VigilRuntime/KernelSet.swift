@@ -73,9 +73,10 @@ public protocol KernelSet {
     /// running mean and variance `[batch, channels]`. No scratch; no aliasing.
     static func batchNormalizationTraining(_ p: BatchNormalizationTrainingParameters, input: UnsafePointer<Float>, scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, mean: UnsafePointer<Float>, variance: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, newMean: UnsafeMutablePointer<Float>, newVariance: UnsafeMutablePointer<Float>)
     /// Layer normalization: `rows` rows of `channels` contiguous floats, each normalized
-    /// by its own mean and variance, then `· scale[c] + bias[c]`. No scratch; the
-    /// reference kernel reads a row whole before writing it.
-    static func layerNormalization(rows: Int, channels: Int, epsilon: Float, input: UnsafePointer<Float>, scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>)
+    /// by its own mean and variance, then `· scale[c] + bias[c]`; `mean` and
+    /// `inverseDeviation` (one per row) only when given. No scratch; the reference kernel
+    /// reads a row whole before writing it.
+    static func layerNormalization(rows: Int, channels: Int, epsilon: Float, input: UnsafePointer<Float>, scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>?, inverseDeviation: UnsafeMutablePointer<Float>?)
 
     // MARK: recurrent
 
@@ -251,8 +252,8 @@ extension KernelSet {
     }
 
     @inline(__always)
-    public static func layerNormalization(rows: Int, channels: Int, epsilon: Float, input: UnsafePointer<Float>, scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        ReferenceKernels.layerNormalization(rows: rows, channels: channels, epsilon: epsilon, input: input, scale: scale, bias: bias, output: output)
+    public static func layerNormalization(rows: Int, channels: Int, epsilon: Float, input: UnsafePointer<Float>, scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>?, inverseDeviation: UnsafeMutablePointer<Float>?) {
+        ReferenceKernels.layerNormalization(rows: rows, channels: channels, epsilon: epsilon, input: input, scale: scale, bias: bias, output: output, mean: mean, inverseDeviation: inverseDeviation)
     }
 }
 

@@ -189,7 +189,8 @@ public enum Op: Sendable, Equatable {
     /// uses it for a model imported as one sample, whose item is the framework's batch.
     case batchNormalizationTraining(epsilon: Float, momentum: Float)
     /// inputs: x [..., C], scale [C], bias [C] → x normalized over its last axis, then
-    /// scaled and shifted (Ops/LayerNormalization.swift).
+    /// scaled and shifted, and optionally each row's mean and inverse deviation
+    /// (Ops/LayerNormalization.swift).
     case layerNormalization(epsilon: Float)
 
     public var name: String {

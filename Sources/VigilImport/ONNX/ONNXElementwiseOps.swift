@@ -348,3 +348,58 @@ extension ONNXGraphConverter {
         try setOutput(node, 0, .runtime(result))
     }
 }
+
+extension ONNXGraphConverter {
+    /// LayerNormalization (opset 17): axes `axis`… normalized together, as one block per
+    /// row (a reshape to [rows, block] around Vigil's last-axis op when the block spans
+    /// several axes); Scale and the optional B are constants broadcast to the block.
+    /// Mean and InvStdDev ([…, 1, …, 1]) are computed when the graph reads them.
+    mutating func layerNormalization(_ node: ONNXNode) throws {
+        let x = try runtimeInput(node, 0)
+        let a = try axis(try node.attributes.int("axis", default: -1), rank: x.rank, node: node)
+        if !x.isBatchFree && x.batchAxis >= a {
+            throw ImportError.unsupportedAttribute(node: node.name, reason: "LayerNormalization from axis \(a) includes the batch axis \(x.batchAxis)")
+        }
+        let blockShape = Array(x.shape[a...])
+        let block = blockShape.reduce(1, *)
+        func broadcast(_ i: Int, role: String, absent: Float) throws -> [Float] {
+            guard let c = try constantInput(node, i, role: role) else {
+                if i == 1 { throw ImportError.malformedFile(path: path, reason: "node '\(node.name)' lacks LayerNormalization input Scale") }
+                return [Float](repeating: absent, count: block)
+            }
+            guard ConstantFolding.broadcastShape(c.shape, blockShape) == blockShape else {
+                throw ImportError.shapeMismatch(node: node.name, reason: "\(role) of shape \(c.shape) does not broadcast to the normalized axes \(blockShape)")
+            }
+            return c.broadcast(to: blockShape).floats
+        }
+        let scale = try broadcast(1, role: "Scale", absent: 1), bias = try broadcast(2, role: "B", absent: 0)
+        let epsilon = try node.attributes.float("epsilon", default: 1e-5)
+        let wanted = x.isBatchFree ? [-1] + Array(0..<x.rank) : [x.batchAxis] + (0..<x.rank).filter { $0 != x.batchAxis }
+        let id = try conform(x, to: wanted, node: node, need: "LayerNormalization normalizes trailing axes in ONNX's order")
+        var result = x
+        result.storedAxes = wanted
+        let lead = wanted.dropFirst().filter { $0 < a }.map { x.shape[$0] }
+        let rows = lead + [block]
+        let input = rows == result.storedShape ? id : emit(.reshape(shape: rows), [id], node: node, suffix: "/rows", shape: rows)
+        let s = graph.addConstant(name: node.name + "/scale", shape: [block], values: scale)
+        let b = graph.addConstant(name: node.name + "/bias", shape: [block], values: bias)
+        let statistics = isRead(node, output: 1) || isRead(node, output: 2)
+        let y = graph.addTensor(name: node.name + ":0", dtype: .float32, shape: rows)
+        var outputs = [y]
+        if statistics {
+            outputs.append(graph.addTensor(name: node.name + ":1", dtype: .float32, shape: lead + [1]))
+            outputs.append(graph.addTensor(name: node.name + ":2", dtype: .float32, shape: lead + [1]))
+        }
+        graph.nodes.append(Node(name: node.name, op: .layerNormalization(epsilon: epsilon), inputs: [input, s, b], outputs: outputs))
+        result.id = rows == result.storedShape ? y : emit(.reshape(shape: result.storedShape), [y], node: node, suffix: "/restore", shape: result.storedShape)
+        try setOutput(node, 0, .runtime(result))
+        if statistics {
+            // [lead…, 1]: the lead axes, then axis `a` (size 1 in ONNX's view), the rest unit.
+            var stat = RuntimeValue(id: outputs[1], shape: Array(x.shape[..<a]) + [Int](repeating: 1, count: x.rank - a),
+                                    storedAxes: wanted.filter { $0 < a } + [a])
+            if isRead(node, output: 1) { try setOutput(node, 1, .runtime(stat)) }
+            stat.id = outputs[2]
+            if isRead(node, output: 2) { try setOutput(node, 2, .runtime(stat)) }
+        }
+    }
+}

@@ -7,7 +7,7 @@ extension ONNXGraphConverter {
         "Div", "Dropout", "Expand", "Flatten", "GRU", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool",
         "HardSigmoid", "Identity", "LSTM", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Relu", "Reshape",
         "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
-        "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min", "PRelu",
+        "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min", "PRelu", "LayerNormalization",
     ]
 
     /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate. The
@@ -69,6 +69,7 @@ extension ONNXGraphConverter {
         case "MaxPool", "AveragePool": try pool(node)
         case "GlobalAveragePool", "GlobalMaxPool": try globalPool(node)
         case "BatchNormalization": try batchNormalization(node)
+        case "LayerNormalization": try layerNormalization(node)
         case "Gemm": try gemm(node)
         case "MatMul": try matMul(node)
         case "Concat": try concat(node)
