@@ -126,6 +126,12 @@ enum OpCoding {
         case .hardSwish: w.u8(14); w.f32(0); w.f32(0)
         case .exponential: w.u8(15); w.f32(0); w.f32(0)
         case .mish: w.u8(16); w.f32(0); w.f32(0)
+        case .negate: w.u8(17); w.f32(0); w.f32(0)
+        case .absolute: w.u8(18); w.f32(0); w.f32(0)
+        case .logarithm: w.u8(19); w.f32(0); w.f32(0)
+        case .squareRoot: w.u8(20); w.f32(0); w.f32(0)
+        case .reciprocal: w.u8(21); w.f32(0); w.f32(0)
+        case .errorFunction: w.u8(22); w.f32(0); w.f32(0)
         }
     }
 
@@ -151,6 +157,12 @@ enum OpCoding {
         case 14: return .hardSwish
         case 15: return .exponential
         case 16: return .mish
+        case 17: return .negate
+        case 18: return .absolute
+        case 19: return .logarithm
+        case 20: return .squareRoot
+        case 21: return .reciprocal
+        case 22: return .errorFunction
         default: throw .malformed(r.context, "node '\(node)' has unknown activation tag \(tag)")
         }
     }

@@ -74,6 +74,9 @@ public enum Activation: Sendable, Equatable {
     case exponential
     /// x·tanh(softplus(x)).
     case mish
+    /// Elementwise math ONNX and TFLite write as ops of their own: −x, |x|, ln x, √x,
+    /// 1/x and erf x (nan outside their domains, as IEEE and numpy give).
+    case negate, absolute, logarithm, squareRoot, reciprocal, errorFunction
 
     public var name: String {
         switch self {
@@ -94,6 +97,12 @@ public enum Activation: Sendable, Equatable {
         case .hardSwish: return "hard_swish"
         case .exponential: return "exponential"
         case .mish: return "mish"
+        case .negate: return "neg"
+        case .absolute: return "abs"
+        case .logarithm: return "log"
+        case .squareRoot: return "sqrt"
+        case .reciprocal: return "reciprocal"
+        case .errorFunction: return "erf"
         }
     }
 
@@ -101,7 +110,8 @@ public enum Activation: Sendable, Equatable {
     public var isClamp: Bool {
         switch self {
         case .linear, .relu, .relu6, .clip: return true
-        case .leakyRelu, .sigmoid, .hardSigmoid, .tanh, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish:
+        case .leakyRelu, .sigmoid, .hardSigmoid, .tanh, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish,
+             .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .errorFunction:
             return false
         }
     }

@@ -39,6 +39,12 @@ public enum ReferenceKernels {
             return x * (r < 0 ? 0 : (r > 6 ? 6 : r)) / 6
         case .exponential: return VMath.exp(x)
         case .mish: return x * VMath.tanh(softplus(x))
+        case .negate: return -x
+        case .absolute: return x < 0 ? -x : x
+        case .logarithm: return VMath.log(x)
+        case .squareRoot: return x.squareRoot()
+        case .reciprocal: return 1 / x
+        case .errorFunction: return VMath.erf(x)
         }
     }
 }

@@ -70,5 +70,8 @@ struct MathTests {
         check(.hardSwish) { $0 * min(max($0 + 3, 0), 6) / 6 }
         check(.exponential) { Foundation.exp($0) }
         check(.mish, tolerance: 8) { $0 * Foundation.tanh(softplus($0)) }
+        check(.errorFunction) { Foundation.erf($0) }
+        check(.absolute) { abs($0) }
+        check(.negate) { -$0 }
     }
 }

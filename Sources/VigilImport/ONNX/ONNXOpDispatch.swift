@@ -8,6 +8,7 @@ extension ONNXGraphConverter {
         "HardSigmoid", "Identity", "LSTM", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Relu", "Reshape",
         "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
         "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min", "PRelu", "LayerNormalization",
+        "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf",
     ]
 
     /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate. The
@@ -53,6 +54,12 @@ extension ONNXGraphConverter {
         case "HardSwish": try unary(node, .hardSwish)
         case "Mish": try unary(node, .mish)
         case "Exp": try unary(node, .exponential)
+        case "Neg": try unary(node, .negate)
+        case "Abs": try unary(node, .absolute)
+        case "Log": try unary(node, .logarithm)
+        case "Sqrt": try unary(node, .squareRoot)
+        case "Reciprocal": try unary(node, .reciprocal)
+        case "Erf": try unary(node, .errorFunction)
         case "LeakyRelu": try unary(node, .leakyRelu(alpha: try node.attributes.float("alpha", default: 0.01)))
         case "HardSigmoid":
             try unary(node, .hardSigmoid(alpha: try node.attributes.float("alpha", default: 0.2), beta: try node.attributes.float("beta", default: 0.5)))

@@ -267,7 +267,7 @@ private struct Rewriter {
             switch a {
             case .sigmoid, .hardSigmoid: outParameters = QuantizationParameters(scale: 1.0 / 256.0, zeroPoint: -128)
             case .tanh: outParameters = QuantizationParameters(scale: 1.0 / 128.0, zeroPoint: 0)
-            case .linear, .relu, .relu6, .clip, .leakyRelu, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish:
+            case .linear, .relu, .relu6, .clip, .leakyRelu, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish, .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .errorFunction:
                 outParameters = parameters(of: outSource)
             }
         case .matMul, .sub, .mul, .div, .maximum, .minimum, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm,

@@ -53,8 +53,13 @@ public enum Int8Compilation {
             let transformed: Float
             switch a {
             case .sigmoid: transformed = 1 / (1 + VMath.exp(-dequantized))
-            case .linear, .relu, .relu6, .clip, .leakyRelu, .hardSigmoid, .tanh, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish:
+            case .linear, .relu, .relu6, .clip, .leakyRelu, .hardSigmoid, .tanh, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish, .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .errorFunction:
                 transformed = ReferenceKernels.apply(a, dequantized)
+            }
+            if transformed.isNaN {
+                // ln, √ and the like of a negative input: no real value; real 0 stands in.
+                table[Int(UInt8(bitPattern: Int8(v)))] = Int8(clamping: y.zeroPoint)
+                continue
             }
             let rescaled = Int8Quantization.roundHalfAwayFromZero(transformed * inverse)
             let q = rescaled >= 1000 ? 1000 : (rescaled <= -1000 ? -1000 : Int32(rescaled))
