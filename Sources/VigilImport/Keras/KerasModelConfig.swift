@@ -19,6 +19,10 @@ struct KerasLayer: Sendable {
     var calls: [[KerasTensorReference]]
     /// Where a `.keras` archive files the layer's variables ("layers/conv1d_1").
     var archivePath: String
+    /// For a layer inside a wrapper (Bidirectional's forward and backward layers): the
+    /// wrapper's name, which names the legacy HDF5 group, and the inner layer's own
+    /// name, the path component that picks its variables out of the group.
+    var wrapper: (group: String, scope: String)? = nil
 }
 
 /// A Sequential or Functional model config, normalized to the functional form: a

@@ -5,10 +5,12 @@ import VigilRuntime
 /// with bias [2, 3·units] when reset_after (input and recurrent biases), LSTM gates
 /// i, f, c, o with bias [4·units].
 extension KerasGraphTranslator {
-    mutating func recurrent(_ call: KerasCall, gates: Int) throws(ImportError) -> TensorID {
+    mutating func recurrent(_ call: KerasCall, gates: Int, direction: RecurrentDirection = .forward) throws(ImportError) -> TensorID {
         let layer = call.layer
         try layer.requireFalse("return_state", because: "Vigil's recurrent ops return the hidden sequence or the last hidden state only")
-        try layer.requireFalse("go_backwards", because: "the reversed sequence is not supported")
+        if direction == .forward {
+            try layer.requireFalse("go_backwards", because: "a lone reversed layer returns its sequence reversed; wrap it in Bidirectional")
+        }
         try layer.requireFalse("stateful", because: "state carried between batches is not supported; export with stateful=False")
         try layer.requireFalse("time_major", because: "Vigil's sequences are batch-major (batch, time, features)")
         let x = try singleInput(call, rank: 2)
@@ -30,8 +32,55 @@ extension KerasGraphTranslator {
         if useBias { try w[2].expectShape(resetAfter ? [2, gates * units] : [gates * units], layer: layer.name) }
         var inputs = [x.id, constant(w[0]), constant(w[1])]
         if useBias { inputs.append(constant(w[2])) }
-        let attributes = RecurrentAttributes(units: units, returnSequences: try layer.bool("return_sequences", default: false),
+        var attributes = RecurrentAttributes(units: units, returnSequences: try layer.bool("return_sequences", default: false),
                                              activation: cellActivation, recurrentActivation: gateActivation, resetAfter: resetAfter)
+        attributes.direction = direction
         return builder.node(gates == 3 ? .gru(attributes) : .lstm(attributes), inputs, name: call.nodeName)
+    }
+}
+
+extension KerasGraphTranslator {
+    /// Keras `Bidirectional(GRU | LSTM)`: the forward layer and the backward one (run
+    /// from the last step to the first, each step's state kept at its own position, as
+    /// Keras flips the backward sequence back) as two recurrent nodes, then merged:
+    /// concat (forward first), sum, mul or ave.
+    mutating func bidirectional(_ call: KerasCall) throws(ImportError) -> TensorID {
+        let layer = call.layer
+        guard let inner = layer.config["layer"], let innerClass = inner["class_name"]?.string, let innerConfig = inner["config"] else {
+            throw .malformedFile(path: path, reason: "Bidirectional layer '\(layer.name)' has no wrapped layer")
+        }
+        let gates: Int
+        switch innerClass {
+        case "GRU": gates = 3
+        case "LSTM": gates = 4
+        default: throw .unsupportedOp(node: layer.name, type: "Bidirectional(\(innerClass))", supported: ["Bidirectional(GRU)", "Bidirectional(LSTM)"])
+        }
+        let backwardConfig = layer.config["backward_layer"]?["config"] ?? innerConfig
+        func sublayer(_ config: KerasJSON, _ role: String, _ fallbackScope: String) -> KerasLayer {
+            var config = config
+            if case .object(var o) = config { o["go_backwards"] = .bool(false); config = .object(o) }
+            let scope = config["name"]?.string ?? fallbackScope
+            var sub = KerasLayer(name: "\(layer.name)/\(role)", className: innerClass, config: config, calls: layer.calls,
+                                 archivePath: "\(layer.archivePath)/\(role)_layer")
+            sub.wrapper = (group: layer.name, scope: scope)
+            return sub
+        }
+        let innerName = innerConfig["name"]?.string ?? "forward_\(innerClass.lowercased())"
+        let forward = sublayer(innerConfig, "forward", innerName)
+        let backward = sublayer(backwardConfig, "backward", innerName.replacingOccurrences(of: "forward_", with: "backward_"))
+        let f = try recurrent(KerasCall(layer: forward, inputs: call.inputs, index: call.index), gates: gates, direction: .forward)
+        let b = try recurrent(KerasCall(layer: backward, inputs: call.inputs, index: call.index), gates: gates, direction: .reverse)
+        let mode = layer.value("merge_mode")?.string
+        switch mode {
+        case "concat"?: return builder.node(.concatenate(axis: -1), [f, b], name: call.nodeName)
+        case "sum"?: return builder.node(.add(activation: .linear), [f, b], name: call.nodeName)
+        case "mul"?: return builder.node(.mul(activation: .linear), [f, b], name: call.nodeName)
+        case "ave"?:
+            let sum = builder.node(.add(activation: .linear), [f, b], name: call.nodeName + "/sum")
+            let half = builder.constant(call.nodeName + "/half", shape: [1], values: [Float(0.5)])
+            return builder.node(.mul(activation: .linear), [sum, half], name: call.nodeName)
+        default:
+            throw .unsupportedAttribute(node: layer.name, reason: "Bidirectional merge_mode \(layer.value("merge_mode") ?? .null); Vigil merges with concat, sum, mul or ave")
+        }
     }
 }

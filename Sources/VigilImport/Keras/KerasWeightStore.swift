@@ -74,11 +74,13 @@ struct KerasWeightStore {
 
     private func legacyDatasets(of layer: KerasLayer) throws(ImportError) -> [StoredDataset] {
         let root = file.exists("/model_weights") ? "/model_weights" : "/"
-        let group = root == "/" ? "/" + layer.name : root + "/" + layer.name
+        let groupName = layer.wrapper?.group ?? layer.name
+        let group = root == "/" ? "/" + groupName : root + "/" + groupName
         guard file.isGroup(group) else {
             throw .malformedFile(path: path, reason: "missing weights: no group '\(group)' for layer '\(layer.name)' (\(layer.className))")
         }
-        let names = try stringList("weight_names", of: group)
+        var names = try stringList("weight_names", of: group)
+        if let scope = layer.wrapper?.scope { names = names.filter { $0.split(separator: "/").contains(Substring(scope)) } }
         var out: [StoredDataset] = []
         for full in names {
             let dataset = group + "/" + full
@@ -118,6 +120,11 @@ struct KerasWeightStore {
     /// names, they must agree, and a disagreement is resolved by name.
     private func archiveGroup(of layer: KerasLayer) throws(ImportError) -> String {
         let expected = "/" + layer.archivePath
+        // An inner layer records its own name; its path under the wrapper locates it.
+        if layer.wrapper != nil {
+            guard file.isGroup(expected) else { throw .malformedFile(path: path, reason: "missing weights: no group '\(expected)' for layer '\(layer.name)' (\(layer.className))") }
+            return expected
+        }
         if let recorded = recordedName(expected), recorded != layer.name {
             if let match = try groupRecording(layer.name) { return match }
             throw .malformedFile(path: path, reason: "missing weights: '\(expected)' holds layer '\(recorded)', and no group holds layer '\(layer.name)'")

@@ -26,7 +26,9 @@ Activation layers; `k3_normalization`: an adapted Normalization on the RR input,
 inverted one on an output, Rescaling of the ADC input; `k3_shapes`: a causal dilated
 Conv1D, Cropping1D, UpSampling1D, Permute, RepeatVector, Dense per step; `k3_layer_norm`:
 LayerNormalization with and without center, around a residual Add; `k3_merges`: Maximum
-of three inputs (one through a PReLU shared over time) and Minimum of two) are written by Keras 3 alone;
+of three inputs (one through a PReLU shared over time) and Minimum of two;
+`k3_bidirectional`: Bidirectional GRU and LSTM in every merge mode, sequences and last
+states) are written by Keras 3 alone;
 `--keras3-layers` rewrites just those.
 
 Regenerate (deterministic; pinned versions in requirements.txt):
@@ -244,12 +246,23 @@ def merges(K):
     return K.Model([a_in, b_in], K.layers.Dense(3, name="out")(h), name="merges")
 
 
+def bidirectional(K):
+    x_in = K.Input((10, 3), name="beats")
+    h = K.layers.Bidirectional(K.layers.GRU(4, return_sequences=True), merge_mode="concat", name="bigru")(x_in)
+    h = K.layers.Bidirectional(K.layers.LSTM(3, return_sequences=True), merge_mode="sum", name="bilstm")(h)
+    h = K.layers.Bidirectional(K.layers.GRU(3), merge_mode="ave", name="bigru_last")(h)
+    m = K.layers.Bidirectional(K.layers.LSTM(3), merge_mode="mul", name="bilstm_mul")(x_in)
+    h = K.layers.Concatenate()([h, m])
+    return K.Model(x_in, K.layers.Dense(4, activation="softmax", name="classes")(h), name="bidirectional")
+
+
 KERAS3_MODELS = {
     "activations": activations,
     "normalization": normalization,
     "shapes": shapes,
     "layer_norm": layer_norm,
     "merges": merges,
+    "bidirectional": bidirectional,
 }
 
 
