@@ -55,10 +55,10 @@ struct ONNXBadInputTests {
             Issue.record("expected unsupportedOp, got \(String(describing: error))")
             return
         }
-        #expect(node == "the_erf")
-        #expect(type == "Erf")
+        #expect(node == "the_hardmax")
+        #expect(type == "Hardmax")
         #expect(supported.contains("Conv") && supported.contains("GRU"))
-        #expect(error!.description.contains("the_erf") && error!.description.contains("Erf"))
+        #expect(error!.description.contains("the_hardmax") && error!.description.contains("Hardmax"))
     }
 
     @Test func nanWeightsAreRejected() throws {

@@ -265,7 +265,7 @@ def ncw_models():
 def bad_models():
     x = value("x", ["N", 2, 8])
     y = value("y", ["N", 2, 8])
-    save("unsupported_op", helper_model([helper.make_node("Erf", ["x"], ["y"], name="the_erf")], [x], [y], []))
+    save("unsupported_op", helper_model([helper.make_node("Hardmax", ["x"], ["y"], name="the_hardmax")], [x], [y], []))
     w = rand(2, 2, 1)
     w[1, 0, 0] = np.nan
     save("nan_weights", helper_model([helper.make_node("Conv", ["x", "W"], ["y"], kernel_shape=[1], name="conv")], [x], [y], [init("W", w)]))
