@@ -46,6 +46,14 @@ extension KerasImportTests {
             #expect(error.description.contains("Conv2D") && error.description.contains("conv2d") && error.description.contains("SeparableConv1D"))
         }
 
+        /// A call argument that changes the computation (here a causal mask) is refused,
+        /// not dropped.
+        @Test func callArgumentsThatChangeTheComputationAreRefused() throws {
+            let error = try #require(importing("bad_causal_attention.keras"))
+            guard case .unsupportedAttribute(let node, let reason) = error else { Issue.record("\(error)"); return }
+            #expect(node == "causal" && reason.contains("use_causal_mask"), "\(reason)")
+        }
+
         @Test func lambdaLayerIsUnsupported() throws {
             let error = try #require(importing("bad_lambda.keras"))
             guard case .unsupportedOp(let node, let type, _) = error else {

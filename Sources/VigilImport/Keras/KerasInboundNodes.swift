@@ -39,8 +39,16 @@ enum KerasInboundNodes {
     private static func keras3Node(_ node: KerasJSON, layer: String, call: Int, path: String) throws(ImportError) -> [KerasTensorReference] {
         var inputs: [KerasTensorReference] = []
         try collectTensors(node["args"] ?? .array([]), into: &inputs, layer: layer, path: path)
-        for (key, value) in node["kwargs"]?.object ?? [:] where containsTensor(value) {
-            throw .unsupportedAttribute(node: layer, reason: "call argument '\(key)' is a tensor (e.g. an initial state or mask); Vigil layers take their inputs positionally")
+        for (key, value) in (node["kwargs"]?.object ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if containsTensor(value) {
+                throw .unsupportedAttribute(node: layer, reason: "call argument '\(key)' is a tensor (e.g. an initial state or mask); Vigil layers take their inputs positionally")
+            }
+            // `training` only switches dropout and noise, which inference skips; any other
+            // argument that is set (use_causal_mask=True, return_attention_scores=True, …)
+            // changes what the call computes.
+            if key != "training" && !value.isNull && value != .bool(false) {
+                throw .unsupportedAttribute(node: layer, reason: "call argument \(key)=\(value) is not supported")
+            }
         }
         return inputs
     }

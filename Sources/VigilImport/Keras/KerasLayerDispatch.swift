@@ -13,7 +13,7 @@ extension KerasGraphTranslator {
         "Activation", "ReLU", "LeakyReLU", "Softmax", "Flatten", "Reshape", "ZeroPadding1D",
         "Concatenate", "Add", "Subtract", "Multiply", "Average", "GRU", "LSTM",
         "ELU", "Rescaling", "Normalization", "Cropping1D", "UpSampling1D", "Permute", "RepeatVector",
-        "LayerNormalization", "Maximum", "Minimum", "PReLU", "Bidirectional",
+        "LayerNormalization", "Maximum", "Minimum", "PReLU", "Bidirectional", "Dot", "Attention", "TimeDistributed",
     ] + trainingOnlyLayers).sorted()
 
     mutating func translate(_ call: KerasCall) throws(ImportError) -> TensorID {
@@ -55,6 +55,9 @@ extension KerasGraphTranslator {
         case "GRU": return try recurrent(call, gates: 3)
         case "LSTM": return try recurrent(call, gates: 4)
         case "Bidirectional": return try bidirectional(call)
+        case "Dot": return try dot(call)
+        case "Attention": return try attention(call)
+        case "TimeDistributed": return try timeDistributed(call)
         case let name where Self.trainingOnlyLayers.contains(name):
             return try singleInput(call).id
         default:

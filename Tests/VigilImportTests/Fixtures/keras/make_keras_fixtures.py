@@ -28,7 +28,8 @@ Conv1D, Cropping1D, UpSampling1D, Permute, RepeatVector, Dense per step; `k3_lay
 LayerNormalization with and without center, around a residual Add; `k3_merges`: Maximum
 of three inputs (one through a PReLU shared over time) and Minimum of two;
 `k3_bidirectional`: Bidirectional GRU and LSTM in every merge mode, sequences and last
-states) are written by Keras 3 alone;
+states; `k3_attention`: Attention with and without a learned scale and a key, Dot along
+features and along time, TimeDistributed(Dense)) are written by Keras 3 alone;
 `--keras3-layers` rewrites just those.
 
 Regenerate (deterministic; pinned versions in requirements.txt):
@@ -256,6 +257,19 @@ def bidirectional(K):
     return K.Model(x_in, K.layers.Dense(4, activation="softmax", name="classes")(h), name="bidirectional")
 
 
+def attention(K):
+    q = K.Input((6, 4), name="query")
+    v = K.Input((5, 4), name="value")
+    t = K.layers.TimeDistributed(K.layers.Dense(4), name="per_step")(q)
+    a = K.layers.Attention(name="attention")([t, v])
+    k = K.layers.Dense(4, name="key")(v)
+    s = K.layers.Attention(use_scale=True, name="scaled_attention")([q, v, k])
+    d = K.layers.Dot(axes=(2, 2), name="similarity")([q, v])
+    g = K.layers.Dot(axes=(1, 1), name="gram")([q, t])
+    h = K.layers.Concatenate()([K.layers.Flatten()(x) for x in (a, s, d, g)])
+    return K.Model([q, v], K.layers.Dense(3, name="out")(h), name="attention")
+
+
 KERAS3_MODELS = {
     "activations": activations,
     "normalization": normalization,
@@ -263,6 +277,7 @@ KERAS3_MODELS = {
     "layer_norm": layer_norm,
     "merges": merges,
     "bidirectional": bidirectional,
+    "attention": attention,
 }
 
 
@@ -326,6 +341,11 @@ def write_fixture(K, tag, name, build, seed):
 def keras3_fixtures():
     for seed, (name, build) in enumerate(KERAS3_MODELS.items()):
         write_fixture(keras, "k3", name, build, 50 + seed)
+    # A call argument that changes what the layer computes (a causal mask).
+    q = keras.Input((6, 4), name="query")
+    out = keras.layers.Attention(name="causal")([q, q], use_causal_mask=True)
+    keras.Model(q, out).save(os.path.join(HERE, "bad_causal_attention.keras"))
+    print("wrote bad_causal_attention")
 
 
 def good_fixtures():
