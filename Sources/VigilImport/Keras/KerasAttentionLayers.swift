@@ -74,3 +74,71 @@ extension KerasGraphTranslator {
         return try dense(KerasCall(layer: sub, inputs: call.inputs, index: call.index))
     }
 }
+
+extension KerasGraphTranslator {
+    /// Keras `MultiHeadAttention` over sequences ([query, value] or [query, value,
+    /// key]): the query, key and value projections as Dense layers (the query's scaled
+    /// by 1/√key_dim, as Keras scales the projected query), then per head a slice of
+    /// each projection, softmax(Q·Kᵀ)·V, the heads concatenated and projected back.
+    mutating func multiHeadAttention(_ call: KerasCall) throws(ImportError) -> TensorID {
+        let layer = call.layer
+        guard (2...3).contains(call.inputs.count) else {
+            throw .unsupportedAttribute(node: layer.name, reason: "MultiHeadAttention takes query, value and an optional key; the model passes \(call.inputs.count) inputs")
+        }
+        if try layer.bool("use_gate", default: false) { throw .unsupportedAttribute(node: layer.name, reason: "MultiHeadAttention with use_gate is not supported") }
+        if layer.value("sliding_window") != nil { throw .unsupportedAttribute(node: layer.name, reason: "MultiHeadAttention with a sliding window is not supported") }
+        if layer.value("output_shape") != nil { throw .unsupportedAttribute(node: layer.name, reason: "MultiHeadAttention with an output_shape is not supported") }
+        if let axes = layer.value("attention_axes"), axes.array?.compactMap(\.int) != [1], axes.int != 1 {
+            throw .unsupportedAttribute(node: layer.name, reason: "MultiHeadAttention over attention_axes \(axes); Vigil attends over the sequence axis (1)")
+        }
+        let heads = try layer.int("num_heads"), keyDim = try layer.int("key_dim")
+        let valueDim = layer.value("value_dim") == nil ? keyDim : try layer.int("value_dim")
+        guard heads >= 1, keyDim >= 1, valueDim >= 1, heads <= 1024 else {
+            throw .unsupportedAttribute(node: layer.name, reason: "num_heads \(heads), key_dim \(keyDim), value_dim \(valueDim) out of range")
+        }
+        let useBias = try layer.bool("use_bias", default: true)
+        let query = call.inputs[0], value = call.inputs[1], key = call.inputs.count == 3 ? call.inputs[2] : call.inputs[1]
+        let q = shape(of: query), v = shape(of: value), k = shape(of: key)
+        guard q.count == 2, v.count == 2, k.count == 2, k[0] == v[0] else {
+            throw .shapeMismatch(node: layer.name, reason: "MultiHeadAttention of query \(q), value \(v), key \(k): sequences [T, F] with the key as long as the value")
+        }
+
+        func projection(_ role: String, scope: String, input: TensorID, features: Int, dim: Int, scale: Float = 1) throws(ImportError) -> TensorID {
+            var sub = KerasLayer(name: "\(layer.name)/\(scope)", className: "EinsumDense", config: .object([:]), calls: layer.calls,
+                                 archivePath: "\(layer.archivePath)/\(role)_dense")
+            sub.wrapper = (group: layer.name, scope: scope)
+            let w = try weights.weights(of: sub, useBias ? [KerasWeightSpec(name: "kernel"), KerasWeightSpec(name: "bias")] : [KerasWeightSpec(name: "kernel")])
+            try w[0].expectShape([features, heads, dim], layer: sub.name)
+            if useBias { try w[1].expectShape([heads, dim], layer: sub.name) }
+            let kernel = builder.constant(sub.name + "/kernel", shape: [features, heads * dim], values: w[0].values.map { $0 * scale })
+            let bias = useBias ? builder.constant(sub.name + "/bias", shape: [heads * dim], values: w[1].values.map { $0 * scale }) : nil
+            return builder.dense(input, weight: kernel, bias: bias, name: call.nodeName + "/" + scope)
+        }
+        let qp = try projection("query", scope: "query", input: query, features: q[1], dim: keyDim, scale: 1 / Float(keyDim).squareRoot())
+        let kp = try projection("key", scope: "key", input: key, features: k[1], dim: keyDim)
+        let vp = try projection("value", scope: "value", input: value, features: v[1], dim: valueDim)
+        var outputs: [TensorID] = []
+        for h in 0..<heads {
+            let name = "\(call.nodeName)/head\(h)"
+            let qh = builder.node(.slice(starts: [0, h * keyDim], steps: [1, 1], sizes: [q[0], keyDim]), [qp], name: name + "/query")
+            let kh = builder.node(.slice(starts: [0, h * keyDim], steps: [1, 1], sizes: [k[0], keyDim]), [kp], name: name + "/key")
+            let vh = builder.node(.slice(starts: [0, h * valueDim], steps: [1, 1], sizes: [v[0], valueDim]), [vp], name: name + "/value")
+            let scores = builder.node(.matMul, [qh, builder.node(.transpose(permutation: [1, 0]), [kh], name: name + "/key_t")], name: name + "/scores")
+            let weightsH = builder.node(.softmax(axis: -1), [scores], name: name + "/softmax")
+            outputs.append(builder.node(.matMul, [weightsH, vh], name: name))
+        }
+        let merged = heads == 1 ? outputs[0] : builder.node(.concatenate(axis: -1), outputs, name: call.nodeName + "/heads")
+        var out = KerasLayer(name: "\(layer.name)/attention_output", className: "EinsumDense", config: .object([:]), calls: layer.calls,
+                             archivePath: "\(layer.archivePath)/output_dense")
+        out.wrapper = (group: layer.name, scope: "attention_output")
+        let w = try weights.weights(of: out, useBias ? [KerasWeightSpec(name: "kernel"), KerasWeightSpec(name: "bias")] : [KerasWeightSpec(name: "kernel")])
+        guard w[0].shape.count == 3, w[0].shape[0] == heads, w[0].shape[1] == valueDim else {
+            throw .shapeMismatch(node: out.name, reason: "weight '\(w[0].name)' has shape \(w[0].shape), expected [\(heads), \(valueDim), features]")
+        }
+        let features = w[0].shape[2]
+        if useBias { try w[1].expectShape([features], layer: out.name) }
+        let kernel = builder.constant(out.name + "/kernel", shape: [heads * valueDim, features], values: w[0].values)
+        let bias = useBias ? builder.constant(out.name + "/bias", shape: [features], values: w[1].values) : nil
+        return builder.dense(merged, weight: kernel, bias: bias, name: call.nodeName)
+    }
+}

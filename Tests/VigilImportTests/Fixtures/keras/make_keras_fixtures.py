@@ -29,7 +29,9 @@ LayerNormalization with and without center, around a residual Add; `k3_merges`: 
 of three inputs (one through a PReLU shared over time) and Minimum of two;
 `k3_bidirectional`: Bidirectional GRU and LSTM in every merge mode, sequences and last
 states; `k3_attention`: Attention with and without a learned scale and a key, Dot along
-features and along time, TimeDistributed(Dense)) are written by Keras 3 alone;
+features and along time, TimeDistributed(Dense); `k3_transformer`: an encoder block
+(two-head self-attention, residual LayerNormalization, GELU feed-forward) and a one-head
+cross-attention with its own value width) are written by Keras 3 alone;
 `--keras3-layers` rewrites just those.
 
 Regenerate (deterministic; pinned versions in requirements.txt):
@@ -270,6 +272,19 @@ def attention(K):
     return K.Model([q, v], K.layers.Dense(3, name="out")(h), name="attention")
 
 
+def transformer(K):
+    x_in = K.Input((8, 6), name="beats")
+    h = K.layers.MultiHeadAttention(num_heads=2, key_dim=4, name="self_attention")(x_in, x_in)
+    h = K.layers.LayerNormalization(name="norm1")(K.layers.Add()([x_in, h]))
+    f = K.layers.Dense(12, activation="gelu", name="ffn_up")(h)
+    f = K.layers.Dense(6, name="ffn_down")(f)
+    h = K.layers.LayerNormalization(name="norm2")(K.layers.Add()([h, f]))
+    c = K.Input((3, 5), name="context")
+    x = K.layers.MultiHeadAttention(num_heads=1, key_dim=3, value_dim=2, name="cross_attention")(h, c)
+    h = K.layers.GlobalAveragePooling1D()(K.layers.Concatenate()([h, x]))
+    return K.Model([x_in, c], K.layers.Dense(4, activation="softmax", name="classes")(h), name="transformer")
+
+
 KERAS3_MODELS = {
     "activations": activations,
     "normalization": normalization,
@@ -278,6 +293,7 @@ KERAS3_MODELS = {
     "merges": merges,
     "bidirectional": bidirectional,
     "attention": attention,
+    "transformer": transformer,
 }
 
 
