@@ -13,7 +13,7 @@ extension KerasGraphTranslator {
         "Activation", "ReLU", "LeakyReLU", "Softmax", "Flatten", "Reshape", "ZeroPadding1D",
         "Concatenate", "Add", "Subtract", "Multiply", "Average", "GRU", "LSTM",
         "ELU", "Rescaling", "Normalization", "Cropping1D", "UpSampling1D", "Permute", "RepeatVector",
-        "LayerNormalization", "Maximum", "Minimum", "PReLU", "Bidirectional", "Dot", "Attention", "TimeDistributed", "MultiHeadAttention",
+        "LayerNormalization", "Maximum", "Minimum", "PReLU", "Bidirectional", "Dot", "Attention", "TimeDistributed", "MultiHeadAttention", "UnitNormalization",
     ] + trainingOnlyLayers).sorted()
 
     mutating func translate(_ call: KerasCall) throws(ImportError) -> TensorID {
@@ -59,6 +59,7 @@ extension KerasGraphTranslator {
         case "Attention": return try attention(call)
         case "TimeDistributed": return try timeDistributed(call)
         case "MultiHeadAttention": return try multiHeadAttention(call)
+        case "UnitNormalization": return try unitNormalization(call)
         case let name where Self.trainingOnlyLayers.contains(name):
             return try singleInput(call).id
         default:

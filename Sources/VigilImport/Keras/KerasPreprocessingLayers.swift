@@ -151,3 +151,28 @@ extension KerasGraphTranslator {
         return builder.node(.add(activation: .linear), [positive, scaled], name: call.nodeName)
     }
 }
+
+extension KerasGraphTranslator {
+    /// Keras `UnitNormalization` over the last axis: x / √max(Σx², 1e-12), as Keras'
+    /// `ops.normalize` computes it, built from elementwise ops and a Dense by ones
+    /// (the sum of squares).
+    mutating func unitNormalization(_ call: KerasCall) throws(ImportError) -> TensorID {
+        let layer = call.layer
+        let x = try singleInput(call)
+        guard let channels = x.shape.last else { throw .shapeMismatch(node: layer.name, reason: "UnitNormalization needs an input with a channel axis") }
+        let axisValue = layer.value("axis") ?? .number(-1)
+        let axes = axisValue.array ?? [axisValue]
+        guard axes.count == 1, let axis = axes[0].int, axis == -1 || axis == x.shape.count else {
+            throw .unsupportedAttribute(node: layer.name, reason: "UnitNormalization over axis \(axisValue); Vigil normalizes the last axis only")
+        }
+        let name = call.nodeName
+        let squares = builder.node(.mul(activation: .linear), [x.id, x.id], name: name + "/squares")
+        let ones = builder.constant(name + "/ones", shape: [channels, 1], values: [Float](repeating: 1, count: channels))
+        let sum = builder.dense(squares, weight: ones, name: name + "/sum")
+        let floor = builder.constant(name + "/epsilon", shape: [1], values: [Float(1e-12)])
+        let bounded = builder.node(.maximum(activation: .linear), [sum, floor], name: name + "/bounded")
+        let norm = builder.activation(bounded, .squareRoot, name: name + "/norm")
+        let inverse = builder.activation(norm, .reciprocal, name: name + "/inverse")
+        return builder.node(.mul(activation: .linear), [x.id, inverse], name: name)
+    }
+}

@@ -31,7 +31,8 @@ of three inputs (one through a PReLU shared over time) and Minimum of two;
 states; `k3_attention`: Attention with and without a learned scale and a key, Dot along
 features and along time, TimeDistributed(Dense); `k3_transformer`: an encoder block
 (two-head self-attention, residual LayerNormalization, GELU feed-forward) and a one-head
-cross-attention with its own value width) are written by Keras 3 alone;
+cross-attention with its own value width; `k3_unit_norm`: UnitNormalization of a
+sequence and of a vector) are written by Keras 3 alone;
 `--keras3-layers` rewrites just those.
 
 Regenerate (deterministic; pinned versions in requirements.txt):
@@ -285,6 +286,13 @@ def transformer(K):
     return K.Model([x_in, c], K.layers.Dense(4, activation="softmax", name="classes")(h), name="transformer")
 
 
+def unit_norm(K):
+    x_in = K.Input((7, 5), name="beats")
+    h = K.layers.UnitNormalization(name="unit_steps")(K.layers.Dense(6, name="embed")(x_in))
+    v = K.layers.UnitNormalization(name="unit_vector")(K.layers.GlobalMaxPooling1D()(h))
+    return K.Model(x_in, K.layers.Dense(3, name="out")(v), name="unit_norm")
+
+
 KERAS3_MODELS = {
     "activations": activations,
     "normalization": normalization,
@@ -294,6 +302,7 @@ KERAS3_MODELS = {
     "bidirectional": bidirectional,
     "attention": attention,
     "transformer": transformer,
+    "unit_norm": unit_norm,
 }
 
 
