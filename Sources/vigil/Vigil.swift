@@ -12,7 +12,7 @@ struct Vigil: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Vigil: an on-device inference runtime for cardiac implants.",
-        subcommands: [DemoCommand.self, BenchCommand.self, ImportCommand.self, InspectCommand.self, RunCommand.self, QuantizeCommand.self, DatasetCommand.self, QRSCommand.self, RepoCommand.self]
+        subcommands: [DemoCommand.self, BenchCommand.self, ImportCommand.self, InspectCommand.self, RunCommand.self, QuantizeCommand.self, DatasetCommand.self, QRSCommand.self, RepoCommand.self, SupportedCommand.self]
     )
 
     /// Errors go to stderr as `error: …`; exit 1 for failures, 2 for usage errors.

@@ -125,3 +125,20 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.vpkg").path))
     }
 }
+
+/// The README's list of what each importer translates is `vigil supported`'s output,
+/// byte for byte, so it cannot drift from the importers' tables.
+struct SupportedListTests {
+    @Test func readmeSectionIsTheCommandsOutput() throws {
+        let output = try CLI.run(["supported"])
+        #expect(output.status == 0)
+        #expect(output.stdout.contains("`MultiHeadAttention`") && output.stdout.contains("`LayerNormalization`"))
+        let readme = try String(contentsOf: TestPaths.repository.appendingPathComponent("README.md"), encoding: .utf8)
+        let begin = "<!-- vigil supported: begin -->\n", end = "<!-- vigil supported: end -->"
+        guard let start = readme.range(of: begin), let stop = readme.range(of: end, range: start.upperBound..<readme.endIndex) else {
+            Issue.record("README.md has no vigil supported section")
+            return
+        }
+        #expect(String(readme[start.upperBound..<stop.lowerBound]) == output.stdout, "README is stale: run Scripts/update-supported.sh")
+    }
+}
