@@ -21,7 +21,7 @@ public enum ImportSupport {
             | ONNX operators (opsets \(ONNXImporter.supportedOpsets.lowerBound)–\(ONNXImporter.supportedOpsets.upperBound)) | \(codes(onnxOps)) | \(onnxOps.count) |
             | TFLite builtins (float and int8) | \(codes(tfliteOps)) | \(tfliteOps.count) |
 
-            Keras wrappers: `Bidirectional` wraps `GRU` or `LSTM` (merge modes concat, sum, mul, ave); `TimeDistributed` wraps `Dense`.
+            Keras wrappers: `Bidirectional` wraps `SimpleRNN`, `GRU` or `LSTM` (merge modes concat, sum, mul, ave); `TimeDistributed` wraps `Dense`.
             """
     }
 }

@@ -204,6 +204,9 @@ enum OpCoding {
         case .gru(let a), .lstm(let a):
             encode(a, into: &w)
             if op.tag == .gruWithDirection || op.tag == .lstmWithDirection { w.u8(a.direction.rawValue); w.bool(a.peepholes) }
+        case .simpleRNN(let a):
+            encode(a, into: &w)
+            w.u8(a.direction.rawValue)
         case .transpose(let permutation): encode(permutation, into: &w)
         case .slice(let starts, let steps, let sizes): encode(starts, into: &w); encode(steps, into: &w); encode(sizes, into: &w)
         case .expand(let shape): encode(shape, into: &w)
@@ -304,6 +307,14 @@ enum OpCoding {
             return .slice(starts: starts, steps: steps, sizes: try decodeAxes(&r, node: node))
         case .gather: return .gather(axis: try r.i32())
         case .expand: return .expand(shape: try decodeAxes(&r, node: node))
+        case .simpleRNN:
+            var a = try decodeRecurrent(&r, node: node)
+            let rawDirection = try r.u8()
+            guard let direction = RecurrentDirection(rawValue: rawDirection) else {
+                throw .malformed(r.context, "node '\(node)' has unknown recurrent direction \(rawDirection)")
+            }
+            a.direction = direction
+            return .simpleRNN(a)
         case .gruWithDirection, .lstmWithDirection:
             var a = try decodeRecurrent(&r, node: node)
             let rawDirection = try r.u8()

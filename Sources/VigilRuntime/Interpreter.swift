@@ -29,6 +29,7 @@ enum Step {
     case stridedCopy(StridedCopyParameters, UnsafeRawPointer, UnsafeMutableRawPointer)
     case gather(GatherParameters, UnsafeRawPointer, UnsafeMutableRawPointer)
     case gru(RecurrentParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+    case simpleRNN(RecurrentParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
     case lstm(RecurrentParameters, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>)
     // int8 kernels (each compiled in its op's file under Ops/); requantization tables live in `int8Tables`.
     case int8Conv1D(Int8Conv1DParameters, UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafePointer<Int32>?, UnsafeMutablePointer<Int8>, UnsafeMutableRawPointer?)
@@ -206,6 +207,8 @@ public final class Interpreter<Kernels: KernelSet> {
             Kernels.gather(p, input: x, output: y)
         case .gru(let p, let x, let k, let rk, let b, let y, let s):
             Kernels.gru(p, input: x, kernel: k, recurrentKernel: rk, bias: b, output: y, scratch: s)
+        case .simpleRNN(let p, let x, let k, let rk, let b, let y, let s):
+            Kernels.simpleRNN(p, input: x, kernel: k, recurrentKernel: rk, bias: b, output: y, scratch: s)
         case .lstm(let p, let x, let k, let rk, let b, let peepholes, let y, let cell, let s):
             Kernels.lstm(p, input: x, kernel: k, recurrentKernel: rk, bias: b, peepholes: peepholes, output: y, cellOutput: cell, scratch: s)
         case .int8Conv1D(let p, let x, let w, let b, let y, let s):

@@ -83,6 +83,12 @@ public protocol KernelSet {
     /// Bytes of scratch memory `gru` needs (directions run one after the other). The
     /// default is what the reference kernel needs: `4 · p.scratchFloats(gates: 3)`.
     static func gruScratchBytes(_ p: RecurrentParameters) -> Int
+    /// Bytes of scratch memory `simpleRNN` needs: `4 · p.scratchFloats(gates: 1)` for
+    /// the reference kernel.
+    static func simpleRNNScratchBytes(_ p: RecurrentParameters) -> Int
+    /// SimpleRNN over `[batch, T, F]` with the layouts of `gru` and one gate; output
+    /// `[batch, T, U]` / `[batch, U]` (directions as `gru`). No aliasing.
+    static func simpleRNN(_ p: RecurrentParameters, input: UnsafePointer<Float>, kernel: UnsafePointer<Float>, recurrentKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>)
     /// Keras GRU (gates z, r, h), forward, reverse or bidirectional: input `[batch,
     /// steps, features]`, kernel `[directions?, features, 3U]`, recurrent kernel
     /// `[directions?, U, 3U]`, optional bias → `[batch, steps, directions, U]` (sequences)
@@ -259,6 +265,14 @@ extension KernelSet {
 
 extension KernelSet {
     public static func gruScratchBytes(_ p: RecurrentParameters) -> Int { 4 * p.scratchFloats(gates: 3) }
+
+    @inline(__always)
+    public static func simpleRNNScratchBytes(_ p: RecurrentParameters) -> Int { 4 * p.scratchFloats(gates: 1) }
+
+    @inline(__always)
+    public static func simpleRNN(_ p: RecurrentParameters, input: UnsafePointer<Float>, kernel: UnsafePointer<Float>, recurrentKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        ReferenceKernels.simpleRNN(p, input: input, kernel: kernel, recurrentKernel: recurrentKernel, bias: bias, output: output, scratch: scratch)
+    }
 
     @inline(__always)
     public static func gru(_ p: RecurrentParameters, input: UnsafePointer<Float>, kernel: UnsafePointer<Float>, recurrentKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {

@@ -168,6 +168,9 @@ public enum Op: Sendable, Equatable {
     /// [3U] when the attributes say so. Gate order i, f, c, o. outputs: the hidden
     /// state(s), then optionally the last cell state [U].
     case lstm(RecurrentAttributes)
+    /// inputs: x [T, F], kernel [F, U], recurrent kernel [U, U], bias [U]: a Keras
+    /// SimpleRNN (Ops/SimpleRNN.swift).
+    case simpleRNN(RecurrentAttributes)
     /// float32 → int8 with the output tensor's per-tensor parameters (round half away
     /// from zero, as TFLite's QUANTIZE), or int8 → int8 requantization between two
     /// scales.
@@ -229,6 +232,7 @@ public enum Op: Sendable, Equatable {
         case .affine: return "Affine"
         case .gru: return "GRU"
         case .lstm: return "LSTM"
+        case .simpleRNN: return "SimpleRNN"
         case .quantize: return "Quantize"
         case .dequantize: return "Dequantize"
         case .transpose: return "Transpose"

@@ -43,6 +43,7 @@ struct OpTableTests {
         case .expand: return .expand(shape: [v, v])
         case .gruWithDirection: return .gru(RecurrentAttributes(units: v, direction: .bidirectional))
         case .lstmWithDirection: return .lstm(RecurrentAttributes(units: v, direction: .reverse, peepholes: true))
+        case .simpleRNN: return .simpleRNN(RecurrentAttributes(units: v, direction: .bidirectional))
         case .clamp: return .clamp
         case .batchNormalizationTraining: return .batchNormalizationTraining(epsilon: 1e-3, momentum: 0.9)
         case .layerNormalization: return .layerNormalization(epsilon: 1e-5)
@@ -79,7 +80,7 @@ struct OpTableTests {
             .zeroPadding1D: 10, .maxPool1D: 11, .averagePool1D: 12, .globalAveragePool1D: 13, .globalMaxPool1D: 14,
             .activation: 15, .softmax: 16, .affine: 17, .gru: 18, .lstm: 19, .quantize: 20, .dequantize: 21,
             .convND: 40, .maxPoolND: 41, .averagePoolND: 42, .transpose: 50, .slice: 51, .gather: 52, .expand: 53,
-            .gruWithDirection: 54, .lstmWithDirection: 55, .clamp: 60, .batchNormalizationTraining: 61, .layerNormalization: 70, .maximum: 80, .minimum: 81,
+            .gruWithDirection: 54, .lstmWithDirection: 55, .clamp: 60, .batchNormalizationTraining: 61, .layerNormalization: 70, .simpleRNN: 56, .maximum: 80, .minimum: 81,
         ]
         #expect(OpTag.allCases.count == expected.count)
         for tag in OpTag.allCases { #expect(tag.rawValue == expected[tag], "\(tag)") }

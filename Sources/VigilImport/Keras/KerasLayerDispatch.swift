@@ -13,7 +13,7 @@ extension KerasGraphTranslator {
         "Activation", "ReLU", "LeakyReLU", "Softmax", "Flatten", "Reshape", "ZeroPadding1D",
         "Concatenate", "Add", "Subtract", "Multiply", "Average", "GRU", "LSTM",
         "ELU", "Rescaling", "Normalization", "Cropping1D", "UpSampling1D", "Permute", "RepeatVector",
-        "LayerNormalization", "Maximum", "Minimum", "PReLU", "Bidirectional", "Dot", "Attention", "TimeDistributed", "MultiHeadAttention", "UnitNormalization",
+        "LayerNormalization", "Maximum", "Minimum", "PReLU", "Bidirectional", "Dot", "Attention", "TimeDistributed", "MultiHeadAttention", "UnitNormalization", "SimpleRNN",
     ] + trainingOnlyLayers).sorted()
 
     mutating func translate(_ call: KerasCall) throws(ImportError) -> TensorID {
@@ -54,6 +54,7 @@ extension KerasGraphTranslator {
         case "Average": return try average(call)
         case "GRU": return try recurrent(call, gates: 3)
         case "LSTM": return try recurrent(call, gates: 4)
+        case "SimpleRNN": return try recurrent(call, gates: 1)
         case "Bidirectional": return try bidirectional(call)
         case "Dot": return try dot(call)
         case "Attention": return try attention(call)

@@ -1,6 +1,6 @@
 import VigilRuntime
 
-/// GRU and LSTM. Keras' weight layouts and gate orders are Vigil's: kernel
+/// SimpleRNN, GRU and LSTM (and Bidirectional around them). Keras' weight layouts and gate orders are Vigil's: kernel
 /// [features, gates·units], recurrent kernel [units, gates·units]; GRU gates z, r, h
 /// with bias [2, 3·units] when reset_after (input and recurrent biases), LSTM gates
 /// i, f, c, o with bias [4·units].
@@ -20,7 +20,8 @@ extension KerasGraphTranslator {
         // Keras before 2.3 had no reset_after and computed it the old way.
         let resetAfter = gates == 3 ? try layer.bool("reset_after", default: false) : false
         let activation = try layer.activation(dialect: dialect)
-        let recurrentActivation = try layer.activation("recurrent_activation", dialect: dialect)
+        // A SimpleRNN has one activation and no gates.
+        let recurrentActivation = gates == 1 ? KerasActivation.elementwise(.sigmoid) : try layer.activation("recurrent_activation", dialect: dialect)
         guard case .elementwise(let cellActivation) = activation, case .elementwise(let gateActivation) = recurrentActivation else {
             throw .unsupportedAttribute(node: layer.name, reason: "softmax as a recurrent activation is not supported")
         }
@@ -35,7 +36,12 @@ extension KerasGraphTranslator {
         var attributes = RecurrentAttributes(units: units, returnSequences: try layer.bool("return_sequences", default: false),
                                              activation: cellActivation, recurrentActivation: gateActivation, resetAfter: resetAfter)
         attributes.direction = direction
-        return builder.node(gates == 3 ? .gru(attributes) : .lstm(attributes), inputs, name: call.nodeName)
+        let op: Op = switch gates {
+        case 1: .simpleRNN(attributes)
+        case 3: .gru(attributes)
+        default: .lstm(attributes)
+        }
+        return builder.node(op, inputs, name: call.nodeName)
     }
 }
 
@@ -51,9 +57,10 @@ extension KerasGraphTranslator {
         }
         let gates: Int
         switch innerClass {
+        case "SimpleRNN": gates = 1
         case "GRU": gates = 3
         case "LSTM": gates = 4
-        default: throw .unsupportedOp(node: layer.name, type: "Bidirectional(\(innerClass))", supported: ["Bidirectional(GRU)", "Bidirectional(LSTM)"])
+        default: throw .unsupportedOp(node: layer.name, type: "Bidirectional(\(innerClass))", supported: ["Bidirectional(SimpleRNN)", "Bidirectional(GRU)", "Bidirectional(LSTM)"])
         }
         let backwardConfig = layer.config["backward_layer"]?["config"] ?? innerConfig
         func sublayer(_ config: KerasJSON, _ role: String, _ fallbackScope: String) -> KerasLayer {

@@ -49,6 +49,8 @@ public enum OpTag: UInt8, CaseIterable, Sendable {
     case gruWithDirection = 54
     /// An LSTM with its direction and peephole fields (any direction, peepholes).
     case lstmWithDirection = 55
+    /// A SimpleRNN with its direction field.
+    case simpleRNN = 56
     // Plain integer and training-mode ops take tags from 60 on.
     case clamp = 60
     case batchNormalizationTraining = 61
@@ -89,6 +91,7 @@ extension Op {
         // before directions existed read the same; the others add direction and peepholes.
         case .gru(let a): return a.direction == .forward && !a.peepholes ? .gru : .gruWithDirection
         case .lstm(let a): return a.direction == .forward && !a.peepholes ? .lstm : .lstmWithDirection
+        case .simpleRNN: return .simpleRNN
         case .quantize: return .quantize
         case .dequantize: return .dequantize
         case .transpose: return .transpose
@@ -112,7 +115,7 @@ extension Op {
         case .maxPool1D(let p), .averagePool1D(let p): return p.integers
         case .convND(let a): return a.window.integers + [a.groups]
         case .maxPoolND(let p, _), .averagePoolND(let p, _): return p.window.integers
-        case .gru(let a), .lstm(let a): return [a.units]
+        case .gru(let a), .lstm(let a), .simpleRNN(let a): return [a.units]
         case .transpose(let permutation): return permutation
         case .slice(let starts, let steps, let sizes): return starts + steps + sizes
         case .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .globalAveragePool1D, .globalMaxPool1D, .activation, .affine,
@@ -127,7 +130,7 @@ extension Op {
         case .conv1D, .dense, .add, .concatenate, .reshape, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax:
             return true
-        case .matMul, .sub, .mul, .div, .maximum, .minimum, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm,
+        case .matMul, .sub, .mul, .div, .maximum, .minimum, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return false
         }
@@ -140,7 +143,7 @@ extension Op {
         case .add, .sub, .mul, .div, .maximum, .minimum, .clamp, .maxPool1D, .maxPoolND, .reshape:
             return true
         case .conv1D, .dense, .matMul, .concatenate, .zeroPadding1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
-             .convND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .quantize, .dequantize,
+             .convND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize,
              .transpose, .slice, .gather, .expand, .batchNormalizationTraining, .layerNormalization:
             return false
         }
@@ -157,7 +160,7 @@ extension Op {
         case .convND(let a): return a.activation
         case .dense(let act): return act
         case .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
-             .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm,
+             .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return nil
         }
@@ -168,7 +171,7 @@ extension Op {
         switch self {
         case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act): return act
         case .conv1D, .convND, .dense, .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
-             .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm,
+             .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return weightedLayerActivation
         }
@@ -187,7 +190,7 @@ extension Op {
         case .maximum: return .maximum(activation: activation)
         case .minimum: return .minimum(activation: activation)
         case .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
-             .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .quantize, .dequantize,
+             .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize,
              .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return nil
         }
@@ -215,6 +218,7 @@ extension Graph {
         case .affine: try inferAffine(c)
         case .gru(let a): try inferRecurrent(c, a, gates: 3)
         case .lstm(let a): try inferRecurrent(c, a, gates: 4)
+        case .simpleRNN(let a): try inferRecurrent(c, a, gates: 1)
         case .quantize: try inferQuantize(c)
         case .dequantize: try inferDequantize(c)
         case .transpose(let permutation): try inferTranspose(c, permutation: permutation)
@@ -238,7 +242,7 @@ extension Graph {
         case .globalAveragePool1D: try checkInt8GlobalAveragePool1D(c)
         case .activation(let a): try checkInt8Activation(c, a)
         case .softmax: try checkInt8Softmax(c)
-        case .matMul, .sub, .mul, .div, .maximum, .minimum, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm,
+        case .matMul, .sub, .mul, .div, .maximum, .minimum, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             try noInt8Kernel(c)
         }
@@ -252,7 +256,7 @@ extension Graph {
         case .maxPoolND: try checkIntegerMaxPoolND(c)
         case .maxPool1D, .reshape: break
         case .conv1D, .dense, .matMul, .concatenate, .zeroPadding1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
-             .convND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .quantize, .dequantize,
+             .convND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize,
              .transpose, .slice, .gather, .expand, .batchNormalizationTraining, .layerNormalization:
             try noIntegerKernel(c)
         }
@@ -266,7 +270,7 @@ extension MemoryPlanner {
         case .conv1D: return conv1DMACs(node, in: graph)
         case .convND: return convNDMACs(node, in: graph)
         case .dense, .matMul: return denseMACs(node, in: graph)
-        case .gru(let a), .lstm(let a): return recurrentMACs(node, a, in: graph)
+        case .gru(let a), .lstm(let a), .simpleRNN(let a): return recurrentMACs(node, a, in: graph)
         case .add, .sub, .mul, .div, .maximum, .minimum, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
@@ -289,7 +293,7 @@ extension MemoryPlanner {
         switch node.op {
         case .maxPool1D(let p), .averagePool1D(let p): return pool1DVisits(node, p, in: graph)
         case .maxPoolND(let p, _), .averagePoolND(let p, _): return poolNDVisits(node, p, in: graph)
-        case .conv1D, .convND, .dense, .matMul, .gru, .lstm, .add, .sub, .mul, .div, .maximum, .minimum, .concatenate, .reshape, .zeroPadding1D,
+        case .conv1D, .convND, .dense, .matMul, .gru, .lstm, .simpleRNN, .add, .sub, .mul, .div, .maximum, .minimum, .concatenate, .reshape, .zeroPadding1D,
              .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
@@ -304,6 +308,7 @@ extension Interpreter {
         case .conv1D(let a): return conv1DScratchBytes(g, node, a, batch: batch)
         case .gru(let a): return gruScratchBytes(g, node, a, batch: batch)
         case .lstm(let a): return lstmScratchBytes(g, node, a, batch: batch)
+        case .simpleRNN(let a): return simpleRNNScratchBytes(g, node, a, batch: batch)
         case .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
@@ -334,6 +339,7 @@ extension Interpreter {
         case .affine: compileAffine(&b)
         case .gru(let a): compileGRU(&b, a)
         case .lstm(let a): compileLSTM(&b, a)
+        case .simpleRNN(let a): compileSimpleRNN(&b, a)
         case .quantize: compileQuantize(&b)
         case .dequantize: compileDequantize(&b)
         case .transpose(let permutation): compileTranspose(&b, permutation: permutation)

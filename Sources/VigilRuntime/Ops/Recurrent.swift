@@ -53,13 +53,13 @@ extension Graph {
         let name = c.name
         let ins = c.ins
         if a.peepholes {
-            if gates == 3 { throw .badAttribute(node: name, reason: "a GRU has no peepholes") }
+            if gates != 4 { throw .badAttribute(node: name, reason: gates == 3 ? "a GRU has no peepholes" : "a SimpleRNN has no peepholes") }
             try c.expectInputs(5...5)
         } else {
             try c.expectInputs(3...4)
         }
         // An LSTM may also output its last cell state.
-        if gates == 3 || c.node.outputs.count != 2 { try c.expectOutputs(1) }
+        if gates != 4 || c.node.outputs.count != 2 { try c.expectOutputs(1) }
         try c.requireFloat()
         try c.checkActivation(a.activation); try c.checkActivation(a.recurrentActivation)
         let x = try c.activation(0)

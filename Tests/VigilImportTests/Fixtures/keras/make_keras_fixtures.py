@@ -27,8 +27,8 @@ inverted one on an output, Rescaling of the ADC input; `k3_shapes`: a causal dil
 Conv1D, Cropping1D, UpSampling1D, Permute, RepeatVector, Dense per step; `k3_layer_norm`:
 LayerNormalization with and without center, around a residual Add; `k3_merges`: Maximum
 of three inputs (one through a PReLU shared over time) and Minimum of two;
-`k3_bidirectional`: Bidirectional GRU and LSTM in every merge mode, sequences and last
-states; `k3_attention`: Attention with and without a learned scale and a key, Dot along
+`k3_bidirectional`: Bidirectional GRU, LSTM and SimpleRNN in every merge mode,
+sequences and last states, and a SimpleRNN; `k3_attention`: Attention with and without a learned scale and a key, Dot along
 features and along time, TimeDistributed(Dense); `k3_transformer`: an encoder block
 (two-head self-attention, residual LayerNormalization, GELU feed-forward) and a one-head
 cross-attention with its own value width; `k3_unit_norm`: UnitNormalization of a
@@ -256,7 +256,9 @@ def bidirectional(K):
     h = K.layers.Bidirectional(K.layers.LSTM(3, return_sequences=True), merge_mode="sum", name="bilstm")(h)
     h = K.layers.Bidirectional(K.layers.GRU(3), merge_mode="ave", name="bigru_last")(h)
     m = K.layers.Bidirectional(K.layers.LSTM(3), merge_mode="mul", name="bilstm_mul")(x_in)
-    h = K.layers.Concatenate()([h, m])
+    r = K.layers.SimpleRNN(4, return_sequences=True, name="rnn")(x_in)
+    r = K.layers.Bidirectional(K.layers.SimpleRNN(2, activation="relu"), merge_mode="concat", name="birnn")(r)
+    h = K.layers.Concatenate()([h, m, r])
     return K.Model(x_in, K.layers.Dense(4, activation="softmax", name="classes")(h), name="bidirectional")
 
 
