@@ -8,12 +8,12 @@ extension ONNXGraphConverter {
         "HardSigmoid", "Identity", "LSTM", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Relu", "Reshape",
         "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
         "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min", "PRelu", "LayerNormalization",
-        "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf",
+        "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf", "RNN",
     ]
 
     /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate. The
     /// window ops do: there the ONNX N axis is one more window axis, with a window of 1.
-    static let batchedOnly: Set<String> = ["BatchNormalization", "GRU", "LSTM"]
+    static let batchedOnly: Set<String> = ["BatchNormalization", "RNN", "GRU", "LSTM"]
 
     /// Supported ops whose opset-11/12 definitions differ from opset 13's in more than
     /// element types and that the importer reads only in the opset-13 form.
@@ -89,8 +89,9 @@ extension ONNXGraphConverter {
         case "Gather": try gather(node)
         case "Expand": try expand(node)
         case "Slice": try slice(node)
-        case "GRU": try recurrent(node, isLSTM: false)
-        case "LSTM": try recurrent(node, isLSTM: true)
+        case "RNN": try recurrent(node, gates: 1)
+        case "GRU": try recurrent(node, gates: 3)
+        case "LSTM": try recurrent(node, gates: 4)
         default:
             throw ImportError.unsupportedOp(node: node.name, type: proto.opType, supported: Self.supportedOps)
         }

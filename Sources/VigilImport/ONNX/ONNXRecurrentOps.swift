@@ -1,13 +1,14 @@
 import VigilRuntime
 
-/// ONNX GRU and LSTM (zero initial state, any direction, LSTM peepholes) as
+/// ONNX RNN, GRU and LSTM (zero initial state, any direction, LSTM peepholes) as
 /// Keras-semantics Vigil layers: weights are transposed to [features, gates·units] and
 /// LSTM gates reordered from ONNX's i, o, f, c to Keras's i, f, c, o; a bidirectional
 /// layer keeps its two directions on a leading weight axis.
 extension ONNXGraphConverter {
-    mutating func recurrent(_ node: ONNXNode, isLSTM: Bool) throws {
+    /// `gates`: 1 for RNN, 3 for GRU, 4 for LSTM.
+    mutating func recurrent(_ node: ONNXNode, gates: Int) throws {
         let a = node.attributes
-        let gates = isLSTM ? 4 : 3
+        let isLSTM = gates == 4
         let directionName = try a.string("direction", default: "forward")
         let direction: RecurrentDirection
         switch directionName {
@@ -59,11 +60,11 @@ extension ONNXGraphConverter {
             }
             peepholes = p
         }
-        let (recurrentActivation, activation) = try recurrentActivations(node, isLSTM: isLSTM, directions: directions)
-        let linearBeforeReset = try a.int("linear_before_reset", default: 0) != 0 && !isLSTM
+        let (recurrentActivation, activation) = try recurrentActivations(node, gates: gates, directions: directions)
+        let linearBeforeReset = try a.int("linear_before_reset", default: 0) != 0 && gates == 3
 
         // Gate blocks in Keras order, as indices of ONNX's blocks.
-        let order = isLSTM ? [0, 2, 3, 1] : [0, 1, 2]
+        let order = isLSTM ? [0, 2, 3, 1] : Array(0..<gates)
         let lead = directions == 2 ? [2] : []
         func kerasMatrix(_ t: ConstantTensor, columns: Int) -> [Float] {
             // Each direction's [gates·U, columns] → [columns, gates·U] with blocks reordered.
@@ -122,7 +123,11 @@ extension ONNXGraphConverter {
             let attributes = RecurrentAttributes(units: units, returnSequences: sequences, activation: activation,
                                                  recurrentActivation: recurrentActivation, resetAfter: linearBeforeReset,
                                                  direction: direction, peepholes: peepholes != nil)
-            let op: Op = isLSTM ? .lstm(attributes) : .gru(attributes)
+            let op: Op = switch gates {
+            case 1: .simpleRNN(attributes)
+            case 3: .gru(attributes)
+            default: .lstm(attributes)
+            }
             let stateShape = directions == 1 ? [units] : [directions, units]
             let shape = sequences ? [steps] + stateShape : stateShape
             let name = node.name + (sequences ? "" : "/last")
@@ -150,11 +155,13 @@ extension ONNXGraphConverter {
         }
     }
 
-    /// (gate activation f, cell activation g = h) from the `activations` attribute.
-    /// A bidirectional layer lists both directions' activations, which must agree.
-    private func recurrentActivations(_ node: ONNXNode, isLSTM: Bool, directions: Int) throws -> (Activation, Activation) {
+    /// (gate activation f, cell activation g = h) from the `activations` attribute; an
+    /// RNN has only the cell activation (its gate activation is unused). A bidirectional
+    /// layer lists both directions' activations, which must agree.
+    private func recurrentActivations(_ node: ONNXNode, gates: Int, directions: Int) throws -> (Activation, Activation) {
         let a = node.attributes
-        let perDirection = isLSTM ? ["Sigmoid", "Tanh", "Tanh"] : ["Sigmoid", "Tanh"]
+        let isLSTM = gates == 4
+        let perDirection = gates == 1 ? ["Tanh"] : isLSTM ? ["Sigmoid", "Tanh", "Tanh"] : ["Sigmoid", "Tanh"]
         var names = try a.strings("activations") ?? [String]((0..<directions).map { _ in perDirection }.joined())
         let alphas = try a.floats("activation_alpha") ?? [], betas = try a.floats("activation_beta") ?? []
         guard names.count == directions * perDirection.count else {
@@ -189,6 +196,6 @@ extension ONNXGraphConverter {
         if isLSTM && result[1] != result[2] {
             throw ImportError.unsupportedAttribute(node: node.name, reason: "LSTM cell and output activations differ (\(names[1]), \(names[2]))")
         }
-        return (result[0], result[1])
+        return gates == 1 ? (.sigmoid, result[0]) : (result[0], result[1])
     }
 }
