@@ -197,7 +197,7 @@ enum OpCoding {
             encode(act, into: &w)
         case .matMul, .globalAveragePool1D, .globalMaxPool1D, .affine, .quantize, .dequantize, .clamp:
             break
-        case .concatenate(let axis), .softmax(let axis), .gather(let axis): w.i32(axis)
+        case .concatenate(let axis), .softmax(let axis), .logSoftmax(let axis), .gather(let axis): w.i32(axis)
         case .reshape(let shape): w.u32(UInt32(shape.count)); for d in shape { w.i32(d) }
         case .zeroPadding1D(let l, let r): w.i32(l); w.i32(r)
         case .maxPool1D(let p), .averagePool1D(let p): w.i32(p.poolSize); w.i32(p.stride); encode(p.padding, into: &w)
@@ -296,6 +296,7 @@ enum OpCoding {
         case .globalMaxPool1D: return .globalMaxPool1D
         case .activation: return .activation(try decodeActivation(&r, node: node))
         case .softmax: return .softmax(axis: try r.i32())
+        case .logSoftmax: return .logSoftmax(axis: try r.i32())
         case .affine: return .affine
         case .gru: return .gru(try decodeRecurrent(&r, node: node))
         case .lstm: return .lstm(try decodeRecurrent(&r, node: node))

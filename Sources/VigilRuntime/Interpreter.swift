@@ -23,6 +23,7 @@ enum Step {
     case convND(UnsafePointer<ConvNDParameters>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>)
     case poolND(UnsafePointer<PoolNDParameters>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int64>?)
     case softmax(rows: Int, width: Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
+    case logSoftmax(rows: Int, width: Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
     case affine(rows: Int, channels: Int, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
     case zeroPadding(batch: Int, length: Int, channels: Int, left: Int, right: Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>)
     case interleave(outer: Int, chunk: Int, stride: Int, UnsafeRawPointer, UnsafeMutableRawPointer)
@@ -195,6 +196,8 @@ public final class Interpreter<Kernels: KernelSet> {
             Kernels.poolND(p.pointee, input: x, output: y, indices: indices)
         case .softmax(let rows, let width, let x, let y):
             Kernels.softmax(rows: rows, width: width, input: x, output: y)
+        case .logSoftmax(let rows, let width, let x, let y):
+            Kernels.logSoftmax(rows: rows, width: width, input: x, output: y)
         case .affine(let rows, let channels, let x, let scale, let shift, let y):
             Kernels.affine(rows: rows, channels: channels, input: x, scale: scale, shift: shift, output: y)
         case .zeroPadding(let batch, let length, let channels, let left, let right, let x, let y):

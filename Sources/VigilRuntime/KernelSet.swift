@@ -53,6 +53,9 @@ public protocol KernelSet {
     /// Softmax over the last axis: `rows` rows of `width` contiguous floats. No scratch;
     /// no aliasing.
     static func softmax(rows: Int, width: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>)
+    /// ln softmax over rows of `width` floats, as `softmax`. No scratch; `input` and
+    /// `output` may alias.
+    static func logSoftmax(rows: Int, width: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>)
     /// Convolution over one to three spatial axes: input `[batch, spatial…, Cin]`,
     /// weight `[kernel…, Cin/groups, Cout]`, optional bias `[Cout]` → `[batch,
     /// spatial'…, Cout]` (unused leading axes have size 1 in `p.geometry`). No scratch;
@@ -230,6 +233,11 @@ extension KernelSet {
     @inline(__always)
     public static func softmax(rows: Int, width: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         ReferenceKernels.softmax(rows: rows, width: width, input: input, output: output)
+    }
+
+    @inline(__always)
+    public static func logSoftmax(rows: Int, width: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        ReferenceKernels.logSoftmax(rows: rows, width: width, input: input, output: output)
     }
 
     @inline(__always)

@@ -160,6 +160,8 @@ public enum Op: Sendable, Equatable {
     case activation(Activation)
     /// Axis counts the batch dimension as 0; -1 is the last.
     case softmax(axis: Int)
+    /// ln softmax, computed as x − max − ln Σ e^(x − max) (Ops/Softmax.swift).
+    case logSoftmax(axis: Int)
     /// inputs: x, scale [C], shift [C] → x·scale + shift per channel (last axis).
     case affine
     /// inputs: x [T, F], kernel [F, 3U], recurrent kernel [U, 3U], bias [3U] or [2, 3U] (reset_after).
@@ -229,6 +231,7 @@ public enum Op: Sendable, Equatable {
         case .averagePoolND(let p, _): return "AveragePool\(p.window.rank)D"
         case .activation(let a): return a.name
         case .softmax: return "Softmax"
+        case .logSoftmax: return "LogSoftmax"
         case .affine: return "Affine"
         case .gru: return "GRU"
         case .lstm: return "LSTM"

@@ -5,10 +5,11 @@ import VigilRuntime
 enum KerasActivation: Sendable, Equatable {
     case elementwise(Activation)
     case softmax
+    case logSoftmax
 
     static let supportedNames = [
         "linear", "relu", "relu6", "leaky_relu", "sigmoid", "hard_sigmoid", "tanh", "softmax", "elu", "selu", "gelu",
-        "swish", "silu", "softplus", "softsign", "hard_swish", "hard_silu", "exponential", "mish",
+        "swish", "silu", "softplus", "softsign", "hard_swish", "hard_silu", "exponential", "mish", "log_softmax",
     ]
 
     /// The activation named by a layer argument: a name, null, or (Keras 3) a
@@ -36,6 +37,7 @@ enum KerasActivation: Sendable, Equatable {
         case "hard_sigmoid": self = .elementwise(dialect.hardSigmoid)
         case "tanh": self = .elementwise(.tanh)
         case "softmax": self = .softmax
+        case "log_softmax": self = .logSoftmax
         // The functions' default arguments: elu's alpha 1, gelu exact (not tanh-approximated).
         case "elu": self = .elementwise(.elu(alpha: 1))
         case "selu": self = .elementwise(.selu(alpha: 1.6732632, gamma: 1.050701))

@@ -57,6 +57,7 @@ extension KerasGraphTranslator {
         case .elementwise(.linear): return x.id
         case .elementwise(let a): return builder.activation(x.id, a, name: call.nodeName)
         case .softmax: return builder.node(.softmax(axis: -1), [x.id], name: call.nodeName)
+        case .logSoftmax: return builder.node(.logSoftmax(axis: -1), [x.id], name: call.nodeName)
         }
     }
 

@@ -170,8 +170,12 @@ struct KerasGraphTranslator {
     }
 
     /// Applies a layer's `activation` argument after an op that fused its elementwise
-    /// part: softmax becomes a node of its own over the last axis.
+    /// part: softmax and log-softmax become nodes of their own over the last axis.
     mutating func finish(_ y: TensorID, _ activation: KerasActivation, _ call: KerasCall) -> TensorID {
-        activation == .softmax ? builder.node(.softmax(axis: -1), [y], name: call.nodeName + "/softmax") : y
+        switch activation {
+        case .elementwise: y
+        case .softmax: builder.node(.softmax(axis: -1), [y], name: call.nodeName + "/softmax")
+        case .logSoftmax: builder.node(.logSoftmax(axis: -1), [y], name: call.nodeName + "/log_softmax")
+        }
     }
 }

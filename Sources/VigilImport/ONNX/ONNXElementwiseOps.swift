@@ -282,7 +282,8 @@ extension ONNXGraphConverter {
         return true
     }
 
-    mutating func softmax(_ node: ONNXNode) throws {
+    /// Softmax, or LogSoftmax with `log`, over one axis.
+    mutating func softmax(_ node: ONNXNode, log: Bool = false) throws {
         let x = try runtimeInput(node, 0)
         var a = try axis(try node.attributes.int("axis", default: opset < 13 ? 1 : -1), rank: x.rank, node: node)
         if opset < 13 {
@@ -290,20 +291,20 @@ extension ONNXGraphConverter {
             // opset 13's over one axis when at most one of them is longer than 1.
             let longer = (a..<x.rank).filter { x.shape[$0] != 1 || $0 == x.batchAxis }
             if longer.count > 1 {
-                throw ImportError.unsupportedAttribute(node: node.name, reason: "Softmax of opset \(opset) normalizes axes \(a)… of \(x.shape) as one; Vigil normalizes a single axis")
+                throw ImportError.unsupportedAttribute(node: node.name, reason: "\(node.proto.opType) of opset \(opset) normalizes axes \(a)… of \(x.shape) as one; Vigil normalizes a single axis")
             }
             a = longer.first ?? a
         }
-        if a == x.batchAxis { throw ImportError.unsupportedAttribute(node: node.name, reason: "Softmax over the batch axis") }
+        if a == x.batchAxis { throw ImportError.unsupportedAttribute(node: node.name, reason: "\(node.proto.opType) over the batch axis") }
         var wanted = x.storedAxes.filter { $0 != a }
         wanted.append(a)
         var result = x
         if x.featureOrder == nil {
             result.storedAxes = wanted
             let id = try conform(x, to: wanted, node: node, need: "Softmax runs over the last stored axis")
-            result.id = emit(.softmax(axis: -1), [id], node: node, shape: result.storedShape)
+            result.id = emit(log ? .logSoftmax(axis: -1) : .softmax(axis: -1), [id], node: node, shape: result.storedShape)
         } else {
-            result.id = emit(.softmax(axis: -1), [x.id], node: node, shape: result.storedShape)
+            result.id = emit(log ? .logSoftmax(axis: -1) : .softmax(axis: -1), [x.id], node: node, shape: result.storedShape)
         }
         try setOutput(node, 0, .runtime(result))
     }

@@ -8,7 +8,7 @@ extension ONNXGraphConverter {
         "HardSigmoid", "Identity", "LSTM", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Relu", "Reshape",
         "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
         "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min", "PRelu", "LayerNormalization",
-        "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf", "RNN",
+        "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf", "RNN", "LogSoftmax",
     ]
 
     /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate. The
@@ -72,6 +72,7 @@ extension ONNXGraphConverter {
         case "Max": try variadic(node, .max)
         case "Min": try variadic(node, .min)
         case "Softmax": try softmax(node)
+        case "LogSoftmax": try softmax(node, log: true)
         case "Conv": try conv(node)
         case "MaxPool", "AveragePool": try pool(node)
         case "GlobalAveragePool", "GlobalMaxPool": try globalPool(node)

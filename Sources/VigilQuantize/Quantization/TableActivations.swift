@@ -23,7 +23,7 @@ extension PostTrainingQuantizer {
                 fused = a
                 if !fused.isClamp { node.op = .add(activation: .linear) }
             case .matMul, .sub, .mul, .div, .maximum, .minimum, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
-                 .globalAveragePool1D, .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax,
+                 .globalAveragePool1D, .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax,
                  .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp,
                  .batchNormalizationTraining, .layerNormalization:
                 // These run as float islands or fuse nothing an int8 kernel must apply.

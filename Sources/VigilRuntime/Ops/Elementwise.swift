@@ -15,7 +15,7 @@ extension Op {
         case .maximum: return .max
         case .minimum: return .min
         case .conv1D, .dense, .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D, .globalAveragePool1D,
-             .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .simpleRNN, .quantize,
+             .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN, .quantize,
              .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return nil
         }

@@ -59,6 +59,7 @@ public enum OpTag: UInt8, CaseIterable, Sendable {
     // More elementwise arithmetic takes tags from 80 on.
     case maximum = 80
     case minimum = 81
+    case logSoftmax = 71
 }
 
 extension Op {
@@ -86,6 +87,7 @@ extension Op {
         case .averagePoolND: return .averagePoolND
         case .activation: return .activation
         case .softmax: return .softmax
+        case .logSoftmax: return .logSoftmax
         case .affine: return .affine
         // Forward layers without peepholes keep their first tags, so files written
         // before directions existed read the same; the others add direction and peepholes.
@@ -109,7 +111,7 @@ extension Op {
     public var integerAttributes: [Int] {
         switch self {
         case .conv1D(let a): return a.integers
-        case .concatenate(let axis), .softmax(let axis), .gather(let axis): return [axis]
+        case .concatenate(let axis), .softmax(let axis), .logSoftmax(let axis), .gather(let axis): return [axis]
         case .reshape(let shape), .expand(let shape): return shape
         case .zeroPadding1D(let l, let r): return [l, r]
         case .maxPool1D(let p), .averagePool1D(let p): return p.integers
@@ -130,7 +132,7 @@ extension Op {
         case .conv1D, .dense, .add, .concatenate, .reshape, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax:
             return true
-        case .matMul, .sub, .mul, .div, .maximum, .minimum, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
+        case .matMul, .logSoftmax, .sub, .mul, .div, .maximum, .minimum, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return false
         }
@@ -143,7 +145,7 @@ extension Op {
         case .add, .sub, .mul, .div, .maximum, .minimum, .clamp, .maxPool1D, .maxPoolND, .reshape:
             return true
         case .conv1D, .dense, .matMul, .concatenate, .zeroPadding1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
-             .convND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize,
+             .convND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize,
              .transpose, .slice, .gather, .expand, .batchNormalizationTraining, .layerNormalization:
             return false
         }
@@ -160,7 +162,7 @@ extension Op {
         case .convND(let a): return a.activation
         case .dense(let act): return act
         case .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
-             .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .simpleRNN,
+             .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return nil
         }
@@ -171,7 +173,7 @@ extension Op {
         switch self {
         case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act): return act
         case .conv1D, .convND, .dense, .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
-             .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .simpleRNN,
+             .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return weightedLayerActivation
         }
@@ -190,7 +192,7 @@ extension Op {
         case .maximum: return .maximum(activation: activation)
         case .minimum: return .minimum(activation: activation)
         case .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
-             .maxPoolND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize,
+             .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize,
              .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return nil
         }
@@ -214,7 +216,7 @@ extension Graph {
         case .convND(let a): try inferConvND(c, a)
         case .maxPoolND(let p, _), .averagePoolND(let p, _): try inferPoolND(c, p)
         case .activation(let act): try inferActivation(c, act)
-        case .softmax(let axis): try inferSoftmax(c, axis)
+        case .softmax(let axis), .logSoftmax(let axis): try inferSoftmax(c, axis)
         case .affine: try inferAffine(c)
         case .gru(let a): try inferRecurrent(c, a, gates: 3)
         case .lstm(let a): try inferRecurrent(c, a, gates: 4)
@@ -242,7 +244,7 @@ extension Graph {
         case .globalAveragePool1D: try checkInt8GlobalAveragePool1D(c)
         case .activation(let a): try checkInt8Activation(c, a)
         case .softmax: try checkInt8Softmax(c)
-        case .matMul, .sub, .mul, .div, .maximum, .minimum, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
+        case .matMul, .logSoftmax, .sub, .mul, .div, .maximum, .minimum, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             try noInt8Kernel(c)
         }
@@ -256,7 +258,7 @@ extension Graph {
         case .maxPoolND: try checkIntegerMaxPoolND(c)
         case .maxPool1D, .reshape: break
         case .conv1D, .dense, .matMul, .concatenate, .zeroPadding1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
-             .convND, .averagePoolND, .activation, .softmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize,
+             .convND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize,
              .transpose, .slice, .gather, .expand, .batchNormalizationTraining, .layerNormalization:
             try noIntegerKernel(c)
         }
@@ -272,7 +274,7 @@ extension MemoryPlanner {
         case .dense, .matMul: return denseMACs(node, in: graph)
         case .gru(let a), .lstm(let a), .simpleRNN(let a): return recurrentMACs(node, a, in: graph)
         case .add, .sub, .mul, .div, .maximum, .minimum, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
-             .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .affine,
+             .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
         }
@@ -294,7 +296,7 @@ extension MemoryPlanner {
         case .maxPool1D(let p), .averagePool1D(let p): return pool1DVisits(node, p, in: graph)
         case .maxPoolND(let p, _), .averagePoolND(let p, _): return poolNDVisits(node, p, in: graph)
         case .conv1D, .convND, .dense, .matMul, .gru, .lstm, .simpleRNN, .add, .sub, .mul, .div, .maximum, .minimum, .concatenate, .reshape, .zeroPadding1D,
-             .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax, .affine,
+             .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax, .logSoftmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
         }
@@ -310,7 +312,7 @@ extension Interpreter {
         case .lstm(let a): return lstmScratchBytes(g, node, a, batch: batch)
         case .simpleRNN(let a): return simpleRNNScratchBytes(g, node, a, batch: batch)
         case .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
-             .globalAveragePool1D, .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .affine,
+             .globalAveragePool1D, .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
         }
@@ -336,6 +338,7 @@ extension Interpreter {
         case .averagePoolND(let p, let countIncludePad): compilePoolND(&b, p, isMax: false, countIncludePad: countIncludePad, columnMajorIndices: false)
         case .activation(let act): compileActivation(&b, act)
         case .softmax: compileSoftmax(&b)
+        case .logSoftmax: compileLogSoftmax(&b)
         case .affine: compileAffine(&b)
         case .gru(let a): compileGRU(&b, a)
         case .lstm(let a): compileLSTM(&b, a)

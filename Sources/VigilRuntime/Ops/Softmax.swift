@@ -71,6 +71,11 @@ extension Int8Quantization {
 // MARK: - Compilation
 
 extension Interpreter {
+    static func compileLogSoftmax(_ b: inout StepBuilder) {
+        let width = b.shape(b.out).last!
+        b.append(.logSoftmax(rows: b.batch * b.elements(b.out) / width, width: width, b.cf(b.node.inputs[0]), b.f(b.out)))
+    }
+
     static func compileSoftmax(_ b: inout StepBuilder) {
         let width = b.shape(b.out).last!
         let rows = b.batch * b.elements(b.out) / width
@@ -100,6 +105,22 @@ extension ReferenceKernels {
             }
             let inv = 1 / sum
             for i in 0..<width { y[i] *= inv }
+        }
+    }
+}
+
+extension ReferenceKernels {
+    /// x − max − ln Σ e^(x − max) per row: no exponential overflows, and a row's
+    /// smallest values keep their digits where ln(softmax) would underflow.
+    public static func logSoftmax(rows: Int, width: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let x = input + r * width, y = output + r * width
+            var m = -Float.infinity
+            for i in 0..<width where x[i] > m { m = x[i] }
+            var sum: Float = 0
+            for i in 0..<width { sum += VMath.exp(x[i] - m) }
+            let offset = m + VMath.log(sum)
+            for i in 0..<width { y[i] = x[i] - offset }
         }
     }
 }

@@ -182,7 +182,7 @@ MODELS = {
 # Keras 3 only: layers and activations tf_keras lacks or names differently.
 
 ACTIVATIONS = ["elu", "selu", "gelu", "swish", "silu", "softplus", "softsign", "hard_swish", "hard_silu",
-               "exponential", "mish", "relu6", "leaky_relu", "linear"]
+               "exponential", "mish", "relu6", "leaky_relu", "linear", "log_softmax"]
 
 
 def activations(K):
