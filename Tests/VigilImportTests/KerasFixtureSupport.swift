@@ -9,7 +9,7 @@ import VigilRuntime
 enum KerasImportFixtures {
     static let models = ["reference", "gru", "lstm", "separable", "sequential", "two_outputs"]
     /// Models of layers and activations only Keras 3 has (written by Keras 3 alone).
-    static let keras3Models = ["activations", "normalization", "shapes", "layer_norm", "merges", "bidirectional", "attention", "transformer", "unit_norm"]
+    static let keras3Models = ["activations", "normalization", "shapes", "layer_norm", "merges", "bidirectional", "attention", "transformer", "unit_norm", "transposed"]
     static let writers = ["k3", "k2"]
     static let formats = ["h5", "keras"]
 

@@ -92,3 +92,56 @@ extension KerasGraphTranslator {
         return window
     }
 }
+
+extension KerasGraphTranslator {
+    /// Keras `Conv1DTranspose` as the convolution it is the transpose of: the input with
+    /// strides − 1 zero steps between its steps (a gather from the input and one zero
+    /// row), padded by kernel − 1 on each side (less the crop of `same` padding) and
+    /// convolved with the kernel flipped in time, its channel axes swapped.
+    mutating func conv1DTranspose(_ call: KerasCall) throws(ImportError) -> TensorID {
+        let layer = call.layer
+        try layer.requireChannelsLast()
+        let x = try singleInput(call, rank: 2)
+        let steps = x.shape[0], channels = x.shape[1]
+        let filters = try layer.int("filters"), k = try layer.int("kernel_size"), s = try layer.int("strides", default: 1)
+        let dilation = try layer.int("dilation_rate", default: 1)
+        guard filters >= 1, k >= 1, s >= 1, k <= 4096, s <= 4096 else {
+            throw .unsupportedAttribute(node: layer.name, reason: "filters \(filters), kernel_size \(k) and strides \(s) must be from 1 to 4096")
+        }
+        if dilation != 1 { throw .unsupportedAttribute(node: layer.name, reason: "Conv1DTranspose with dilation_rate \(dilation) is not supported") }
+        if layer.value("output_padding") != nil { throw .unsupportedAttribute(node: layer.name, reason: "Conv1DTranspose with output_padding is not supported") }
+        let padding = try layer.string("padding", default: "valid").lowercased()
+        let (cropLeft, cropTotal): (Int, Int)
+        switch padding {
+        case "valid": (cropLeft, cropTotal) = (0, 0)
+        case "same":
+            guard k >= s else { throw .unsupportedAttribute(node: layer.name, reason: "Conv1DTranspose with padding 'same' and kernel_size \(k) < strides \(s) is not supported") }
+            (cropLeft, cropTotal) = ((k - s) / 2, k - s)
+        default: throw .unsupportedAttribute(node: layer.name, reason: "Conv1DTranspose padding '\(padding)' is not supported")
+        }
+        let (stuffed, overflow) = (steps - 1).multipliedReportingOverflow(by: s)
+        guard !overflow, stuffed < KerasLayer.largestInteger else { throw .shapeMismatch(node: layer.name, reason: "\(steps) steps at stride \(s) is too long") }
+        let useBias = try layer.bool("use_bias", default: true)
+        let activation = try layer.activation(dialect: dialect)
+        let w = try weights.weights(of: layer, useBias ? [KerasWeightSpec(name: "kernel"), KerasWeightSpec(name: "bias")] : [KerasWeightSpec(name: "kernel")])
+        try w[0].expectShape([k, filters, channels], layer: layer.name)
+        if useBias { try w[1].expectShape([filters], layer: layer.name) }
+        var input = x.id
+        if s > 1 {
+            let zero = builder.constant(call.nodeName + "/zero_step", shape: [1, channels], values: [Float](repeating: 0, count: channels))
+            let withZero = builder.node(.concatenate(axis: 1), [x.id, zero], name: call.nodeName + "/with_zero")
+            let indices = (0...stuffed).map { Int32($0 % s == 0 ? $0 / s : steps) }
+            let table = builder.constant(call.nodeName + "/stuffing", shape: [stuffed + 1], values: indices)
+            input = builder.node(.gather(axis: 0), [withZero, table], name: call.nodeName + "/stuffed")
+        }
+        var flipped = [Float](repeating: 0, count: k * channels * filters)
+        for t in 0..<k { for ci in 0..<channels { for co in 0..<filters {
+            flipped[(t * channels + ci) * filters + co] = w[0].values[((k - 1 - t) * filters + co) * channels + ci]
+        } } }
+        let kernel = builder.constant(w[0].name, shape: [k, channels, filters], values: flipped)
+        let bias = useBias ? constant(w[1]) : nil
+        let attributes = Conv1DAttributes(kernelSize: k, padding: .explicit(left: k - 1 - cropLeft, right: k - 1 - (cropTotal - cropLeft)),
+                                          activation: activation.fused)
+        return finish(builder.conv1D(input, weight: kernel, bias: bias, attributes, name: call.nodeName), activation, call)
+    }
+}

@@ -13,7 +13,7 @@ extension KerasGraphTranslator {
         "Activation", "ReLU", "LeakyReLU", "Softmax", "Flatten", "Reshape", "ZeroPadding1D",
         "Concatenate", "Add", "Subtract", "Multiply", "Average", "GRU", "LSTM",
         "ELU", "Rescaling", "Normalization", "Cropping1D", "UpSampling1D", "Permute", "RepeatVector",
-        "LayerNormalization", "Maximum", "Minimum", "PReLU", "Bidirectional", "Dot", "Attention", "TimeDistributed", "MultiHeadAttention", "UnitNormalization", "SimpleRNN",
+        "LayerNormalization", "Maximum", "Minimum", "PReLU", "Bidirectional", "Dot", "Attention", "TimeDistributed", "MultiHeadAttention", "UnitNormalization", "SimpleRNN", "Conv1DTranspose",
     ] + trainingOnlyLayers).sorted()
 
     mutating func translate(_ call: KerasCall) throws(ImportError) -> TensorID {
@@ -55,6 +55,7 @@ extension KerasGraphTranslator {
         case "GRU": return try recurrent(call, gates: 3)
         case "LSTM": return try recurrent(call, gates: 4)
         case "SimpleRNN": return try recurrent(call, gates: 1)
+        case "Conv1DTranspose", "Convolution1DTranspose": return try conv1DTranspose(call)
         case "Bidirectional": return try bidirectional(call)
         case "Dot": return try dot(call)
         case "Attention": return try attention(call)

@@ -32,7 +32,8 @@ sequences and last states, and a SimpleRNN; `k3_attention`: Attention with and w
 features and along time, TimeDistributed(Dense); `k3_transformer`: an encoder block
 (two-head self-attention, residual LayerNormalization, GELU feed-forward) and a one-head
 cross-attention with its own value width; `k3_unit_norm`: UnitNormalization of a
-sequence and of a vector) are written by Keras 3 alone;
+sequence and of a vector; `k3_transposed`: Conv1DTranspose with valid and same padding,
+strides 1 and 2) are written by Keras 3 alone;
 `--keras3-layers` rewrites just those.
 
 Regenerate (deterministic; pinned versions in requirements.txt):
@@ -295,6 +296,15 @@ def unit_norm(K):
     return K.Model(x_in, K.layers.Dense(3, name="out")(v), name="unit_norm")
 
 
+def transposed(K):
+    x_in = K.Input((7, 3), name="features")
+    a = K.layers.Conv1DTranspose(4, 3, strides=2, name="valid_s2")(x_in)
+    b = K.layers.Conv1DTranspose(2, 5, strides=2, padding="same", activation="relu", name="same_s2")(x_in)
+    c = K.layers.Conv1DTranspose(3, 4, padding="same", use_bias=False, name="same_s1")(x_in)
+    h = K.layers.Concatenate()([K.layers.Flatten()(a), K.layers.Flatten()(b), K.layers.Flatten()(c)])
+    return K.Model(x_in, K.layers.Dense(3, name="out")(h), name="transposed")
+
+
 KERAS3_MODELS = {
     "activations": activations,
     "normalization": normalization,
@@ -305,6 +315,7 @@ KERAS3_MODELS = {
     "attention": attention,
     "transformer": transformer,
     "unit_norm": unit_norm,
+    "transposed": transposed,
 }
 
 
