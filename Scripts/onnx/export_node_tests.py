@@ -40,7 +40,7 @@ SUPPORTED = {
     "HardSigmoid", "Identity", "LSTM", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Relu", "Reshape",
     "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
     "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min", "PRelu", "LayerNormalization",
-    "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf", "RNN", "LogSoftmax",
+    "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf", "RNN", "LogSoftmax", "Pow",
 }
 ELEMENTWISE = {"Add", "Sub", "Mul", "Div"}
 # Cases of only these ops keep integer inputs as run-time inputs.

@@ -19,7 +19,26 @@ public enum IntegerKernels {
         case .div: return y == 0 ? 0 : x.dividedReportingOverflow(by: y).partialValue
         case .max: return x > y ? x : y
         case .min: return x < y ? x : y
+        case .pow: return integerPower(x, y)
         }
+    }
+
+    /// x^y with wrapping multiplication (ONNX Pow of integers); a negative exponent
+    /// gives the integer part of the reciprocal: 1 for x = 1, ±1 for x = −1, else 0.
+    @inlinable
+    public static func integerPower<T: FixedWidthInteger>(_ x: T, _ y: T) -> T {
+        if y < 0 {
+            if x == 1 { return 1 }
+            if T.isSigned && x == T(truncatingIfNeeded: -1) { return y & 1 == 0 ? 1 : x }
+            return 0
+        }
+        var result: T = 1, base = x, e = y
+        while e > 0 {
+            if e & 1 == 1 { result = result &* base }
+            base = base &* base
+            e >>= 1
+        }
+        return result
     }
 }
 

@@ -188,5 +188,60 @@ public enum VMath {
         let d = Double(x)
         return Float(d >= 3 ? erfcDouble(d) : 1 - erfDouble(d))
     }
-}
 
+    /// e^x in double precision for the results of `pow`: x = n·ln 2 + r with |r| ≤ ln2/2
+    /// (ln 2 in two parts), e^r by its Taylor series to r^16, scaled by 2^n.
+    @usableFromInline
+    static func expDouble(_ x: Double) -> Double {
+        if !(x == x) { return x }
+        if x > 709.78 { return .infinity }
+        if x < -745.2 { return 0 }
+        let n = (x * 1.4426950408889634).rounded(.toNearestOrEven)
+        let r = (x - n * 0.6931471803691238) - n * 1.9082149292705877e-10
+        var p = 1.0 / 20922789888000.0
+        var k = 15.0
+        while k >= 1 {
+            p = p * r + 1 / Double(factorial(Int(k)))
+            k -= 1
+        }
+        p = p * r + 1
+        // 2^n in two steps, so that subnormal results keep their bits.
+        let e = Int(n)
+        let half = e / 2
+        return p * Double(sign: .plus, exponent: half, significand: 1) * Double(sign: .plus, exponent: e - half, significand: 1)
+    }
+
+    @usableFromInline
+    static func factorial(_ n: Int) -> Int {
+        var f = 1
+        for i in 1...max(n, 1) { f *= i }
+        return f
+    }
+
+    /// x^y as ONNX Pow and C's pow: 1 when y is 0, NaN for x < 0 with a non-integer y,
+    /// the sign of x^y for x < 0 from the parity of an integer y; computed as
+    /// e^(y·ln|x|) in double precision.
+    @inlinable
+    public static func pow(_ x: Float, _ y: Float) -> Float {
+        if y == 0 || x == 1 { return 1 }
+        if x.isNaN || y.isNaN { return .nan }
+        if x == -1 && y.isInfinite { return 1 }
+        let yd = Double(y)
+        let isInteger = y.rounded(.towardZero) == y
+        // Floats of magnitude 2^24 and above are even integers.
+        var odd = false
+        if isInteger && y.magnitude < 16_777_216 { odd = Int(y) % 2 != 0 }
+        if x == 0 {
+            if y > 0 { return odd ? x : 0 }
+            return odd ? (x.sign == .minus ? -.infinity : .infinity) : .infinity
+        }
+        if x < 0 && !isInteger { return .nan }
+        let a = Double(x < 0 ? -x : x)
+        if a == .infinity {
+            let magnitude: Float = y > 0 ? .infinity : 0
+            return x < 0 && odd ? -magnitude : magnitude
+        }
+        let magnitude = Float(expDouble(yd * logDouble(a)))
+        return x < 0 && odd ? -magnitude : magnitude
+    }
+}

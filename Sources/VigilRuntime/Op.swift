@@ -138,6 +138,8 @@ public enum Op: Sendable, Equatable {
     /// Maximum/Minimum).
     case maximum(activation: Activation)
     case minimum(activation: Activation)
+    /// x^y elementwise (ONNX Pow): NaN for a negative base and a non-integer exponent.
+    case power(activation: Activation)
     /// Axis counts the batch dimension as 0, as Keras and ONNX do; negative from the end.
     /// Constant operands (at least one operand is not) hold one sample, repeated for
     /// every batch item.
@@ -219,6 +221,7 @@ public enum Op: Sendable, Equatable {
         case .div: return "Div"
         case .maximum: return "Maximum"
         case .minimum: return "Minimum"
+        case .power: return "Pow"
         case .concatenate: return "Concatenate"
         case .reshape: return "Reshape"
         case .zeroPadding1D: return "ZeroPadding1D"

@@ -44,6 +44,30 @@ struct MathTests {
         #expect(worst <= 2, "worst \(worst) ulps")
     }
 
+    @Test func powWithinTwoUlpsAndItsSpecialCases() {
+        var worst = 0.0
+        let bases = Self.sweep(from: 0.001, to: 50, count: 400) + [1e-30, 1e30, 0.5, 2, 10]
+        let exponents = Self.sweep(from: -8, to: 8, count: 64) + [0.5, -0.5, 1.0 / 3, 20, -20]
+        for x in bases {
+            for y in exponents {
+                let want = Foundation.pow(Double(x), Double(y))
+                guard want.isFinite, want > Double(Float.leastNormalMagnitude), want < Double(Float.greatestFiniteMagnitude) else { continue }
+                worst = max(worst, Self.ulps(VMath.pow(x, y), want))
+            }
+        }
+        #expect(worst <= 2, "worst \(worst) ulps")
+        // C99 Annex F's special cases, as glibc gives them.
+        for (x, y) in [(Float(-2), Float(3)), (-2, 2), (-2, 0.5), (0, -1), (-0.0, -3), (0, 2), (-0.0, 3), (.infinity, -1), (-.infinity, 3), (7, 0), (.nan, 0), (1, .nan), (-8, 1.0 / 3)] {
+            let want = Float(Foundation.pow(Double(x), Double(y)))
+            let got = VMath.pow(x, y)
+            #expect((want.isNaN && got.isNaN) || (got == want && got.sign == want.sign), "pow(\(x), \(y)) = \(got), glibc \(want)")
+        }
+        #expect(IntegerKernels.integerPower(Int32(3), Int32(4)) == 81)
+        #expect(IntegerKernels.integerPower(Int64(-1), Int64(-3)) == -1)
+        #expect(IntegerKernels.integerPower(Int8(2), Int8(-1)) == 0)
+        #expect(IntegerKernels.integerPower(UInt8(3), UInt8(6)) == 217)  // 729 mod 256
+    }
+
     /// The new activations against their definitions computed in double with libm.
     @Test func activationsMatchTheirDefinitions() {
         func check(_ a: Activation, tolerance: Double = 4, _ f: (Double) -> Double) {

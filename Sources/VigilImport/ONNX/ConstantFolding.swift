@@ -37,6 +37,7 @@ enum ConstantFolding {
                     out[i] = u[i] == Int64.min && v[i] == -1 ? Int64.min : u[i] / v[i]
                 case .max: out[i] = Swift.max(u[i], v[i])
                 case .min: out[i] = Swift.min(u[i], v[i])
+                case .pow: out[i] = IntegerKernels.integerPower(u[i], v[i])
                 }
             }
             return ConstantTensor(shape: shape, ints: out)
@@ -52,6 +53,7 @@ enum ConstantFolding {
             case .div: out[i] = u[i] / v[i]
             case .max: out[i] = u[i].isNaN || v[i].isNaN ? .nan : Swift.max(u[i], v[i])
             case .min: out[i] = u[i].isNaN || v[i].isNaN ? .nan : Swift.min(u[i], v[i])
+            case .pow: out[i] = VMath.pow(u[i], v[i])
             }
         }
         return ConstantTensor(shape: shape, floats: out)

@@ -145,6 +145,10 @@ extension ONNXGraphConverter {
         try setOutput(node, 0, try combine(node, .add, positive, scaled))
     }
 
+    static func isWholeNumber(_ v: Float) -> Bool {
+        v.isFinite && v.rounded() == v && v.magnitude < 2_147_483_648
+    }
+
     private mutating func combine(_ node: ONNXNode, _ op: BinaryOperator, _ a: ONNXValue, _ b: ONNXValue, suffix: String = "") throws -> ONNXValue {
         let vigilOp: Op = switch op {
         case .add: .add(activation: .linear)
@@ -153,6 +157,17 @@ extension ONNXGraphConverter {
         case .div: .div(activation: .linear)
         case .max: .maximum(activation: .linear)
         case .min: .minimum(activation: .linear)
+        case .pow: .power(activation: .linear)
+        }
+        var b = b
+        // An integer base with a float exponent of whole numbers (ONNX Pow allows the
+        // two types to differ) raises to those integers.
+        let integerBase: Bool = switch a {
+        case .runtime(let x): elementType(x) != .float32
+        case .constant(let x): !x.isFloat
+        }
+        if op == .pow, integerBase, case .constant(let y) = b, y.isFloat, y.floats.allSatisfy(Self.isWholeNumber) {
+            b = .constant(ConstantTensor(shape: y.shape, ints: y.floats.map { Int64($0) }))
         }
         switch (a, b) {
         case (.constant(let x), .constant(let y)):
@@ -273,7 +288,7 @@ extension ONNXGraphConverter {
             let scale = arithmetic == .mul ? per : per.map { 1 / $0 }
             for j in weight.indices { weight[j] *= scale[j % channels] }
             for j in 0..<channels { bias[j] *= scale[j] }
-        case .max, .min:
+        case .max, .min, .pow:
             return false
         }
         let w = try self.weight(graph.tensors[producer.inputs[1]].name, shape: graph.tensors[producer.inputs[1]].shape, values: weight, tensor: tensor)

@@ -8,7 +8,7 @@ extension ONNXGraphConverter {
         "HardSigmoid", "Identity", "LSTM", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Relu", "Reshape",
         "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
         "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min", "PRelu", "LayerNormalization",
-        "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf", "RNN", "LogSoftmax",
+        "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf", "RNN", "LogSoftmax", "Pow",
     ]
 
     /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate. The
@@ -68,6 +68,7 @@ extension ONNXGraphConverter {
         case "Sub": try binary(node, .sub)
         case "Mul": try binary(node, .mul)
         case "Div": try binary(node, .div)
+        case "Pow": try binary(node, .pow)
         case "PRelu": try prelu(node)
         case "Max": try variadic(node, .max)
         case "Min": try variadic(node, .min)

@@ -162,7 +162,7 @@ private struct Rewriter {
             return anyInt8Input && activations.count == node.inputs.count
         case .reshape, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D, .softmax, .activation:
             return anyInt8Input
-        case .matMul, .logSoftmax, .sub, .mul, .div, .maximum, .minimum, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
+        case .matMul, .logSoftmax, .sub, .mul, .div, .maximum, .minimum, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return false
         }
@@ -270,7 +270,7 @@ private struct Rewriter {
             case .linear, .relu, .relu6, .clip, .leakyRelu, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish, .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .errorFunction:
                 outParameters = parameters(of: outSource)
             }
-        case .matMul, .logSoftmax, .sub, .mul, .div, .maximum, .minimum, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
+        case .matMul, .logSoftmax, .sub, .mul, .div, .maximum, .minimum, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             throw .invalidGraph(.typeMismatch(node: node.name, reason: "\(node.op.name) has no int8 kernel"))
         }

@@ -1,7 +1,7 @@
 /// Add, Sub, Mul and Div: elementwise with numpy broadcasting, in float (any fused
 /// activation), int8 (Add only, TFLite's ADD) and plain integers (wrapping, as ONNX).
 
-public enum BinaryOperator: Sendable, Equatable { case add, sub, mul, div, max, min }
+public enum BinaryOperator: Sendable, Equatable { case add, sub, mul, div, max, min, pow }
 
 extension Op {
     /// The arithmetic of an elementwise Add/Sub/Mul/Div node, for the float and the
@@ -14,6 +14,7 @@ extension Op {
         case .div: return .div
         case .maximum: return .max
         case .minimum: return .min
+        case .power: return .pow
         case .conv1D, .dense, .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D, .globalAveragePool1D,
              .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN, .quantize,
              .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
@@ -155,6 +156,7 @@ extension ReferenceKernels {
             // NaN propagates, as ONNX Max/Min and numpy's maximum/minimum do.
             case .max: return x.isNaN || y.isNaN ? .nan : (x > y ? x : y)
             case .min: return x.isNaN || y.isNaN ? .nan : (x < y ? x : y)
+            case .pow: return VMath.pow(x, y)
             }
         }
         p.forEachElement { i, j, out in output[out] = apply(p.activation, combine(a[i], b[j])) }
