@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-1}
 config=${FUZZ_CONFIG:-release}
-harnesses=${FUZZ_HARNESSES:-"FuzzPackage FuzzONNX FuzzTFLite FuzzKeras FuzzNumPy FuzzWFDBHeader FuzzWFDBRecord FuzzAnnotations"}
+harnesses=${FUZZ_HARNESSES:-"FuzzPackage FuzzONNX FuzzTFLite FuzzKeras FuzzNumPy FuzzWFDBHeader FuzzWFDBRecord FuzzAnnotations FuzzTUF"}
 scratch=.build-fuzz
 export VIGIL_FUZZ=1
 # A Swift trap must reach libFuzzer as the crash it is; the Swift backtracer would run
