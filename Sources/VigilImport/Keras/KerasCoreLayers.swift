@@ -30,8 +30,7 @@ extension KerasGraphTranslator {
         guard let channels = x.shape.last else { throw .shapeMismatch(node: layer.name, reason: "BatchNormalization needs an input with a channel axis") }
         // Keras 3 writes `axis: -1`; Keras 2 the resolved list `[2]`.
         let axisValue = layer.value("axis") ?? .number(-1)
-        let axes = axisValue.array ?? [axisValue]
-        guard axes.count == 1, let axis = axes[0].int, axis == -1 || axis == x.shape.count else {
+        guard KerasLayer.namesLastAxis(axisValue, rank: x.shape.count) else {
             throw .unsupportedAttribute(node: layer.name, reason: "BatchNormalization over axis \(axisValue); Vigil normalizes the last (channel) axis only")
         }
         let center = try layer.bool("center", default: true), scale = try layer.bool("scale", default: true)
@@ -99,8 +98,7 @@ extension KerasGraphTranslator {
         let layer = call.layer
         let x = try singleInput(call)
         let axisValue = layer.value("axis") ?? .number(-1)
-        let axes = axisValue.array ?? [axisValue]
-        guard axes.count == 1, let axis = axes[0].int, axis == -1 || axis == x.shape.count else {
+        guard KerasLayer.namesLastAxis(axisValue, rank: x.shape.count) else {
             throw .unsupportedAttribute(node: layer.name, reason: "Softmax over axis \(axisValue); Vigil's softmax runs over the last axis only")
         }
         return builder.node(.softmax(axis: -1), [x.id], name: call.nodeName)

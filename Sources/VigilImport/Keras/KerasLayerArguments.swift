@@ -3,6 +3,14 @@ import VigilRuntime
 /// Typed reads of a layer's arguments. A missing key takes Keras' default where the
 /// caller gives one; a value of the wrong kind is an error that names the layer.
 extension KerasLayer {
+    /// Whether an `axis` argument (an integer or a one-element list, the batch being
+    /// axis 0) names the last axis of an input of `rank` per-sample axes.
+    static func namesLastAxis(_ axis: KerasJSON, rank: Int) -> Bool {
+        let axes = axis.array ?? [axis]
+        guard axes.count == 1, let a = axes[0].int else { return false }
+        return a == -1 || a == rank
+    }
+
     func value(_ key: String) -> KerasJSON? {
         guard let v = config[key], !v.isNull else { return nil }
         return v

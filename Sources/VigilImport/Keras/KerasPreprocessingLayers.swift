@@ -52,8 +52,7 @@ extension KerasGraphTranslator {
         if axisValue.isNull {
             perChannelAxis = false
         } else {
-            let axes = axisValue.array ?? [axisValue]
-            guard axes.count == 1, let axis = axes[0].int, axis == -1 || axis == x.shape.count else {
+            guard KerasLayer.namesLastAxis(axisValue, rank: x.shape.count) else {
                 throw .unsupportedAttribute(node: layer.name, reason: "Normalization over axis \(axisValue); Vigil normalizes the last (channel) axis, or all axes with axis=None")
             }
             perChannelAxis = true
@@ -108,8 +107,7 @@ extension KerasGraphTranslator {
         let x = try singleInput(call)
         guard let channels = x.shape.last else { throw .shapeMismatch(node: layer.name, reason: "LayerNormalization needs an input with a channel axis") }
         let axisValue = layer.value("axis") ?? .number(-1)
-        let axes = axisValue.array ?? [axisValue]
-        guard axes.count == 1, let axis = axes[0].int, axis == -1 || axis == x.shape.count else {
+        guard KerasLayer.namesLastAxis(axisValue, rank: x.shape.count) else {
             throw .unsupportedAttribute(node: layer.name, reason: "LayerNormalization over axis \(axisValue); Vigil normalizes the last axis only")
         }
         if try layer.bool("rms_scaling", default: false) {
@@ -161,8 +159,7 @@ extension KerasGraphTranslator {
         let x = try singleInput(call)
         guard let channels = x.shape.last else { throw .shapeMismatch(node: layer.name, reason: "UnitNormalization needs an input with a channel axis") }
         let axisValue = layer.value("axis") ?? .number(-1)
-        let axes = axisValue.array ?? [axisValue]
-        guard axes.count == 1, let axis = axes[0].int, axis == -1 || axis == x.shape.count else {
+        guard KerasLayer.namesLastAxis(axisValue, rank: x.shape.count) else {
             throw .unsupportedAttribute(node: layer.name, reason: "UnitNormalization over axis \(axisValue); Vigil normalizes the last axis only")
         }
         let name = call.nodeName
