@@ -5,7 +5,7 @@ extension Graph {
     /// Applies all rewrites to a validated graph and validates the result.
     public func optimized() throws(GraphError) -> Graph {
         var g = self
-        while g.removeRedundantReshapes() || g.foldBiasAdd() || g.foldAffine() || g.fuseActivation() {}
+        while g.removeRedundantReshapes() || g.foldBiasAdd() || g.foldAffine() || g.fuseActivation() || g.foldZeroPadding() {}
         g.removeDeadNodes()
         g.compact()
         return try g.validated()
@@ -93,6 +93,28 @@ extension Graph {
                 nodes.remove(at: i)
                 return true
             }
+        }
+        return false
+    }
+
+    /// Folds a ZeroPadding1D into the Conv1D that alone reads it (Keras ZeroPadding1D,
+    /// ONNX Pad before a causal convolution): the convolution pads explicitly instead.
+    private mutating func foldZeroPadding() -> Bool {
+        let consumers = consumerCounts(), producer = producerIndex()
+        for (i, node) in nodes.enumerated() {
+            guard case .conv1D(var a) = node.op, let p = soleProducer(of: node.inputs[0], consumers: consumers, producer: producer),
+                  case .zeroPadding1D(let left, let right) = nodes[p].op else { continue }
+            let length = tensors[node.inputs[0]].shape[0]
+            let (l, r) = a.padding.amounts(length: length, kernel: a.kernelSize, stride: a.stride, dilation: a.dilation)
+            switch a.padding {
+            case .valid, .explicit: break
+            case .same, .causal: continue  // amounts that depend on the padded length
+            }
+            a.padding = .explicit(left: l + left, right: r + right)
+            nodes[i].op = .conv1D(a)
+            nodes[i].inputs[0] = nodes[p].inputs[0]
+            nodes.remove(at: p)
+            return true
         }
         return false
     }

@@ -35,7 +35,7 @@ enum Step {
     // int8 kernels (each compiled in its op's file under Ops/); requantization tables live in `int8Tables`.
     case int8Conv1D(Int8Conv1DParameters, UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafePointer<Int32>?, UnsafeMutablePointer<Int8>, UnsafeMutableRawPointer?)
     case int8Dense(Int8DenseParameters, UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafePointer<Int32>?, UnsafeMutablePointer<Int8>)
-    case int8Add(Int8AddParameters, UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
+    case int8Binary(Int8BinaryParameters, UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
     case int8MaxPool(Pool1DParameters, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
     case int8AveragePool(Pool1DParameters, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
     case int8Mean(Int8MeanParameters, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
@@ -218,8 +218,8 @@ public final class Interpreter<Kernels: KernelSet> {
             Kernels.int8Conv1D(p, input: x, weight: w, bias: b, output: y, scratch: s)
         case .int8Dense(let p, let x, let w, let b, let y):
             Kernels.int8Dense(p, input: x, weight: w, bias: b, output: y)
-        case .int8Add(let p, let a, let b, let y):
-            Kernels.int8Add(p, a: a, b: b, output: y)
+        case .int8Binary(let p, let a, let b, let y):
+            Kernels.int8Binary(p, a: a, b: b, output: y)
         case .int8MaxPool(let p, let x, let y):
             Kernels.int8MaxPool1D(p, input: x, output: y)
         case .int8AveragePool(let p, let x, let y):

@@ -151,9 +151,9 @@ public protocol KernelSet {
     static func int8Mean(_ p: Int8MeanParameters, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>)
     /// int8 max over time, layouts as `int8Mean`. No scratch; no aliasing.
     static func int8GlobalMax(batch: Int, length: Int, channels: Int, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>)
-    /// int8 ADD with broadcasting, the operands read at the strides of `p.shape` as for
-    /// `binary`. No scratch; no aliasing.
-    static func int8Add(_ p: Int8AddParameters, a: UnsafePointer<Int8>, b: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>)
+    /// int8 ADD, SUB, MUL, MAXIMUM or MINIMUM with broadcasting, the operands read at
+    /// the strides of `p.shape` as for `binary`. No scratch; no aliasing.
+    static func int8Binary(_ p: Int8BinaryParameters, a: UnsafePointer<Int8>, b: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>)
     /// Elementwise int8 activation through a 256-entry table (read-only, indexed by the
     /// input's bit pattern) over `count` contiguous values. No scratch; no aliasing.
     static func int8Lookup(table: UnsafePointer<Int8>, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, count: Int)
@@ -350,8 +350,8 @@ extension KernelSet {
     }
 
     @inline(__always)
-    public static func int8Add(_ p: Int8AddParameters, a: UnsafePointer<Int8>, b: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
-        Int8ReferenceKernels.add(p, a: a, b: b, output: output)
+    public static func int8Binary(_ p: Int8BinaryParameters, a: UnsafePointer<Int8>, b: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        Int8ReferenceKernels.binary(p, a: a, b: b, output: output)
     }
 
     @inline(__always)

@@ -115,4 +115,58 @@ struct Int8GraphTests {
         #expect(it.outputBytes(0).map { Int8(bitPattern: $0) } == [11, 9, 12, 127, -128, 13])
         #expect(Array(it.output(1)) == [0.5, -0.5, 1.0, 58.5, -69.0, 1.5])
     }
+
+    /// x (int8 input) op a constant c, both quantized with `q`; the output with `out`.
+    static func binaryGraph(_ op: Op, constant: [Int8], q: QuantizationParameters, out: QuantizationParameters?) -> Graph {
+        var g = Graph()
+        let x = g.addTensor(name: "x", dtype: .int8, shape: [constant.count])
+        g.tensors[x].quantization = q
+        g.inputs = [x]
+        let c = g.addConstant(name: "c", shape: [constant.count], values: constant, quantization: q)
+        let y = g.addTensor(name: "y", dtype: .int8)
+        g.tensors[y].quantization = out
+        g.nodes = [Node(name: "op", op: op, inputs: [x, c], outputs: [y])]
+        g.outputs = [y]
+        return g
+    }
+
+    static func run(_ g: Graph, _ input: [Int8]) throws -> [Int8] {
+        let it = try Interpreter<PortableKernels>(graph: try g.validated(), batch: 1)
+        let bytes = it.inputBytes(0)
+        for i in input.indices { bytes[i] = UInt8(bitPattern: input[i]) }
+        it.invoke()
+        return it.outputBytes(0).map { Int8(bitPattern: $0) }
+    }
+
+    /// int8 Maximum and Minimum compare stored values, so their operands and output
+    /// share one scale and zero point (TFLite MAXIMUM/MINIMUM); other parameters are refused.
+    @Test func int8MaximumAndMinimumCompareStoredValues() throws {
+        let q = QuantizationParameters(scale: 0.1, zeroPoint: 5)
+        let c: [Int8] = [-128, 0, 5, 127]
+        let x: [Int8] = [-3, 1, 5, -128]
+        #expect(try Self.run(Self.binaryGraph(.maximum(activation: .linear), constant: c, q: q, out: q), x) == [-3, 1, 5, 127])
+        #expect(try Self.run(Self.binaryGraph(.minimum(activation: .linear), constant: c, q: q, out: q), x) == [-128, 0, 5, -128])
+        // ReLU as a clamp at the zero point (5).
+        #expect(try Self.run(Self.binaryGraph(.minimum(activation: .relu), constant: c, q: q, out: q), x) == [5, 5, 5, 5])
+        do {
+            _ = try Self.binaryGraph(.maximum(activation: .linear), constant: c, q: q, out: QuantizationParameters(scale: 0.2, zeroPoint: 5)).validated()
+            Issue.record("an int8 Maximum that changes scale was accepted")
+        } catch {
+            guard case .quantizationMismatch(let node, _, _) = error else { Issue.record("\(error)"); return }
+            #expect(node == "op")
+        }
+    }
+
+    /// int8 Mul: (x − zx)(c − zc) · sx·sc/sy + zy, rounded as TFLite's
+    /// MultiplyByQuantizedMultiplier. With sx = sc = 0.5, zx = zc = 0, sy = 0.25 and
+    /// zy = 0 the multiplier is exactly 1: the product itself, saturated to int8.
+    @Test func int8MulByHand() throws {
+        let q = QuantizationParameters(scale: 0.5, zeroPoint: 0)
+        let out = QuantizationParameters(scale: 0.25, zeroPoint: 0)
+        let y = try Self.run(Self.binaryGraph(.mul(activation: .linear), constant: [3, -4, 20, -20], q: q, out: out), [5, 6, 7, 7])
+        #expect(y == [15, -24, 127, -128])
+        // Sub at equal scales: (x − c) requantized through TFLite's left-shift-20 path.
+        let d = try Self.run(Self.binaryGraph(.sub(activation: .linear), constant: [3, -4, 20, -20], q: q, out: q), [5, 6, 7, 7])
+        #expect(d == [2, 10, -13, 27])
+    }
 }

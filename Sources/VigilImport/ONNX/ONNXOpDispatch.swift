@@ -8,7 +8,7 @@ extension ONNXGraphConverter {
         "HardSigmoid", "Identity", "LSTM", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Relu", "Reshape",
         "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
         "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min", "PRelu", "LayerNormalization",
-        "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf", "RNN", "LogSoftmax", "Pow",
+        "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf", "RNN", "LogSoftmax", "Pow", "Pad",
     ]
 
     /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate. The
@@ -90,6 +90,7 @@ extension ONNXGraphConverter {
         case "Shape": try shape(node)
         case "Gather": try gather(node)
         case "Expand": try expand(node)
+        case "Pad": try pad(node)
         case "Slice": try slice(node)
         case "RNN": try recurrent(node, gates: 1)
         case "GRU": try recurrent(node, gates: 3)

@@ -269,3 +269,38 @@ extension ONNXGraphConverter {
         try setOutput(node, 0, .runtime(RuntimeValue(id: out, shape: shape, storedAxes: [batch, 0, x.rank - 1, 1])))
     }
 }
+
+extension ONNXGraphConverter {
+    /// Pad in constant mode by zeros along the time axis of a 1-D signal (tf2onnx's
+    /// causal Conv1D): a ZeroPadding1D, which the graph rewriter folds into the
+    /// convolution after it.
+    mutating func pad(_ node: ONNXNode) throws {
+        let mode = try node.attributes.string("mode", default: "constant")
+        if mode != "constant" { throw ImportError.unsupportedAttribute(node: node.name, reason: "Pad mode '\(mode)'; Vigil pads with zeros (mode 'constant')") }
+        let x = try runtimeInput(node, 0)
+        guard let padsTensor = try constantInput(node, 1, role: "pads") else { throw ImportError.malformedFile(path: path, reason: "node '\(node.name)' (Pad) lacks its pads") }
+        if let value = try constantInput(node, 2, role: "constant_value"), value.floats.contains(where: { $0 != 0 }) {
+            throw ImportError.unsupportedAttribute(node: node.name, reason: "Pad value \(value.floats); Vigil pads with zeros")
+        }
+        var axes = Array(0..<x.rank)
+        if let a = try constantInput(node, 3, role: "axes") { axes = try a.ints.map { try axis(Int($0), rank: x.rank, node: node) } }
+        let pads = padsTensor.ints.map { Int($0) }
+        if pads.count != 2 * axes.count { throw ImportError.malformedFile(path: path, reason: "node '\(node.name)' has \(pads.count) pads for \(axes.count) axes") }
+        var padded: (axis: Int, left: Int, right: Int)? = nil
+        for (i, a) in axes.enumerated() where pads[i] != 0 || pads[i + axes.count] != 0 {
+            if padded != nil { throw ImportError.unsupportedAttribute(node: node.name, reason: "Pad along more than one axis; Vigil pads 1-D signals along time") }
+            padded = (a, pads[i], pads[i + axes.count])
+        }
+        guard let (a, left, right) = padded else { try setOutput(node, 0, .runtime(x)); return }
+        if left < 0 || right < 0 || left > 1 << 16 || right > 1 << 16 { throw ImportError.unsupportedAttribute(node: node.name, reason: "Pad amounts \(left), \(right)") }
+        // The padded axis must be the stored length axis of a [L, C] sample.
+        guard x.storedShape.count == 2, x.storedAxes.count == 3, x.storedAxes[1] == a, a != x.batchAxis else {
+            throw ImportError.unsupportedAttribute(node: node.name, reason: "Pad along ONNX axis \(a) of \(x.shape); Vigil pads the time axis of a [length, channels] signal")
+        }
+        var out = x
+        out.shape[a] += left + right
+        out.origin = nil
+        out.id = emit(.zeroPadding1D(left: left, right: right), [x.id], node: node, shape: out.storedShape)
+        try setOutput(node, 0, .runtime(out))
+    }
+}

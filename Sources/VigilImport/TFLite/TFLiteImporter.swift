@@ -14,8 +14,8 @@ public enum TFLiteImporter {
     /// The TFLite builtin operators Vigil translates.
     public static let supportedOps = [
         "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEQUANTIZE",
-        "EXPAND_DIMS", "FULLY_CONNECTED", "LOGISTIC", "MAX_POOL_2D", "MEAN", "QUANTIZE", "REDUCE_MAX",
-        "RELU", "RELU6", "RESHAPE", "SOFTMAX", "SQUEEZE", "TANH",
+        "EXPAND_DIMS", "FULLY_CONNECTED", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "PAD", "QUANTIZE",
+        "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "SOFTMAX", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SQUEEZE", "SUB", "TANH",
     ]
 
     public static func importModel(atPath path: String) throws(ImportError) -> ImportedModel {
@@ -37,6 +37,20 @@ struct TFLiteConverter {
     var graph = Graph()
     /// Vigil tensor of each TFLite tensor translated so far.
     var vigil: [Int: TensorID] = [:]
+    /// TFLite tensors that are another tensor padded along time (PAD), or padded and
+    /// split into `block` phases (SPACE_TO_BATCH_ND): never materialized, they become
+    /// the explicit padding and dilation of the convolution that reads them.
+    var padded: [Int: PaddedTime] = [:]
+    /// Operators already translated as part of an earlier one (the reshapes and
+    /// BATCH_TO_SPACE_ND after a dilated convolution).
+    var absorbed: Set<Int> = []
+
+    struct PaddedTime {
+        var source: Int
+        var left: Int
+        var right: Int
+        var block = 1
+    }
 
     init(model: TFLiteModel, path: String) {
         self.model = model
@@ -107,6 +121,9 @@ struct TFLiteConverter {
     /// The Vigil tensor an operator reads as an activation.
     func activation(_ index: Int, node: String) throws(ImportError) -> TensorID {
         guard let id = vigil[index] else {
+            if padded[index] != nil {
+                throw .unsupportedAttribute(node: node, reason: "reads '\(model.tensors[index].name)', a PAD or SPACE_TO_BATCH_ND output; Vigil folds those into the convolution after them")
+            }
             if !model.data(of: index).isEmpty {
                 throw .unsupportedAttribute(node: node, reason: "constant '\(model.tensors[index].name)' used as an activation operand")
             }
@@ -173,6 +190,27 @@ struct TFLiteConverter {
         return out.withUnsafeBytes { graph.addConstant(name: t.name, dtype: dtype, shape: shape, bytes: $0, quantization: quantization) }
     }
 
+    /// An operand of an elementwise operator: the activation it is, or a constant in
+    /// Vigil's layout. A constant broadcasts against the trailing axes of the other
+    /// operand, so its leading unit axes (batch included) are dropped down to the other
+    /// operand's Vigil rank; a 4-D constant beside a 4-D activation loses the unit
+    /// spatial axis that `vigilShape` drops.
+    mutating func elementwiseOperand(_ index: Int, other: Int, node: String) throws(ImportError) -> TensorID {
+        if vigil[index] != nil || model.data(of: index).isEmpty { return try activation(index, node: node) }
+        let t = model.tensors[index], otherShape = model.tensors[other].shape
+        var shape = t.shape
+        if shape.count == 4 && otherShape.count == 4 {
+            if shape[0] != 1 { throw .unsupportedAttribute(node: node, reason: "constant '\(t.name)' \(t.shape) varies along the batch") }
+            let unit = Self.timeAxisIsWidth(otherShape) ? 1 : 2
+            if shape[unit] != 1 { throw .unsupportedAttribute(node: node, reason: "constant '\(t.name)' \(t.shape) varies along a 2-D axis") }
+            shape = [shape[3 - unit], shape[3]]
+        }
+        let rank = max(otherShape.count - 1, 0) - (otherShape.count == 4 ? 1 : 0)
+        while shape.count > rank, shape.first == 1 { shape.removeFirst() }
+        if shape.count > rank { throw .unsupportedAttribute(node: node, reason: "constant '\(t.name)' \(t.shape) varies along the batch") }
+        return try permutedConstant(index, shape: shape, quantization: perTensorQuantization(t), node: node) { i in i }
+    }
+
     func fusedActivation(_ code: UInt8, node: String) throws(ImportError) -> Activation {
         switch code {
         case 0: return .linear
@@ -208,8 +246,8 @@ struct TFLiteConverter {
             vigil[index] = id
             inputLayouts.append(layout(t))
         }
-        for op in model.operators {
-            try translate(op)
+        for (i, op) in model.operators.enumerated() where !absorbed.contains(i) {
+            try translate(op, at: i)
         }
         var outputLayouts: [TensorLayout] = []
         for index in model.outputs {
@@ -227,7 +265,105 @@ struct TFLiteConverter {
         return .native(rank: t.shape.count)
     }
 
-    mutating func translate(_ op: TFLiteModel.Operator) throws(ImportError) {
+    /// The operators reading tensor `index`.
+    func consumers(of index: Int) -> [Int] {
+        model.operators.indices.filter { model.operators[$0].inputs.contains(index) }
+    }
+
+    /// Whether an operator only relabels its input (the unit axes TFLite adds around a
+    /// 2-D convolution).
+    static func isRelabel(_ code: Int32) -> Bool {
+        code == BuiltinOperator.reshape.rawValue || code == BuiltinOperator.expandDims.rawValue || code == BuiltinOperator.squeeze.rawValue
+    }
+
+    /// The TFLite axis holding time in an activation of `shape` (3-D [1, L, C] or 4-D
+    /// [1, 1, L, C] / [1, L, 1, C]).
+    static func timeAxis(_ shape: [Int]) -> Int? {
+        switch shape.count {
+        case 3: return 1
+        case 4: return timeAxisIsWidth(shape) ? 2 : 1
+        default: return nil
+        }
+    }
+
+    /// The int32 constant `index` as integers.
+    func int32Constant(_ index: Int, node: String) throws(ImportError) -> [Int] {
+        if model.tensors[index].type != .int32 { throw .unsupportedAttribute(node: node, reason: "'\(model.tensors[index].name)' is \(model.tensors[index].type.name), not an int32 constant") }
+        let raw = try constantBytes(index, elementSize: 4, node: node)
+        if raw.isEmpty && !model.tensors[index].shape.contains(0) { throw .unsupportedAttribute(node: node, reason: "'\(model.tensors[index].name)' is computed at run time, not a constant") }
+        return (0..<(raw.count / 4)).map { i in
+            Int(Int32(bitPattern: UInt32(raw[4 * i]) | UInt32(raw[4 * i + 1]) << 8 | UInt32(raw[4 * i + 2]) << 16 | UInt32(raw[4 * i + 3]) << 24))
+        }
+    }
+
+    /// PAD of an activation along time only, by zeros (the zero point of an int8
+    /// tensor): recorded for the convolution that reads it.
+    mutating func padTime(_ op: TFLiteModel.Operator, name: String) throws(ImportError) {
+        let x = op.inputs[0], out = op.outputs[0]
+        let xT = model.tensors[x]
+        let pads = try int32Constant(op.inputs[1], node: name)
+        guard let time = Self.timeAxis(xT.shape), pads.count == 2 * xT.shape.count else {
+            throw .unsupportedAttribute(node: name, reason: "PAD of \(xT.shape) by \(pads); Vigil pads 1-D signals along time")
+        }
+        for axis in xT.shape.indices where axis != time && (pads[2 * axis] != 0 || pads[2 * axis + 1] != 0) {
+            throw .unsupportedAttribute(node: name, reason: "PAD along axis \(axis) of \(xT.shape); Vigil pads along time only")
+        }
+        let (left, right) = (pads[2 * time], pads[2 * time + 1])
+        if left < 0 || right < 0 || left > 1 << 16 || right > 1 << 16 { throw .unsupportedAttribute(node: name, reason: "PAD amounts \(left), \(right)") }
+        if perTensorQuantization(model.tensors[out]) != perTensorQuantization(xT) {
+            throw .unsupportedAttribute(node: name, reason: "PAD changes the quantization of '\(xT.name)'")
+        }
+        var p = padded[x] ?? PaddedTime(source: x, left: 0, right: 0)
+        if p.block != 1 { throw .unsupportedAttribute(node: name, reason: "PAD after SPACE_TO_BATCH_ND") }
+        p.left += left; p.right += right
+        padded[out] = p
+    }
+
+    /// SPACE_TO_BATCH_ND along time: TensorFlow's converter writes a dilated convolution
+    /// as SPACE_TO_BATCH_ND → CONV_2D (valid) → BATCH_TO_SPACE_ND.
+    mutating func spaceToBatch(_ op: TFLiteModel.Operator, name: String) throws(ImportError) {
+        let x = op.inputs[0], xT = model.tensors[x]
+        let block = try int32Constant(op.inputs[1], node: name), pads = try int32Constant(op.inputs[2], node: name)
+        // [1, L, C] with block [d], or [1, 1, L, C] / [1, L, 1, C] with a unit block on the unit axis.
+        let time: Int
+        switch (xT.shape.count, block.count) {
+        case (3, 1): time = 0
+        case (4, 2) where Self.timeAxis(xT.shape) == 2 && block[0] == 1: time = 1
+        case (4, 2) where Self.timeAxis(xT.shape) == 1 && block[1] == 1: time = 0
+        default: throw .unsupportedAttribute(node: name, reason: "SPACE_TO_BATCH_ND of \(xT.shape) with block \(block); Vigil reads 1-D dilations")
+        }
+        if pads.count != 2 * block.count || pads.enumerated().contains(where: { $0.offset / 2 != time && $0.element != 0 }) {
+            throw .unsupportedAttribute(node: name, reason: "SPACE_TO_BATCH_ND paddings \(pads)")
+        }
+        var p = padded[x] ?? PaddedTime(source: x, left: 0, right: 0)
+        if p.block != 1 { throw .unsupportedAttribute(node: name, reason: "SPACE_TO_BATCH_ND twice") }
+        p.left += pads[2 * time]; p.right += pads[2 * time + 1]; p.block = block[time]
+        if p.block < 1 || p.block > 1 << 16 || p.left < 0 || p.right < 0 { throw .unsupportedAttribute(node: name, reason: "SPACE_TO_BATCH_ND block \(block), paddings \(pads)") }
+        padded[op.outputs[0]] = p
+    }
+
+    /// For a convolution that reads split phases: the BATCH_TO_SPACE_ND that joins its
+    /// output (through relabels), its crops along time, and the operators on the way.
+    func batchToSpace(after out: Int, block: Int, name: String) throws(ImportError) -> (output: Int, left: Int, right: Int, operators: [Int]) {
+        var tensor = out
+        var path: [Int] = []
+        while true {
+            let readers = consumers(of: tensor)
+            guard readers.count == 1, !model.outputs.contains(tensor) else { break }
+            let op = model.operators[readers[0]]
+            path.append(readers[0])
+            if Self.isRelabel(op.code) { tensor = op.outputs[0]; continue }
+            guard op.code == BuiltinOperator.batchToSpaceND.rawValue, op.inputs.count == 3 else { break }
+            let blocks = try int32Constant(op.inputs[1], node: name), crops = try int32Constant(op.inputs[2], node: name)
+            let time = blocks.count == 2 ? (blocks[0] == 1 ? 1 : 0) : 0
+            guard blocks.count == crops.count / 2, blocks[time] == block, blocks.enumerated().allSatisfy({ $0.offset == time || $0.element == 1 }),
+                  crops.enumerated().allSatisfy({ $0.offset / 2 == time || $0.element == 0 }) else { break }
+            return (op.outputs[0], crops[2 * time], crops[2 * time + 1], path)
+        }
+        throw .unsupportedAttribute(node: name, reason: "a convolution over SPACE_TO_BATCH_ND phases must be followed by BATCH_TO_SPACE_ND with block \(block)")
+    }
+
+    mutating func translate(_ op: TFLiteModel.Operator, at index: Int) throws(ImportError) {
         let opName = TFLiteModel.opName(op.code)
         guard let firstOut = op.outputs.first, firstOut >= 0 else {
             throw .malformedFile(path: path, reason: "operator \(opName) has no output")
@@ -254,13 +390,34 @@ struct TFLiteConverter {
         case .conv2D, .depthwiseConv2D:
             let o = try options(op, node: name)
             let xT = model.tensors[try input(0)], fT = model.tensors[try input(1)]
-            let x = try activation(try input(0), node: name)
+            let pending = padded[try input(0)]
+            let inputIndex = try input(0)
+            let x = try activation(pending?.source ?? inputIndex, node: name)
             if xT.shape.count != 4 || fT.shape.count != 4 { throw .shapeMismatch(node: name, reason: "convolution input \(xT.shape) and filter \(fT.shape) must be 4-D") }
             let alongWidth = timeAxisIsWidth(xT)
             let depthwise = builtin == .depthwiseConv2D
             let (pad, strideW, strideH) = (try o.u8(0), Int(try o.i32(1)), Int(try o.i32(2)))
             let act = try fusedActivation(try o.u8(depthwise ? 4 : 3), node: name)
-            let dilW = Int(try o.i32(depthwise ? 5 : 4, default: 1)), dilH = Int(try o.i32(depthwise ? 6 : 5, default: 1))
+            var dilW = Int(try o.i32(depthwise ? 5 : 4, default: 1)), dilH = Int(try o.i32(depthwise ? 6 : 5, default: 1))
+            // A padded (and phase-split) input: the padding becomes the convolution's,
+            // the phases its dilation, and the BATCH_TO_SPACE_ND crops trim the padding.
+            var explicitPadding: Padding? = nil
+            var outputIndex = firstOut
+            if let p = pending {
+                if try o.u8(0) != 1 || (alongWidth ? dilW : dilH) != 1 || (alongWidth ? strideW : strideH) != 1 && p.block != 1 {
+                    throw .unsupportedAttribute(node: name, reason: "a convolution after PAD or SPACE_TO_BATCH_ND must be VALID, undilated and (when dilated) of stride 1")
+                }
+                var (left, right) = (p.left, p.right)
+                if p.block > 1 {
+                    let joined = try batchToSpace(after: firstOut, block: p.block, name: name)
+                    left -= joined.left; right -= joined.right
+                    if left < 0 || right < 0 { throw .unsupportedAttribute(node: name, reason: "BATCH_TO_SPACE_ND crops more than SPACE_TO_BATCH_ND padded") }
+                    outputIndex = joined.output
+                    absorbed.formUnion(joined.operators)
+                    if alongWidth { dilW = p.block } else { dilH = p.block }
+                }
+                explicitPadding = .explicit(left: left, right: right)
+            }
             let (kh, kw) = (fT.shape[1], fT.shape[2])
             let k = alongWidth ? kw : kh
             if (alongWidth ? kh : kw) != 1 { throw .unsupportedAttribute(node: name, reason: "2-D kernel \(kh)×\(kw)") }
@@ -285,9 +442,11 @@ struct TFLiteConverter {
             if let b = optionalInput(2) {
                 inputs.append(try permutedConstant(b, shape: [cout], quantization: channelQuantization(model.tensors[b], axis: 0), node: name) { i in i })
             }
+            let declaredPadding = try padding(pad, node: name)
             let attributes = Conv1DAttributes(kernelSize: k, stride: alongWidth ? strideW : strideH, dilation: alongWidth ? dilW : dilH,
-                                              padding: try padding(pad, node: name), groups: groups, activation: act)
-            try add(.conv1D(attributes), inputs)
+                                              padding: explicitPadding ?? declaredPadding, groups: groups, activation: act)
+            let out = try output(outputIndex, node: name)
+            graph.nodes.append(Node(name: name, op: .conv1D(attributes), inputs: inputs, outputs: [out]))
 
         case .fullyConnected:
             let o = try options(op, node: name)
@@ -307,9 +466,18 @@ struct TFLiteConverter {
             }
             try add(.dense(activation: act), inputs)
 
-        case .add:
-            let act = try fusedActivation(try options(op, node: name).u8(0), node: name)
-            try add(.add(activation: act), [try activation(try input(0), node: name), try activation(try input(1), node: name)])
+        case .add, .sub, .mul, .maximum, .minimum:
+            let act = builtin == .maximum || builtin == .minimum ? .linear : try fusedActivation(try options(op, node: name).u8(0), node: name)
+            let o: Op = switch builtin {
+            case .add: .add(activation: act)
+            case .sub: .sub(activation: act)
+            case .mul: .mul(activation: act)
+            case .maximum: .maximum(activation: act)
+            default: .minimum(activation: act)
+            }
+            let a = try elementwiseOperand(try input(0), other: try input(1), node: name)
+            let b = try elementwiseOperand(try input(1), other: try input(0), node: name)
+            try add(o, [a, b])
 
         case .concatenation:
             let o = try options(op, node: name)
@@ -380,6 +548,14 @@ struct TFLiteConverter {
             try add(.dequantize, [try activation(try input(0), node: name)])
 
         case .reshape, .expandDims, .squeeze:
+            if let p = padded[try input(0)] {
+                // Relabels between PAD / SPACE_TO_BATCH_ND and the convolution.
+                if p.block == 1 && Self.timeAxis(model.tensors[firstOut].shape) == nil {
+                    throw .unsupportedAttribute(node: name, reason: "a padded signal reshaped to \(model.tensors[firstOut].shape)")
+                }
+                padded[firstOut] = p
+                return
+            }
             let x = try activation(try input(0), node: name)
             let outT = model.tensors[firstOut]
             let shape = try vigilShape(outT, node: name)
@@ -390,7 +566,14 @@ struct TFLiteConverter {
                 try add(.reshape(shape: shape), [x])
             }
 
-        case .mul, .pad, .gather, .transpose, .sub, .div, .stridedSlice, .exp, .split, .sum, .shape, .reduceProd, .pack, .leakyRelu, .hardSwish:
+        case .pad:
+            try padTime(op, name: name)
+
+        case .spaceToBatchND:
+            try spaceToBatch(op, name: name)
+
+        case .gather, .transpose, .div, .stridedSlice, .exp, .split, .sum, .shape, .reduceProd, .pack, .leakyRelu, .hardSwish,
+             .batchToSpaceND, .neg, .rsqrt, .squaredDifference:
             throw unsupported()
         }
     }

@@ -162,6 +162,8 @@ enum BuiltinOperator: Int32, CaseIterable {
     case tanh = 28
     case pad = 34
     case gather = 36
+    case batchToSpaceND = 37
+    case spaceToBatchND = 38
     case transpose = 39
     case mean = 40
     case sub = 41
@@ -170,13 +172,18 @@ enum BuiltinOperator: Int32, CaseIterable {
     case stridedSlice = 45
     case exp = 47
     case split = 49
+    case maximum = 55
+    case minimum = 57
+    case neg = 59
     case expandDims = 70
     case sum = 74
+    case rsqrt = 76
     case shape = 77
     case reduceProd = 81
     case reduceMax = 82
     case pack = 83
     case leakyRelu = 98
+    case squaredDifference = 99
     case quantize = 114
     case hardSwish = 117
 
@@ -200,6 +207,8 @@ enum BuiltinOperator: Int32, CaseIterable {
         case .tanh: return "TANH"
         case .pad: return "PAD"
         case .gather: return "GATHER"
+        case .batchToSpaceND: return "BATCH_TO_SPACE_ND"
+        case .spaceToBatchND: return "SPACE_TO_BATCH_ND"
         case .transpose: return "TRANSPOSE"
         case .mean: return "MEAN"
         case .sub: return "SUB"
@@ -208,13 +217,18 @@ enum BuiltinOperator: Int32, CaseIterable {
         case .stridedSlice: return "STRIDED_SLICE"
         case .exp: return "EXP"
         case .split: return "SPLIT"
+        case .maximum: return "MAXIMUM"
+        case .minimum: return "MINIMUM"
+        case .neg: return "NEG"
         case .expandDims: return "EXPAND_DIMS"
         case .sum: return "SUM"
+        case .rsqrt: return "RSQRT"
         case .shape: return "SHAPE"
         case .reduceProd: return "REDUCE_PROD"
         case .reduceMax: return "REDUCE_MAX"
         case .pack: return "PACK"
         case .leakyRelu: return "LEAKY_RELU"
+        case .squaredDifference: return "SQUARED_DIFFERENCE"
         case .quantize: return "QUANTIZE"
         case .hardSwish: return "HARD_SWISH"
         }

@@ -155,14 +155,15 @@ private struct Rewriter {
         case .dense:
             // The weight must be the [In, Out] constant (it is, after validation).
             return isConstant(node.inputs[1])
-        case .add:
-            return anyInt8Input && activations.count == 2
+        case .add, .sub, .mul:
+            // A constant operand is quantized per tensor, as TensorFlow's converter does.
+            return anyInt8Input && node.inputs.count == 2
         case .concatenate:
             // A constant operand stays float: the int8 Concatenate takes activations only.
             return anyInt8Input && activations.count == node.inputs.count
         case .reshape, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D, .softmax, .activation:
             return anyInt8Input
-        case .matMul, .logSoftmax, .sub, .mul, .div, .maximum, .minimum, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
+        case .matMul, .logSoftmax, .div, .maximum, .minimum, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return false
         }
@@ -198,6 +199,17 @@ private struct Rewriter {
         summary.dequantizeNodes += 1
         floatID[id] = f
         return f
+    }
+
+    /// A float constant operand of an elementwise op as int8, per tensor over its range
+    /// (zero included), as TensorFlow's converter quantizes such constants.
+    mutating func quantizedConstant(_ id: TensorID) -> TensorID {
+        let t = source.tensors[id]
+        let values = source.floatValues(of: id)
+        let q = PostTrainingQuantizer.activationParameters(min: values.min() ?? 0, max: values.max() ?? 0)
+        let (scale, zero) = (q.scales[0], q.zeroPoints[0])
+        let stored = values.map { Int8(clamping: Int32(($0 / scale).rounded()) + zero) }
+        return out.addConstant(name: t.name, shape: t.shape, values: stored, quantization: q)
     }
 
     /// A source constant copied as it is.
@@ -249,7 +261,10 @@ private struct Rewriter {
                                               quantization: QuantizationParameters(scales: bs, zeroPoints: [Int32](repeating: 0, count: bs.count), axis: 0)))
             }
             outParameters = parameters(of: outSource)
-        case .add, .concatenate:
+        case .add, .sub, .mul:
+            inputs = node.inputs.map { isConstant($0) ? quantizedConstant($0) : int8Tensor($0) }
+            outParameters = parameters(of: outSource)
+        case .concatenate:
             inputs = node.inputs.map { int8Tensor($0) }
             outParameters = parameters(of: outSource)
         case .reshape, .maxPool1D, .averagePool1D, .globalMaxPool1D:
@@ -270,7 +285,7 @@ private struct Rewriter {
             case .linear, .relu, .relu6, .clip, .leakyRelu, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish, .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .errorFunction:
                 outParameters = parameters(of: outSource)
             }
-        case .matMul, .logSoftmax, .sub, .mul, .div, .maximum, .minimum, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
+        case .matMul, .logSoftmax, .div, .maximum, .minimum, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             throw .invalidGraph(.typeMismatch(node: node.name, reason: "\(node.op.name) has no int8 kernel"))
         }

@@ -1,5 +1,6 @@
-/// Add, Sub, Mul and Div: elementwise with numpy broadcasting, in float (any fused
-/// activation), int8 (Add only, TFLite's ADD) and plain integers (wrapping, as ONNX).
+/// Add, Sub, Mul, Div, Max, Min and Pow: elementwise with numpy broadcasting, in float
+/// (any fused activation), int8 (Add, Sub, Mul, Max and Min: TFLite's ADD, SUB, MUL,
+/// MAXIMUM and MINIMUM) and plain integers (wrapping, as ONNX).
 
 public enum BinaryOperator: Sendable, Equatable { case add, sub, mul, div, max, min, pow }
 
@@ -46,10 +47,19 @@ extension Graph {
         try setOutput(c, shape)
     }
 
-    mutating func checkInt8Add(_ c: NodeContext, _ act: Activation) throws(GraphError) {
-        _ = try int8Input(c, 0); _ = try int8Input(c, 1)
+    /// int8 Add, Sub and Mul requantize to any output parameters; Max and Min compare
+    /// stored values, so their operands and output share parameters (as TFLite's
+    /// converter writes them).
+    mutating func checkInt8Binary(_ c: NodeContext, _ act: Activation) throws(GraphError) {
+        let x = try int8Input(c, 0), z = try int8Input(c, 1)
         try requireClamp(c, act)
-        _ = try int8Output(c)
+        switch c.node.op.binaryOperator {
+        case .max, .min:
+            let y = try int8Output(c, inheriting: c.ins[0].quantization)
+            try requireSameParameters(c, y, x); try requireSameParameters(c, y, z)
+        case .add, .sub, .mul, .div, .pow, nil:
+            _ = try int8Output(c)
+        }
     }
 
     func checkIntegerElementwise(_ c: NodeContext, _ act: Activation) throws(GraphError) {
@@ -60,9 +70,12 @@ extension Graph {
 
 // MARK: - Kernel parameters (`BinaryParameters`, the broadcasting walk, is shared: KernelParameters.swift)
 
-/// TFLite's int8 ADD: both inputs are shifted left by `leftShift` (20), scaled to a
-/// common scale (twice the larger input scale), summed and requantized.
-public struct Int8AddParameters {
+/// TFLite's int8 ADD, SUB, MUL, MAXIMUM and MINIMUM. ADD and SUB shift both inputs
+/// left by `leftShift` (20), scale them to a common scale (twice the larger input
+/// scale), add or subtract and requantize; MUL multiplies the offset inputs and
+/// requantizes by s1·s2/s_out (the input multipliers unused); MAXIMUM and MINIMUM
+/// compare the stored values (their operands and output share parameters).
+public struct Int8BinaryParameters {
     public var shape: BinaryParameters
     public var input1Offset: Int32
     public var input2Offset: Int32
@@ -99,15 +112,27 @@ extension Interpreter {
         if integer {
             b.append(.integer(.binary(shape, UnsafeRawPointer(b.raw(node.inputs[0])), UnsafeRawPointer(b.raw(node.inputs[1])), b.raw(b.out)), ins[0].dtype))
         } else if int8 {
-            // Only Add has an int8 kernel (`Op.hasInt8Kernel`).
             let x = b.params(ins[0]), y = b.params(b.graph.tensors[b.out]), z = b.params(ins[1])
-            let q = Int8Quantization.addParameters(scale1: x.scale, scale2: z.scale, outputScale: y.scale)
             let range = Int8Quantization.activationRange(act, scale: y.scale, zeroPoint: y.zeroPoint)
-            let p = Int8AddParameters(shape: shape, input1Offset: -x.zeroPoint, input2Offset: -z.zeroPoint, leftShift: q.left,
-                                      input1Multiplier: q.m1, input1Shift: q.s1, input2Multiplier: q.m2, input2Shift: q.s2,
-                                      outputMultiplier: q.mo, outputShift: q.so, outputOffset: y.zeroPoint,
-                                      activationMin: range.min, activationMax: range.max)
-            b.append(.int8Add(p, b.ci8(node.inputs[0]), b.ci8(node.inputs[1]), b.i8(b.out)))
+            var p = Int8BinaryParameters(shape: shape, input1Offset: -x.zeroPoint, input2Offset: -z.zeroPoint, leftShift: 0,
+                                         input1Multiplier: 0, input1Shift: 0, input2Multiplier: 0, input2Shift: 0,
+                                         outputMultiplier: 0, outputShift: 0, outputOffset: y.zeroPoint,
+                                         activationMin: range.min, activationMax: range.max)
+            switch op {
+            case .add, .sub:
+                let q = Int8Quantization.addParameters(scale1: x.scale, scale2: z.scale, outputScale: y.scale)
+                p.leftShift = q.left
+                (p.input1Multiplier, p.input1Shift, p.input2Multiplier, p.input2Shift) = (q.m1, q.s1, q.m2, q.s2)
+                (p.outputMultiplier, p.outputShift) = (q.mo, q.so)
+            case .mul:
+                let q = FixedPoint.quantizeMultiplier(Double(x.scale) * Double(z.scale) / Double(y.scale))
+                (p.outputMultiplier, p.outputShift) = (q.multiplier, q.shift)
+            case .max, .min:
+                break  // stored values compared: checkInt8Binary requires shared parameters
+            case .div, .pow:
+                throw .typeMismatch(node: node.name, reason: "\(node.op.name) has no int8 kernel")
+            }
+            b.append(.int8Binary(p, b.ci8(node.inputs[0]), b.ci8(node.inputs[1]), b.i8(b.out)))
         } else {
             b.append(.binary(shape, b.cf(node.inputs[0]), b.cf(node.inputs[1]), b.f(b.out)))
         }
@@ -164,21 +189,38 @@ extension ReferenceKernels {
 }
 
 extension Int8ReferenceKernels {
-    /// TFLite int8 ADD (`AddFunc`), broadcasting by the operand strides.
-    public static func add(_ p: Int8AddParameters, a: UnsafePointer<Int8>, b: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
-        p.shape.forEachElement { i, j, out in output[out] = addOne(p, a[i], b[j]) }
+    /// TFLite int8 ADD, SUB, MUL, MAXIMUM and MINIMUM (reference_integer_ops), the
+    /// operands broadcast by their strides.
+    public static func binary(_ p: Int8BinaryParameters, a: UnsafePointer<Int8>, b: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        switch p.shape.op {
+        case .add: p.shape.forEachElement { i, j, out in output[out] = addOne(p, a[i], b[j], subtract: false) }
+        case .sub: p.shape.forEachElement { i, j, out in output[out] = addOne(p, a[i], b[j], subtract: true) }
+        case .mul: p.shape.forEachElement { i, j, out in output[out] = mulOne(p, a[i], b[j]) }
+        case .max: p.shape.forEachElement { i, j, out in output[out] = clampOne(p, Int32(max(a[i], b[j]))) }
+        case .min: p.shape.forEachElement { i, j, out in output[out] = clampOne(p, Int32(min(a[i], b[j]))) }
+        case .div, .pow: break  // no int8 kernel: never compiled (compileElementwise refuses)
+        }
     }
 
     @inlinable @inline(__always)
-    public static func addOne(_ p: Int8AddParameters, _ x: Int8, _ y: Int8) -> Int8 {
+    public static func addOne(_ p: Int8BinaryParameters, _ x: Int8, _ y: Int8, subtract: Bool) -> Int8 {
         let shifted1 = (p.input1Offset &+ Int32(x)) &* (Int32(1) << p.leftShift)
         let shifted2 = (p.input2Offset &+ Int32(y)) &* (Int32(1) << p.leftShift)
         let scaled1 = FixedPoint.multiplyByQuantizedMultiplier(shifted1, p.input1Multiplier, p.input1Shift)
         let scaled2 = FixedPoint.multiplyByQuantizedMultiplier(shifted2, p.input2Multiplier, p.input2Shift)
-        var v = FixedPoint.multiplyByQuantizedMultiplier(scaled1 &+ scaled2, p.outputMultiplier, p.outputShift) &+ p.outputOffset
-        if v < p.activationMin { v = p.activationMin }
-        if v > p.activationMax { v = p.activationMax }
-        return Int8(truncatingIfNeeded: v)
+        let sum = subtract ? scaled1 &- scaled2 : scaled1 &+ scaled2
+        return clampOne(p, FixedPoint.multiplyByQuantizedMultiplier(sum, p.outputMultiplier, p.outputShift) &+ p.outputOffset)
+    }
+
+    @inlinable @inline(__always)
+    public static func mulOne(_ p: Int8BinaryParameters, _ x: Int8, _ y: Int8) -> Int8 {
+        let product = (p.input1Offset &+ Int32(x)) &* (p.input2Offset &+ Int32(y))
+        return clampOne(p, FixedPoint.multiplyByQuantizedMultiplier(product, p.outputMultiplier, p.outputShift) &+ p.outputOffset)
+    }
+
+    @usableFromInline @inline(__always)
+    static func clampOne(_ p: Int8BinaryParameters, _ v: Int32) -> Int8 {
+        Int8(truncatingIfNeeded: min(max(v, p.activationMin), p.activationMax))
     }
 }
 

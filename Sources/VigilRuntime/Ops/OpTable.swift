@@ -131,10 +131,10 @@ extension Op {
     /// Whether the op has an int8 kernel (run when its first input is int8).
     var hasInt8Kernel: Bool {
         switch self {
-        case .conv1D, .dense, .add, .concatenate, .reshape, .maxPool1D, .averagePool1D,
+        case .conv1D, .dense, .add, .sub, .mul, .maximum, .minimum, .concatenate, .reshape, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax:
             return true
-        case .matMul, .logSoftmax, .sub, .mul, .div, .maximum, .minimum, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
+        case .matMul, .logSoftmax, .div, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return false
         }
@@ -241,13 +241,13 @@ extension Graph {
         switch c.node.op {
         case .conv1D(let a): try checkInt8Conv1D(c, a)
         case .dense(let act): try checkInt8Dense(c, act)
-        case .add(let act): try checkInt8Add(c, act)
+        case .add(let act), .sub(let act), .mul(let act), .maximum(let act), .minimum(let act): try checkInt8Binary(c, act)
         case .concatenate: try checkInt8Concatenate(c)
         case .reshape, .maxPool1D, .averagePool1D, .globalMaxPool1D: try checkInt8KeepingParameters(c)
         case .globalAveragePool1D: try checkInt8GlobalAveragePool1D(c)
         case .activation(let a): try checkInt8Activation(c, a)
         case .softmax: try checkInt8Softmax(c)
-        case .matMul, .logSoftmax, .sub, .mul, .div, .maximum, .minimum, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
+        case .matMul, .logSoftmax, .div, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             try noInt8Kernel(c)
         }

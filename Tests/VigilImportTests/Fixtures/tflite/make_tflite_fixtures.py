@@ -112,12 +112,20 @@ def add_concat_model():
     return keras.Model(x_in, out)
 
 
+def family(name):
+    """A trained issue-#10 family, as ../families/make_family_fixtures.py saved it."""
+    return lambda: keras.saving.load_model(os.path.join(HERE, "..", "families", name + ".keras"))
+
+
 CASES = [
     # name, builder, seed, int8 boundary (True) or float boundary (False)
     ("design_int8", design_model, 101, True),
     ("design_float_io", design_model, 102, False),
     ("separable_int8", separable_model, 201, True),
     ("add_concat_int8", add_concat_model, 301, True),
+    ("family_bn_after_act_int8", family("bn_after_act"), 401, True),
+    ("family_rr_norm_int8", family("rr_norm"), 402, True),
+    ("family_residual_int8", family("residual"), 403, True),
 ]
 
 
@@ -140,8 +148,19 @@ def convert(model, int8_io, calibration):
 
 
 def main():
+    # With case names as arguments, only those are regenerated; the others keep their
+    # files and manifest entries.
+    only = set(sys.argv[1:])
     manifest = {"generator": "splitmix64", "samples": SAMPLES, "cases": []}
+    kept = {}
+    if only:
+        with open(os.path.join(HERE, "manifest.json")) as f:
+            kept = {c["name"]: c for c in json.load(f)["cases"]}
     for name, build, seed, int8_io in CASES:
+        if only and name not in only:
+            if name in kept:
+                manifest["cases"].append(kept[name])
+            continue
         model = build()
         shapes = [tuple(int(d) for d in t.shape[1:]) for t in model.inputs]
         calibration = sample_inputs(seed + 1_000_000, shapes, 200)

@@ -1,0 +1,103 @@
+"""The issue #10 model families: builders shared by make_family_fixtures.py (Keras,
+ONNX) and ../tflite/make_tflite_fixtures.py (int8 .tflite)."""
+import os
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "..", "..", "..", "..", "Models", "arrhythmia")
+
+
+def calibration_data():
+    z = np.load(os.path.join(DATA, "calibration.npz"))
+    return [z["input_0"], z["input_1"]], z["labels"]
+
+
+def validation_data():
+    z = np.load(os.path.join(DATA, "validation.npz"))
+    return [z["input_0"], z["input_1"]], z["labels"]
+
+
+def _layers():
+    import keras
+    return keras, keras.layers
+
+
+def bn_after_act(rr):
+    keras, L = _layers()
+    beat = keras.Input((256, 1), name="beat")
+    h = L.Conv1D(8, 7, activation="relu")(beat)
+    h = L.BatchNormalization()(h)
+    h = L.MaxPooling1D(2)(h)
+    h = L.Conv1D(16, 5, strides=2, activation="relu")(h)
+    h = L.BatchNormalization()(h)
+    h = L.GlobalAveragePooling1D()(h)
+    return keras.Model(beat, L.Dense(5, activation="softmax")(h), name="bn_after_act")
+
+
+def rr_norm(rr):
+    keras, L = _layers()
+    beat = keras.Input((256, 1), name="beat")
+    rr_in = keras.Input((4,), name="rr")
+    norm = L.Normalization()
+    norm.adapt(rr)
+    h = L.Conv1D(8, 7, strides=2, activation="relu")(beat)
+    h = L.MaxPooling1D(2)(h)
+    h = L.Conv1D(16, 5, strides=2, activation="relu")(h)
+    h = L.GlobalAveragePooling1D()(h)
+    h = L.Concatenate()([h, norm(rr_in)])
+    return keras.Model([beat, rr_in], L.Dense(5, activation="softmax")(h), name="rr_norm")
+
+
+def _recurrent(cell, name):
+    keras, L = _layers()
+    beat = keras.Input((256, 1), name="beat")
+    h = L.Reshape((32, 8))(beat)
+    h = L.Bidirectional(cell(12))(h)
+    return keras.Model(beat, L.Dense(5, activation="softmax")(h), name=name)
+
+
+def bigru(rr):
+    keras, L = _layers()
+    return _recurrent(L.GRU, "bigru")
+
+
+def bilstm(rr):
+    keras, L = _layers()
+    return _recurrent(L.LSTM, "bilstm")
+
+
+def residual(rr):
+    keras, L = _layers()
+    beat = keras.Input((256, 1), name="beat")
+    h = L.Conv1D(8, 5, padding="causal", activation="relu")(beat)
+    for d in (2, 4, 8):
+        r = L.Conv1D(8, 3, padding="causal", dilation_rate=d, activation="relu")(h)
+        h = L.Add()([h, r])
+    h = L.MaxPooling1D(4)(h)
+    h = L.GlobalAveragePooling1D()(h)
+    return keras.Model(beat, L.Dense(5, activation="softmax")(h), name="residual")
+
+
+def transformer(rr):
+    keras, L = _layers()
+    beat = keras.Input((256, 1), name="beat")
+    h = L.Conv1D(16, 8, strides=8)(beat)  # 32 patches of 8 samples
+    a = L.MultiHeadAttention(num_heads=2, key_dim=8)(h, h)
+    h = L.LayerNormalization()(L.Add()([h, a]))
+    f = L.Dense(32, activation="relu")(h)
+    f = L.Dense(16)(f)
+    h = L.LayerNormalization()(L.Add()([h, f]))
+    h = L.GlobalAveragePooling1D()(h)
+    return keras.Model(beat, L.Dense(5, activation="softmax")(h), name="transformer")
+
+
+# name: (builder, whether the model takes the RR features too)
+FAMILIES = {
+    "bn_after_act": (bn_after_act, False),
+    "rr_norm": (rr_norm, True),
+    "bigru": (bigru, False),
+    "bilstm": (bilstm, False),
+    "residual": (residual, False),
+    "transformer": (transformer, False),
+}
