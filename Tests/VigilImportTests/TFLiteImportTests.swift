@@ -179,6 +179,29 @@ struct TFLiteImportTests {
         }
     }
 
+    /// The residual family with its BATCH_TO_SPACE_ND operator codes rewritten to
+    /// RESHAPE: a convolution over SPACE_TO_BATCH_ND phases that are never joined
+    /// again is refused, naming the convolution, rather than read as a dilated one.
+    @Test func phasesNeverJoinedAreRefused() throws {
+        var bytes = Self.bytes("family_residual_int8.tflite")
+        let root = try FlatBufferReader(bytes: bytes, path: "x").root()
+        var patched = 0
+        for code in try root.tables(1) where try code.i32(3) == 37 || Int32(Int8(bitPattern: try code.u8(0))) == 37 {
+            if let at = try code.field(0, size: 1) { bytes[at] = 22 }  // deprecated_builtin_code: RESHAPE
+            if let at3 = try code.field(3, size: 4) { bytes[at3] = 22 }
+            patched += 1
+        }
+        try #require(patched == 1)
+        do {
+            _ = try TFLiteImporter.importModel(contentsOf: bytes, name: "x.tflite")
+            Issue.record("a convolution over unjoined phases was accepted")
+        } catch {
+            guard case .unsupportedAttribute(let node, let reason) = error else { Issue.record("\(error)"); return }
+            #expect(node.contains("conv1d_5_1"), "\(node)")
+            #expect(reason.contains("BATCH_TO_SPACE_ND with block 2"), "\(reason)")
+        }
+    }
+
     /// An operator code rewritten to TOPK_V2 (48), which Vigil does not import.
     @Test func unsupportedOpIsNamed() throws {
         var bytes = Self.bytes("design_int8.tflite")
