@@ -504,15 +504,7 @@ struct TFLiteConverter {
 
         case .mean, .reduceMax:  // over time
             let xT = model.tensors[try input(0)]
-            let axesT = model.tensors[try input(1)]
-            let raw = try constantBytes(try input(1), elementSize: 4, node: name)
-            if axesT.type != .int32 { throw .unsupportedAttribute(node: name, reason: "reduction axes of type \(axesT.type.name)") }
-            var axes = Set<Int>()
-            for i in 0..<(raw.count / 4) {
-                var a = Int(Int32(bitPattern: UInt32(raw[4 * i]) | UInt32(raw[4 * i + 1]) << 8 | UInt32(raw[4 * i + 2]) << 16 | UInt32(raw[4 * i + 3]) << 24))
-                if a < 0 { a += xT.shape.count }
-                axes.insert(a)
-            }
+            let axes = Set(try int32Constant(try input(1), node: name).map { $0 < 0 ? $0 + xT.shape.count : $0 })
             let time: Set<Int> = xT.shape.count == 4 ? (timeAxisIsWidth(xT) ? [2] : [1]) : [1]
             let unit: Set<Int> = xT.shape.count == 4 ? (timeAxisIsWidth(xT) ? [1] : [2]) : []
             if xT.shape.count < 3 || !axes.isSuperset(of: time) || !axes.subtracting(time).isSubset(of: unit) {
