@@ -298,10 +298,9 @@ struct TFLiteConverter {
 
     /// PAD of an activation along time only, by zeros (the zero point of an int8
     /// tensor): recorded for the convolution that reads it.
-    mutating func padTime(_ op: TFLiteModel.Operator, name: String) throws(ImportError) {
-        let x = op.inputs[0], out = op.outputs[0]
+    mutating func padTime(_ x: Int, pads padsIndex: Int, output out: Int, name: String) throws(ImportError) {
         let xT = model.tensors[x]
-        let pads = try int32Constant(op.inputs[1], node: name)
+        let pads = try int32Constant(padsIndex, node: name)
         guard let time = Self.timeAxis(xT.shape), pads.count == 2 * xT.shape.count else {
             throw .unsupportedAttribute(node: name, reason: "PAD of \(xT.shape) by \(pads); Vigil pads 1-D signals along time")
         }
@@ -321,9 +320,9 @@ struct TFLiteConverter {
 
     /// SPACE_TO_BATCH_ND along time: TensorFlow's converter writes a dilated convolution
     /// as SPACE_TO_BATCH_ND → CONV_2D (valid) → BATCH_TO_SPACE_ND.
-    mutating func spaceToBatch(_ op: TFLiteModel.Operator, name: String) throws(ImportError) {
-        let x = op.inputs[0], xT = model.tensors[x]
-        let block = try int32Constant(op.inputs[1], node: name), pads = try int32Constant(op.inputs[2], node: name)
+    mutating func spaceToBatch(_ x: Int, block blockIndex: Int, pads padsIndex: Int, output: Int, name: String) throws(ImportError) {
+        let xT = model.tensors[x]
+        let block = try int32Constant(blockIndex, node: name), pads = try int32Constant(padsIndex, node: name)
         // [1, L, C] with block [d], or [1, 1, L, C] / [1, L, 1, C] with a unit block on the unit axis.
         let time: Int
         switch (xT.shape.count, block.count) {
@@ -339,7 +338,7 @@ struct TFLiteConverter {
         if p.block != 1 { throw .unsupportedAttribute(node: name, reason: "SPACE_TO_BATCH_ND twice") }
         p.left += pads[2 * time]; p.right += pads[2 * time + 1]; p.block = block[time]
         if p.block < 1 || p.block > 1 << 16 || p.left < 0 || p.right < 0 { throw .unsupportedAttribute(node: name, reason: "SPACE_TO_BATCH_ND block \(block), paddings \(pads)") }
-        padded[op.outputs[0]] = p
+        padded[output] = p
     }
 
     /// For a convolution that reads split phases: the BATCH_TO_SPACE_ND that joins its
@@ -349,16 +348,16 @@ struct TFLiteConverter {
         var path: [Int] = []
         while true {
             let readers = consumers(of: tensor)
-            guard readers.count == 1, !model.outputs.contains(tensor) else { break }
+            guard readers.count == 1, !model.outputs.contains(tensor), !path.contains(readers[0]) else { break }
             let op = model.operators[readers[0]]
             path.append(readers[0])
-            if Self.isRelabel(op.code) { tensor = op.outputs[0]; continue }
-            guard op.code == BuiltinOperator.batchToSpaceND.rawValue, op.inputs.count == 3 else { break }
+            if Self.isRelabel(op.code), let next = op.outputs.first, next >= 0 { tensor = next; continue }
+            guard op.code == BuiltinOperator.batchToSpaceND.rawValue, op.inputs.count == 3, op.inputs.allSatisfy({ $0 >= 0 }), let joined = op.outputs.first, joined >= 0 else { break }
             let blocks = try int32Constant(op.inputs[1], node: name), crops = try int32Constant(op.inputs[2], node: name)
             let time = blocks.count == 2 ? (blocks[0] == 1 ? 1 : 0) : 0
-            guard blocks.count == crops.count / 2, blocks[time] == block, blocks.enumerated().allSatisfy({ $0.offset == time || $0.element == 1 }),
+            guard (1...2).contains(blocks.count), crops.count == 2 * blocks.count, blocks[time] == block, blocks.enumerated().allSatisfy({ $0.offset == time || $0.element == 1 }),
                   crops.enumerated().allSatisfy({ $0.offset / 2 == time || $0.element == 0 }) else { break }
-            return (op.outputs[0], crops[2 * time], crops[2 * time + 1], path)
+            return (joined, crops[2 * time], crops[2 * time + 1], path)
         }
         throw .unsupportedAttribute(node: name, reason: "a convolution over SPACE_TO_BATCH_ND phases must be followed by BATCH_TO_SPACE_ND with block \(block)")
     }
@@ -559,10 +558,10 @@ struct TFLiteConverter {
             }
 
         case .pad:
-            try padTime(op, name: name)
+            try padTime(try input(0), pads: try input(1), output: firstOut, name: name)
 
         case .spaceToBatchND:
-            try spaceToBatch(op, name: name)
+            try spaceToBatch(try input(0), block: try input(1), pads: try input(2), output: firstOut, name: name)
 
         case .gather, .transpose, .div, .stridedSlice, .exp, .split, .sum, .shape, .reduceProd, .pack, .leakyRelu, .hardSwish,
              .batchToSpaceND, .neg, .rsqrt, .squaredDifference:
