@@ -108,14 +108,6 @@ struct ONNXBadInputTests {
         #expect(reason.contains("directions"))
     }
 
-    /// tf2onnx's Tensordot (Dense over a sequence) merges batch and time in a Reshape.
-    @Test func batchMergingReshapeIsRejected() throws {
-        guard case .dynamicShape? = importing(try ONNXFixtures.bytes("keras_tensordot")) else {
-            Issue.record("expected dynamicShape")
-            return
-        }
-    }
-
     @Test func missingFileIsMalformed() {
         #expect(throws: ImportError.self) { _ = try ONNXImporter.importModel(atPath: "/nonexistent/model.onnx") }
     }

@@ -278,4 +278,29 @@ struct IntegerOpsTests {
         #expect(Array(interpreter.output(0)) == [3, 7, 0, 2, 6, 14, 0, 4])
         #expect(interpreter.plan.macsPerNode == [8])  // 4 outputs × K = 2 per item
     }
+
+    @Test func matMulOfRunTimeSlices() throws {
+        // Per sample a [2, 1, 2] · b [2, 2, 1] (two heads, each a row times a column):
+        // item 0: [1, 2]·[1, 1]ᵀ = 3 and [3, 4]·[2, −1]ᵀ = 2;
+        // item 1: [0, 1]·[5, 6]ᵀ = 6 and [1, 1]·[1, 2]ᵀ = 3.
+        var g = Graph()
+        let a = g.addTensor(name: "a", shape: [2, 1, 2])
+        let b = g.addTensor(name: "b", shape: [2, 2, 1])
+        let out = g.addTensor(name: "out")
+        g.inputs = [a, b]
+        g.nodes = [Node(name: "matmul", op: .matMul, inputs: [a, b], outputs: [out])]
+        g.outputs = [out]
+        let v = try g.validated()
+        #expect(v.tensors[out].shape == [2, 1, 1])
+        let interpreter = try Interpreter<PortableKernels>(graph: g, batch: 2)
+        for (i, value) in [Float(1), 2, 3, 4, 0, 1, 1, 1].enumerated() { interpreter.input(0)[i] = value }
+        for (i, value) in [Float(1), 1, 2, -1, 5, 6, 1, 2].enumerated() { interpreter.input(1)[i] = value }
+        interpreter.invoke()
+        #expect(Array(interpreter.output(0)) == [3, 2, 6, 3])
+
+        // Leading axes that differ are refused.
+        var h = g
+        h.tensors[b].shape = [3, 2, 1]
+        #expect(throws: GraphError.self) { try h.validated() }
+    }
 }

@@ -25,9 +25,12 @@ enum ConstantFolding {
         if ConstantTensor.foldedElementCount(shape) == nil { throw .shapes("the result \(shape) has \(ConstantTensor.foldedLimitReason)") }
         let x = a.broadcast(to: shape), y = b.broadcast(to: shape)
         if case .int(let u) = x.storage, case .int(let v) = y.storage {
-            if u.contains(ConstantTensor.batchSymbol) || v.contains(ConstantTensor.batchSymbol) { throw .batchDependent }
             var out = [Int64](repeating: 0, count: u.count)
             for i in u.indices {
+                if ConstantTensor.batchFactor(u[i]) != nil || ConstantTensor.batchFactor(v[i]) != nil {
+                    out[i] = try symbolic(op, u[i], v[i])
+                    continue
+                }
                 switch op {
                 case .add: out[i] = u[i] &+ v[i]
                 case .sub: out[i] = u[i] &- v[i]
@@ -57,6 +60,22 @@ enum ConstantFolding {
             }
         }
         return ConstantTensor(shape: shape, floats: out)
+    }
+
+    /// Arithmetic on a symbolic batch dimension that stays one: the batch times a
+    /// positive size, and Max or Min of two equal dimensions (einsum's broadcast of
+    /// the batch axes); anything else needs the batch size.
+    static func symbolic(_ op: BinaryOperator, _ a: Int64, _ b: Int64) throws(Failure) -> Int64 {
+        switch op {
+        case .max, .min:
+            if a == b { return a }
+        case .mul:
+            if let f = ConstantTensor.batchFactor(a), ConstantTensor.batchFactor(b) == nil, b > 0, b <= Int64(ConstantTensor.maxElements / f) { return ConstantTensor.batchTimes(f * Int(b)) }
+            if let f = ConstantTensor.batchFactor(b), ConstantTensor.batchFactor(a) == nil, a > 0, a <= Int64(ConstantTensor.maxElements / f) { return ConstantTensor.batchTimes(f * Int(a)) }
+        case .add, .sub, .div, .pow:
+            break
+        }
+        throw .batchDependent
     }
 
     static func unary(_ a: Activation, _ x: ConstantTensor) throws(Failure) -> ConstantTensor {
@@ -158,5 +177,66 @@ enum ConstantFolding {
             out[i * n + j] = s
         } }
         return ConstantTensor(shape: [m, n], floats: out)
+    }
+}
+
+extension ConstantFolding {
+    /// ONNX Reduce* over sorted, distinct `axes` of a constant. Integer data keeps its
+    /// type (ReduceMean truncates); a product over a shape vector holding the batch is
+    /// the batch times the other dimensions.
+    static func reduce(_ r: ONNXGraphConverter.Reduction, _ x: ConstantTensor, axes: [Int], keepDims: Bool) throws(Failure) -> ConstantTensor {
+        var outShape = x.shape
+        for a in axes { outShape[a] = 1 }
+        let strides = ConstantTensor.strides(x.shape), outStrides = ConstantTensor.strides(outShape)
+        let total = x.count, outTotal = ConstantTensor.elementCount(outShape) ?? 0
+        let per = outTotal == 0 ? 0 : total / outTotal
+        if per == 0 && (r == .max || r == .min) { throw .shapes("\(r.rawValue) of an empty tensor") }
+        /// The output element each input element reduces into.
+        func target(_ flat: Int) -> Int {
+            var rest = flat, out = 0
+            for axis in x.shape.indices {
+                let i = rest / strides[axis]
+                rest -= i * strides[axis]
+                if !axes.contains(axis) { out += i * outStrides[axis] }
+            }
+            return out
+        }
+        let resultShape = keepDims ? outShape : x.shape.indices.filter { !axes.contains($0) }.map { x.shape[$0] }
+        switch x.storage {
+        case .int(let v):
+            var out = [Int64](repeating: r == .prod ? 1 : 0, count: outTotal)
+            var seen = [Bool](repeating: false, count: outTotal)
+            for i in v.indices {
+                let t = target(i), e = v[i]
+                let symbolic = ConstantTensor.batchFactor(e) != nil || ConstantTensor.batchFactor(out[t]) != nil
+                switch r {
+                case .sum, .mean:
+                    if symbolic { throw .batchDependent }
+                    out[t] &+= e
+                case .prod:
+                    out[t] = symbolic ? try ConstantFolding.symbolic(.mul, out[t], e) : out[t] &* e
+                case .max, .min:
+                    if !seen[t] { out[t] = e } else if symbolic { out[t] = try ConstantFolding.symbolic(r == .max ? .max : .min, out[t], e) } else { out[t] = r == .max ? Swift.max(out[t], e) : Swift.min(out[t], e) }
+                }
+                seen[t] = true
+            }
+            if r == .mean && per > 0 { out = out.map { $0 / Int64(per) } }
+            return ConstantTensor(shape: resultShape, ints: out)
+        case .float(let v):
+            var out = [Float](repeating: r == .prod ? 1 : 0, count: outTotal)
+            var seen = [Bool](repeating: false, count: outTotal)
+            for i in v.indices {
+                let t = target(i), e = v[i]
+                switch r {
+                case .sum, .mean: out[t] += e
+                case .prod: out[t] *= e
+                case .max: out[t] = !seen[t] || e.isNaN || e > out[t] ? e : out[t]
+                case .min: out[t] = !seen[t] || e.isNaN || e < out[t] ? e : out[t]
+                }
+                seen[t] = true
+            }
+            if r == .mean { out = out.map { $0 / Float(per) } }
+            return ConstantTensor(shape: resultShape, floats: out)
+        }
     }
 }

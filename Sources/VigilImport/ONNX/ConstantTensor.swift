@@ -14,6 +14,17 @@ struct ConstantTensor: Sendable, Equatable {
     /// a static graph cannot compute with it, only carry it into a Reshape.
     static let batchSymbol: Int64 = Int64.min + 0x5EED
 
+    /// Stands for the batch size times `factor`: the first dimension of a value whose
+    /// first axis merges the batch with others, as ReduceProd over a shape vector
+    /// holding the batch computes it (tf2onnx's einsum merges the attention heads so).
+    static func batchTimes(_ factor: Int) -> Int64 { batchSymbol + Int64(factor - 1) }
+
+    /// The factor a symbolic batch dimension stands for (1 for the batch itself), or
+    /// nil for an ordinary value.
+    static func batchFactor(_ v: Int64) -> Int? {
+        v >= batchSymbol && v < batchSymbol + Int64(maxElements) ? Int(v - batchSymbol) + 1 : nil
+    }
+
     /// Largest tensor the importer will materialize, to stop a corrupted dimension
     /// from asking for terabytes.
     static let maxElements = 1 << 28
@@ -55,7 +66,7 @@ struct ConstantTensor: Sendable, Equatable {
     }
 
     var containsBatchSymbol: Bool {
-        if case .int(let v) = storage { return v.contains(ConstantTensor.batchSymbol) }
+        if case .int(let v) = storage { return v.contains { ConstantTensor.batchFactor($0) != nil } }
         return false
     }
 

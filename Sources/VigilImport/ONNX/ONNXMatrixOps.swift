@@ -90,6 +90,23 @@ extension ONNXGraphConverter {
         switch (a, b) {
         case (.constant(let x), .constant(let y)):
             try setOutput(node, 0, .constant(try fold(node) { () throws(ConstantFolding.Failure) in try ConstantFolding.matMul(x, y) }))
+        case (.runtime(let x), .runtime(let y)) where x.mergedBatch && y.mergedBatch:
+            // Batch-merged matrix slices (attention heads): per sample [k, …, M, K] · [k, …, K, N].
+            guard x.rank >= 3, y.rank == x.rank, x.shape.dropLast(2) == y.shape.dropLast(2), x.shape[x.rank - 1] == y.shape[y.rank - 2] else {
+                throw ImportError.shapeMismatch(node: node.name, reason: "MatMul of batch-merged operands \(x.shape) · \(y.shape); Vigil multiplies [N·k, …, M, K] by [N·k, …, K, P]")
+            }
+            let xid = try conform(x, to: x.onnxOrder, node: node, need: "a run-time matrix product reads rows in order")
+            let yid = try conform(y, to: y.onnxOrder, node: node, need: "a run-time matrix product reads rows in order")
+            let shape = Array(x.shape.dropLast()) + [y.shape[y.rank - 1]]
+            var result = RuntimeValue(id: emit(.matMul, [xid, yid], node: node, shape: shape), shape: shape, storedAxes: [-1] + Array(0..<shape.count))
+            result.mergedBatch = true
+            try setOutput(node, 0, .runtime(result))
+        case (.runtime(let x), .runtime(let y)) where x.mergedBatch || y.mergedBatch:
+            throw ImportError.dynamicShape(node: node.name, reason: "MatMul of \(x.shape) by \(y.shape), one merging the batch with other axes and the other not")
+        case (.runtime(let x), .constant(let y)) where x.mergedBatch && (x.rank < 2 || y.shape.drop(while: { $0 == 1 }).count > 2),
+             (.constant(let y), .runtime(let x)) where x.mergedBatch && (x.rank < 3 || y.shape.drop(while: { $0 == 1 }).count > 2):
+            // A matrix constant applies row by row; slices of one would pair with the merged axis.
+            throw ImportError.dynamicShape(node: node.name, reason: "MatMul of \(x.shape), whose first axis merges the batch with \(x.shape[0]) rows, with the constant \(y.shape) contracts or broadcasts that axis")
         case (.runtime(let x), .constant(let y)) where y.shape.count == 1:
             // X · v: a one-column dense layer whose unit output axis is then dropped.
             let k = y.shape[0]

@@ -9,6 +9,7 @@ extension ONNXGraphConverter {
         "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
         "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min", "PRelu", "LayerNormalization",
         "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf", "RNN", "LogSoftmax", "Pow", "Pad",
+        "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
     ]
 
     /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate. The
@@ -17,6 +18,10 @@ extension ONNXGraphConverter {
 
     /// Supported ops whose opset-11/12 definitions differ from opset 13's in more than
     /// element types and that the importer reads only in the opset-13 form.
+    /// Ops that read a value whose first axis merges the batch with other axes
+    /// (`RuntimeValue.mergedBatch`); Transpose only keeping axis 0 first.
+    static let readsMergedBatch: Set<String> = ["Identity", "Reshape", "MatMul", "Shape", "Transpose"]
+
     static let changedInOpset13: Set<String> = ["Squeeze", "Unsqueeze"]
 
     mutating func convert(_ proto: Onnx_NodeProto, index: Int) throws {
@@ -31,6 +36,13 @@ extension ONNXGraphConverter {
         }
         if opset < 13 && Self.changedInOpset13.contains(proto.opType) {
             throw ImportError.unsupportedVersion("node '\(node.name)': \(proto.opType) of opset \(opset) takes its axes as an attribute; Vigil imports it from opset 13")
+        }
+        if !Self.readsMergedBatch.contains(proto.opType) {
+            for i in proto.input.indices {
+                if case .runtime(let v)? = try optionalInput(node, i), v.mergedBatch {
+                    throw ImportError.dynamicShape(node: node.name, reason: "\(proto.opType) of '\(proto.input[i])', whose first axis merges the batch with \(v.shape[0]) rows; Vigil follows such data only through \(Self.readsMergedBatch.sorted().joined(separator: ", "))")
+                }
+            }
         }
         switch proto.opType {
         case "Identity": try setOutput(node, 0, try input(node, 0))
@@ -92,6 +104,11 @@ extension ONNXGraphConverter {
         case "Expand": try expand(node)
         case "Pad": try pad(node)
         case "Slice": try slice(node)
+        case "ReduceMean": try reduce(node, .mean)
+        case "ReduceSum": try reduce(node, .sum)
+        case "ReduceMax": try reduce(node, .max)
+        case "ReduceMin": try reduce(node, .min)
+        case "ReduceProd": try reduce(node, .prod)
         case "RNN": try recurrent(node, gates: 1)
         case "GRU": try recurrent(node, gates: 3)
         case "LSTM": try recurrent(node, gates: 4)

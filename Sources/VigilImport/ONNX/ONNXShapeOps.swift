@@ -23,6 +23,9 @@ extension ONNXGraphConverter {
             if v.featureOrder != nil && perm != [0, 1] {
                 throw ImportError.needsRuntimeTranspose(node: node.name, reason: "transposing a flattened channels-first tensor")
             }
+            if v.mergedBatch && perm[0] != 0 {
+                throw ImportError.dynamicShape(node: node.name, reason: "moves axis 0 of '\(node.proto.input[0])', which merges the batch with \(v.shape[0]) rows, to another place (perm \(perm))")
+            }
             var inverse = [Int](repeating: 0, count: rank)
             for (i, p) in perm.enumerated() { inverse[p] = i }
             v.shape = perm.map { v.shape[$0] }
@@ -203,12 +206,17 @@ extension ONNXGraphConverter {
             throw ImportError.malformedFile(path: path, reason: "Reshape '\(node.name)' has no shape input")
         }
         let allowZero = try node.attributes.int("allowzero", default: 0) != 0
-        let dims = target.ints
+        var dims = target.ints
+        if case .runtime(let v) = value, !v.isBatchFree, v.batchAxis == 0, let merged = Self.batchMergedByInference(dims, perItem: v.shape) {
+            dims[0] = merged  // [-1, …] of fewer elements than an item: the batch merges with rows
+        }
         switch value {
         case .constant(let c):
             if dims.contains(ConstantTensor.batchSymbol) { throw ImportError.dynamicShape(node: node.name, reason: "reshapes a constant by the batch size") }
             let shape = try resolve(node, dims, input: c.shape, allowZero: allowZero, batchAxis: nil)
             try setOutput(node, 0, .constant(ConstantFolding.reshape(c, to: shape)))
+        case .runtime(let v) where v.mergedBatch || dims.first.flatMap(ConstantTensor.batchFactor) ?? 1 > 1:
+            try setOutput(node, 0, .runtime(try reshapeMergedBatch(node, v, to: dims, allowZero: allowZero)))
         case .runtime(let v) where v.isBatchFree:
             let shape = try resolve(node, dims, input: v.shape, allowZero: allowZero, batchAxis: nil)
             try setOutput(node, 0, .runtime(try reshapeBatchFree(node, v, to: shape)))
@@ -296,6 +304,44 @@ extension ONNXGraphConverter {
         return result
     }
 
+    /// For a target [-1, d₁, …] (all dᵢ > 0) of batched data whose item holds k > 1 times
+    /// d₁·…: the batch times k, as Tensordot flattens [N, T, C] to [N·T, C].
+    static func batchMergedByInference(_ dims: [Int64], perItem shape: [Int]) -> Int64? {
+        guard dims.count >= 2, dims[0] == -1, dims.dropFirst().allSatisfy({ $0 > 0 && $0 <= Int64(ConstantTensor.maxElements) }),
+              let item = ConstantTensor.elementCount(shape), let known = ConstantTensor.elementCount(dims.dropFirst().map { Int($0) }),
+              known > 0, item % known == 0, item / known > 1 else { return nil }
+        return ConstantTensor.batchTimes(item / known)
+    }
+
+    /// A Reshape that merges the batch with the axes after it (a target whose first
+    /// dimension is the batch times k) or splits it out again (the batch alone first).
+    /// Per sample the elements keep their order: only the ONNX view changes.
+    private mutating func reshapeMergedBatch(_ node: ONNXNode, _ v: RuntimeValue, to dims: [Int64], allowZero: Bool) throws -> RuntimeValue {
+        guard let first = dims.first, let factor = ConstantTensor.batchFactor(first) else {
+            throw ImportError.dynamicShape(node: node.name, reason: "reshapes data whose first axis merges the batch with \(v.shape.first ?? 0) rows to \(dims), which does not keep the batch first")
+        }
+        if !v.mergedBatch && (v.isBatchFree || v.batchAxis != 0) {
+            throw ImportError.dynamicShape(node: node.name, reason: "merges the batch with other axes of data whose batch is not ONNX axis 0")
+        }
+        // Per sample, the value's rows (merged) or its item (batch 1 in front).
+        let perSample = try resolve(node, [Int64(factor)] + dims.dropFirst(), input: v.shape, allowZero: allowZero, batchAxis: nil)
+        var source = v
+        if !v.isInONNXOrder || v.origin != nil {
+            source.id = try conform(v, to: v.onnxOrder, node: node, need: "Reshape reads elements in ONNX order")
+        }
+        if factor == 1 {
+            // The batch split out again: ONNX [N, …], stored per item.
+            if perSample.count < 2 { throw ImportError.shapeMismatch(node: node.name, reason: "reshaping to \(dims) leaves only the batch axis") }
+            var result = RuntimeValue(id: 0, shape: perSample, storedAxes: Array(0..<perSample.count))
+            result.id = reshaped(source.id, to: Array(perSample.dropFirst()), node: node)
+            return result
+        }
+        var result = RuntimeValue(id: 0, shape: perSample, storedAxes: [-1] + Array(0..<perSample.count))
+        result.mergedBatch = true
+        result.id = reshaped(source.id, to: perSample, node: node)
+        return result
+    }
+
     /// Reshapes run-time data of a batch-free import, the whole value being one sample.
     private mutating func reshapeBatchFree(_ node: ONNXNode, _ v: RuntimeValue, to shape: [Int]) throws -> RuntimeValue {
         if shape.isEmpty { throw ImportError.shapeMismatch(node: node.name, reason: "reshaping to a scalar") }
@@ -370,6 +416,7 @@ extension ONNXGraphConverter {
         case .runtime(let v):
             dims = v.shape.map { Int64($0) }
             if v.batchAxis >= 0 { dims[v.batchAxis] = ConstantTensor.batchSymbol }
+            if v.mergedBatch { dims[0] = ConstantTensor.batchTimes(v.shape[0]) }
         }
         let rank = dims.count
         var start = try node.attributes.int("start", default: 0)

@@ -28,6 +28,11 @@ struct RuntimeValue {
     /// Set while the value is a graph input seen through relabels and elementwise ops,
     /// so that a layout mismatch can be solved by storing that input differently.
     var origin: Origin? = nil
+    /// ONNX axis 0 holds the batch times shape[0] (a Reshape of [N, H, …] to [N·H, …],
+    /// as tf2onnx's einsum merges attention heads): stored like a batch-free value,
+    /// one sample being shape[0] rows. Only Reshape (which splits the batch out
+    /// again), MatMul and Shape read such a value.
+    var mergedBatch = false
 
     struct Origin {
         var input: Int

@@ -1,5 +1,5 @@
-/// MatMul: by a constant [K, N] (run as a dense layer), by a run-time [K, N] per
-/// sample, or by a constant of matrix slices [..., K, N] that broadcast against the
+/// MatMul: by a constant [K, N] (run as a dense layer), by run-time matrices
+/// [..., K, N] per sample (slice by slice, against the same leading axes), or by a constant of matrix slices [..., K, N] that broadcast against the
 /// left operand's leading axes (ONNX MatMul of rank > 2): each output slice of each
 /// batch item is then one dense product reading its own weight slice in place.
 
@@ -16,12 +16,19 @@ extension Graph {
             try setOutput(c, try Graph.slicedMatMulShape(a, b, node: name))
             return
         }
+        if !b.isConstant {
+            // Run-time on both sides: per sample, matrix slices [..., M, K] · [..., K, N]
+            // with equal leading axes.
+            guard a.shape.count >= 2, b.shape.count == a.shape.count, a.shape.dropLast(2) == b.shape.dropLast(2),
+                  a.shape[a.shape.count - 1] == b.shape[b.shape.count - 2] else {
+                throw .shapeMismatch(node: name, reason: "run-time operands \(a.shape) · \(b.shape) must be [..., M, K] · [..., K, N] with the same leading axes")
+            }
+            try setOutput(c, Array(a.shape.dropLast()) + [b.shape[b.shape.count - 1]])
+            return
+        }
         if b.shape.count != 2 { throw .shapeMismatch(node: name, reason: "right operand shape \(b.shape) must be [K, N]") }
         if a.shape.last! != b.shape[0] {
             throw .shapeMismatch(node: name, reason: "inner dimensions differ: \(a.shape) · \(b.shape)")
-        }
-        if !b.isConstant && a.shape.count != 2 {
-            throw .shapeMismatch(node: name, reason: "a batched right operand needs a left operand of rank 2, got \(a.shape)")
         }
         try setOutput(c, Array(a.shape.dropLast()) + [b.shape[1]])
     }
@@ -67,7 +74,8 @@ extension Interpreter {
             let rows = b.batch * b.elements(node.inputs[0]) / w[0]
             b.append(.dense(DenseParameters(rows: rows, inFeatures: w[0], outFeatures: w[1], activation: .linear), x, b.cf(node.inputs[1]), nil, y))
         } else {
-            b.append(.matMul(batch: b.batch, m: a[0], k: a[1], n: w[1], x, b.cf(node.inputs[1]), bStride: w[0] * w[1], y))
+            let (m, k, n) = (a[a.count - 2], a[a.count - 1], w[w.count - 1])
+            b.append(.matMul(batch: b.batch * MemoryPlanner.product(a.dropLast(2)), m: m, k: k, n: n, x, b.cf(node.inputs[1]), bStride: k * n, y))
         }
     }
 

@@ -2,7 +2,7 @@
 
 Run from this directory with the pinned environment (requirements.txt):
 
-    python make_onnx_fixtures.py
+    python make_onnx_fixtures.py [GROUP ...]     # gru, ncw, bad, keras, tensordot; all by default
 
 For every model NAME it writes NAME.onnx and NAME.json. The JSON holds the random
 inputs and the outputs ONNX Runtime computes for them, in ONNX's own axis order:
@@ -106,9 +106,7 @@ def keras_models():
                            tf.TensorSpec((None, 4), tf.float32, name="rr")])
     save("reference_cnn", proto, {"beat": rand(BATCH, 256, 1), "rr": rand(BATCH, 4)})
 
-    # LSTM → last state → Dense. (A Dense over the whole sequence exports as
-    # tf2onnx's Tensordot, a Reshape that merges batch and time, which a static
-    # Vigil graph cannot express; the importer rejects it with a clear error.)
+    # LSTM → last state → Dense (a Dense over the whole sequence: tensordot_model).
     x_in = keras.Input((20, 3), name="x")
     y = keras.layers.LSTM(8)(x_in)
     y = keras.layers.Dense(4, activation="tanh")(y)
@@ -117,12 +115,6 @@ def keras_models():
     proto = export(model, [tf.TensorSpec((None, 20, 3), tf.float32, name="x")])
     save("keras_lstm", proto, {"x": rand(BATCH, 20, 3)})
 
-    # The same LSTM returning sequences into a Dense: tf2onnx's Tensordot pattern.
-    x_in = keras.Input((20, 3), name="x")
-    y = keras.layers.LSTM(8, return_sequences=True)(x_in)
-    y = keras.layers.Dense(4)(y)
-    model = keras.Model(x_in, y)
-    save("keras_tensordot", export(model, [tf.TensorSpec((None, 20, 3), tf.float32, name="x")]))
 
     # Separable and depthwise convolutions (group = channels).
     x_in = keras.Input((64, 4), name="x")
@@ -284,10 +276,30 @@ def bad_models():
         [init("W", rand(2, 6, 2)), init("R", rand(2, 6, 2))]))
 
 
+def tensordot_model():
+    """An LSTM returning sequences into a Dense: tf2onnx's Tensordot, a Reshape that
+    merges batch and time ([N, 20, 8] → [N·20, 8]), a MatMul, and a Reshape back. Its
+    own generator, so that it leaves the other fixtures' draws alone."""
+    import keras
+    import tensorflow as tf
+    import tf2onnx
+
+    rng = np.random.default_rng(20261207)
+    x_in = keras.Input((20, 3), name="x")
+    y = keras.layers.LSTM(8, return_sequences=True)(x_in)
+    y = keras.layers.Dense(4)(y)
+    model = keras.Model(x_in, y)
+    for w in model.weights:
+        w.assign(rng.normal(0, 0.3, w.shape).astype(np.float32))
+    proto, _ = tf2onnx.convert.from_keras(model, input_signature=[tf.TensorSpec((None, 20, 3), tf.float32, name="x")], opset=17)
+    save("keras_tensordot", proto, {"x": rng.standard_normal((BATCH, 20, 3)).astype(np.float32)})
+
+
+GROUPS = {"gru": gru_models, "ncw": ncw_models, "bad": bad_models, "keras": keras_models, "tensordot": tensordot_model}
+
 if __name__ == "__main__":
-    gru_models()
-    ncw_models()
-    bad_models()
-    keras_models()
+    # Every group by default; name groups to write only those.
+    for group in sys.argv[1:] or list(GROUPS):
+        GROUPS[group]()
     total = sum(os.path.getsize(os.path.join(HERE, f)) for f in os.listdir(HERE))
     print(f"fixtures written, {total} bytes in {HERE}")
