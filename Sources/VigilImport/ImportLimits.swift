@@ -18,6 +18,12 @@ public enum ImportLimits {
     /// weight a device holds. Constants read from the file are bounded by its bytes; a
     /// folded one is not, so a 4 KB file could otherwise ask for gigabytes of work.
     public static let maximumFoldedConstantElements = 1 << 24
+    /// Most iterations one ONNX Loop may unroll to at import: 1,024 (a GRU over 4 s of
+    /// ECG at 256 Hz in 1-sample steps, the longest real case, is 1,024 steps).
+    public static let maximumLoopIterations = 1024
+    /// Most Loop body nodes the ONNX importer copies for all Loops of a model together:
+    /// 2^16. Nested Loops multiply, so a small file could otherwise ask for 1,024^k copies.
+    public static let maximumUnrolledLoopNodes = 1 << 16
 }
 
 import Foundation

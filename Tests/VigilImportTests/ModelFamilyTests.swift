@@ -14,11 +14,8 @@ import VigilRuntime
 struct ModelFamilyTests {
     static let families = ["bn_after_act", "rr_norm", "bigru", "bilstm", "residual", "transformer"]
     static let formats = ["keras", "h5", "onnx"]
-    /// Files Vigil does not import yet, with the first op it refuses: tf2onnx writes the
-    /// Bidirectional GRU as a Loop (its condition starts with Less).
-    static let notYet: [String: String] = ["bigru.onnx": "Less"]
     static var cases: [(String, String)] {
-        families.flatMap { f in formats.map { (f, $0) } }.filter { Self.notYet["\($0.0).\($0.1)"] == nil }
+        families.flatMap { f in formats.map { (f, $0) } }
     }
 
     static var directory: URL { Bundle.module.resourceURL!.appendingPathComponent("Fixtures/families") }
@@ -43,19 +40,6 @@ struct ModelFamilyTests {
             #expect(outputs[0].shape == want.shape)
             let problem = KerasModelRun.mismatches(outputs[0].values, want.floats, relative: 1e-5, absolute: 1e-6)
             #expect(problem == nil, "\(family).\(format) (\(kernels)): \(problem ?? "")")
-        }
-    }
-
-    /// The files not imported yet are refused with the op named (when one imports, it
-    /// leaves `notYet` and joins the comparison above).
-    @Test(arguments: notYet.keys.sorted())
-    func notYetImportedFilesNameTheOp(_ file: String) throws {
-        do {
-            _ = try ModelImporter.importModel(path: Self.directory.appendingPathComponent(file).path)
-            Issue.record("\(file) imports now: move it out of notYet")
-        } catch {
-            guard case .unsupportedOp(_, let type, _) = error else { Issue.record("\(error)"); return }
-            #expect(type == Self.notYet[file])
         }
     }
 }

@@ -23,6 +23,9 @@ struct ONNXGraphConverter {
     var inputNames: [String] = []
     var inputLayoutsUsed: [TensorLayout] = []
     private var reshapeCache: [String: TensorID] = [:]
+    private var weightCache: [WeightKey: TensorID] = [:]
+    /// Loop body nodes converted so far (`maximumUnrolledNodes`).
+    var unrolledNodes = 0
     /// How many ONNX values a Vigil tensor holds (relabels share it), and how many
     /// reads those values have in all: equal counts mean the tensor flows down one
     /// chain of relabels to a single consumer, which may then rewrite its producer.
@@ -49,6 +52,8 @@ struct ONNXGraphConverter {
             values[tensor.name] = .constant(try TensorProtoDecoding.decode(tensor, name: tensor.name, path: path))
         }
         for node in proto.node { for name in node.input where !name.isEmpty { readers[name, default: 0] += 1 } }
+        // A Loop body reads enclosing values by name: each counts as one more reader.
+        for name in proto.node.flatMap(Self.outerReads) { readers[name, default: 0] += 1 }
         for output in proto.output { readers[output.name, default: 0] += 1 }
 
         var inputIndex = 0
@@ -87,6 +92,23 @@ struct ONNXGraphConverter {
             names.append(output.name)
         }
         return (names, layouts)
+    }
+
+    /// The names a node's subgraphs (a Loop's body, nested) read from enclosing scopes.
+    static func outerReads(_ node: Onnx_NodeProto) -> [String] {
+        var names: [String] = []
+        for a in node.attribute where a.hasG {
+            let g = a.g
+            var own = Set(g.input.map(\.name))
+            for t in g.initializer { own.insert(t.name) }
+            for n in g.node { for o in n.output { own.insert(o) } }
+            for n in g.node {
+                for name in n.input where !name.isEmpty && !own.contains(name) { names.append(name) }
+                names += outerReads(n).filter { !own.contains($0) }
+            }
+            names += g.output.map(\.name).filter { !own.contains($0) }
+        }
+        return names
     }
 
     private mutating func addInput(_ input: Onnx_ValueInfoProto, index: Int) throws {
@@ -265,9 +287,20 @@ struct ONNXGraphConverter {
     }
 
     /// A float constant for the Vigil graph; NaN or infinity is an error naming `tensor`.
+    /// Equal constants are stored once (an unrolled Loop reads the same weights in every
+    /// iteration); Vigil never writes a constant in place, so sharing one is safe.
     mutating func weight(_ name: String, shape: [Int], values: [Float], tensor: String) throws -> TensorID {
         for v in values where !v.isFinite { throw ImportError.nonFiniteWeights(tensor: tensor) }
-        return graph.addConstant(name: name, shape: shape, values: values)
+        let key = WeightKey(shape: shape, bits: values.map(\.bitPattern))
+        if let id = weightCache[key] { return id }
+        let id = graph.addConstant(name: name, shape: shape, values: values)
+        weightCache[key] = id
+        return id
+    }
+
+    struct WeightKey: Hashable {
+        var shape: [Int]
+        var bits: [UInt32]
     }
 
     /// `id` reshaped to `target` (batch excluded). Reshapes keep memory order, so a

@@ -10,6 +10,7 @@ extension ONNXGraphConverter {
         "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min", "PRelu", "LayerNormalization",
         "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf", "RNN", "LogSoftmax", "Pow", "Pad",
         "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
+        "Loop", "Split", "ReverseSequence", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Equal", "And", "Or", "Xor", "Not",
     ]
 
     /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate. The
@@ -104,6 +105,18 @@ extension ONNXGraphConverter {
         case "Expand": try expand(node)
         case "Pad": try pad(node)
         case "Slice": try slice(node)
+        case "Loop": try loop(node)
+        case "Split": try split(node)
+        case "ReverseSequence": try reverseSequence(node)
+        case "Less": try compare(node, .less)
+        case "LessOrEqual": try compare(node, .lessOrEqual)
+        case "Greater": try compare(node, .greater)
+        case "GreaterOrEqual": try compare(node, .greaterOrEqual)
+        case "Equal": try compare(node, .equal)
+        case "And": try compare(node, .and)
+        case "Or": try compare(node, .or)
+        case "Xor": try compare(node, .xor)
+        case "Not": try not(node)
         case "ReduceMean": try reduce(node, .mean)
         case "ReduceSum": try reduce(node, .sum)
         case "ReduceMax": try reduce(node, .max)

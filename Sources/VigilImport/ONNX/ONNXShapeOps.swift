@@ -122,6 +122,9 @@ extension ONNXGraphConverter {
         guard !node.proto.input.isEmpty else { throw ImportError.malformedFile(path: path, reason: "Concat '\(node.name)' has no inputs") }
         var parts: [ONNXValue] = []
         for i in node.proto.input.indices { parts.append(try input(node, i)) }
+        // Parts with no elements (an empty Split output) add nothing.
+        let nonEmpty = parts.filter { if case .constant(let c) = $0 { return c.count > 0 }; return true }
+        if !nonEmpty.isEmpty { parts = nonEmpty }
         let rawAxis = try node.attributes.int("axis", default: 0)
         let constants = parts.compactMap { p -> ConstantTensor? in if case .constant(let c) = p { return c }; return nil }
         if constants.count == parts.count {
