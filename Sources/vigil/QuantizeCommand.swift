@@ -53,6 +53,9 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Range observer: minmax, percentile (99.99 %), percentile:P, or kl (entropy).")
     var observer: String = "minmax"
 
+    @Flag(help: "Keep the classifier head (the Dense computing the logits and the Softmax after it) in float: int8 logits and probabilities are coarse steps, so beats near a tie can flip. The package is then no longer integer-only, and its golden vectors get a tolerance.")
+    var floatHead = false
+
     @Option(help: "Write the report as JSON to this file.")
     var report: String?
 
@@ -137,7 +140,7 @@ struct QuantizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let quantizer = PostTrainingQuantizer(observer: CalibrationObserver(name: observer)!)
+        let quantizer = PostTrainingQuantizer(observer: CalibrationObserver(name: observer)!, floatHead: floatHead)
         let floatPackage = try PackageFiles.read(package)
         try PostTrainingQuantizer.requireFloat(floatPackage, name: package)
         let calibrationData = try data(calibration, records: calibrationRecords, beats: calibrationBeats, for: floatPackage, option: "--calibration")

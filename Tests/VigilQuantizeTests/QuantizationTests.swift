@@ -112,6 +112,48 @@ struct QuantizationTests {
         return Array(interpreter.output(0))
     }
 
+    /// A BatchNormalization after an activation (an Affine over [L, C]) runs in int8 as
+    /// the depthwise convolution of kernel 1 it is; the rewritten float graph computes
+    /// the same values.
+    @Test func affineAfterAnActivationRunsAsADepthwiseConvolution() throws {
+        var g = Graph()
+        let x = g.addTensor(name: "x", shape: [6, 1])
+        let w = g.addConstant(name: "w", shape: [3, 1, 2], values: [0.5, -0.25, 1, 0.75, -0.5, 0.25])
+        let h = g.addTensor(name: "h"), y = g.addTensor(name: "y")
+        let scale = g.addConstant(name: "scale", shape: [2], values: [1.5, -0.75])
+        let shift = g.addConstant(name: "shift", shape: [2], values: [0.25, 2])
+        g.inputs = [x]
+        g.nodes = [Node(name: "conv", op: .conv1D(Conv1DAttributes(kernelSize: 3, activation: .relu)), inputs: [x, w], outputs: [h]),
+                   Node(name: "bn", op: .affine, inputs: [h, scale, shift], outputs: [y])]
+        g.outputs = [y]
+        let float = try g.validated()
+        let prepared = try PostTrainingQuantizer.prepared(float).validated()
+        #expect(prepared.nodes[1].op == .conv1D(Conv1DAttributes(kernelSize: 1, groups: 2)))
+        let inputs: [[Float]] = [(0..<48).map { Float(($0 * 37) % 17) / 8 - 1 }]
+        let want = try Self.run(float, inputs, samples: 8), got = try Self.run(prepared, inputs, samples: 8)
+        for i in want.indices { #expect(abs(want[i] - got[i]) <= 1e-6 * max(1, abs(want[i]))) }
+        let (q, summary) = try PostTrainingQuantizer().quantize(prepared, calibrationInputs: inputs, samples: 8, kernels: PortableKernels.self)
+        #expect(summary.floatNodes.isEmpty)
+        #expect(summary.int8Nodes == ["conv", "bn"])
+        let int8 = try Self.run(q, inputs, samples: 8)
+        for i in want.indices { #expect(abs(want[i] - int8[i]) <= 0.05, "\(i): \(want[i]) vs \(int8[i])") }
+    }
+
+    /// `floatHead` keeps the Dense computing the logits and the Softmax after it float;
+    /// by default the whole reference model runs in int8.
+    @Test func floatHeadKeepsTheClassifierHeadFloat() throws {
+        let float = try ReferenceModel.arrhythmia().validated().optimized()
+        let calibration = Self.referenceInputs(samples: 32, seed: 12)
+        let stats = try Calibration.collect(float, inputs: calibration, samples: 32, observer: .minMax, kernels: PortableKernels.self)
+        let (_, plain) = try PostTrainingQuantizer().quantize(float, statistics: stats)
+        #expect(plain.floatNodes.isEmpty)
+        let (q, head) = try PostTrainingQuantizer(floatHead: true).quantize(float, statistics: stats)
+        let last = float.nodes.suffix(2).map(\.name)
+        #expect(float.nodes.suffix(2).map(\.op.name) == ["Dense", "Softmax"])
+        #expect(head.floatNodes == last)
+        #expect(q.tensors[q.nodes.last!.outputs[0]].dtype == .float32 && q.nodes.last!.op.name == "Softmax")
+    }
+
     @Test func referenceModelQuantizes() throws {
         let float = try ReferenceModel.arrhythmia().validated().optimized()
         let calibration = Self.referenceInputs(samples: 64, seed: 11)

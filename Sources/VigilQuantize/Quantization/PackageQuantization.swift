@@ -17,7 +17,7 @@ extension PostTrainingQuantizer {
     /// metadata (scheme, observer, samples, data source), and new golden vectors.
     public func quantize(package floatPackage: ModelPackage, name: String, calibration: QuantizeDataset) throws(QuantizationError) -> (package: ModelPackage, summary: Summary) {
         try PostTrainingQuantizer.requireFloat(floatPackage, name: name)
-        let graph = PostTrainingQuantizer.separatingTableActivations(floatPackage.graph)
+        let graph = PostTrainingQuantizer.prepared(floatPackage.graph)
         let stats = try Calibration.collect(graph, inputs: calibration.inputs, samples: calibration.count, observer: observer, kernels: HostKernels.self)
         let result = try quantize(graph, statistics: stats)
 
@@ -26,6 +26,7 @@ extension PostTrainingQuantizer {
         manifest.metadata.removeAll { $0.key.hasPrefix("quantization.") }
         manifest.metadata.append(("quantization.scheme", "int8 per-channel weights, per-tensor activations (TFLite)"))
         manifest.metadata.append(("quantization.observer", observer.description))
+        if floatHead { manifest.metadata.append(("quantization.float_head", "true")) }
         manifest.metadata.append(("quantization.calibration_samples", "\(calibration.count)"))
         if let source = calibration.source { manifest.metadata.append(("quantization.calibration_data", source)) }
         var package = ModelPackage(manifest: manifest, graph: result.graph, inputContract: floatPackage.inputContract)

@@ -12,8 +12,9 @@ import VigilRuntime
 /// - Conv1D and Dense always run as int8; the other ops with int8 kernels (Add,
 ///   Concatenate, Reshape, pools, activations, Softmax) run as int8 when one of their
 ///   inputs already is, so that a lone Reshape between float ops adds no boundary.
-///   Ops without int8 kernels (GRU, LSTM, MatMul, Sub, Mul, Div, Affine,
-///   ZeroPadding1D) stay float.
+///   Ops without int8 kernels (GRU, LSTM, MatMul, Div, LayerNormalization,
+///   ZeroPadding1D…) stay float; an Affine over [L, C] runs as the depthwise
+///   convolution it is (`prepared`). With `floatHead` the classifier head stays float.
 /// - A Quantize node is inserted where an int8 node reads a float tensor, a
 ///   Dequantize node where a float node or a graph output reads an int8 tensor.
 /// - Pools, Reshape and global max keep their input's parameters; Softmax outputs
@@ -21,9 +22,20 @@ import VigilRuntime
 ///   fixed output parameters); fused activations are clamps the kernels apply.
 public struct PostTrainingQuantizer {
     public var observer: CalibrationObserver
+    /// Keep the classifier head float (`Rewriter.head`): the Dense that computes the
+    /// logits and the Softmax after it. Off by default, so that a package stays
+    /// integer-only and bit-exact across host and device.
+    public var floatHead: Bool
 
-    public init(observer: CalibrationObserver = .minMax) {
+    public init(observer: CalibrationObserver = .minMax, floatHead: Bool = false) {
         self.observer = observer
+        self.floatHead = floatHead
+    }
+
+    /// The float graph as calibration and quantization see it: Affines over [L, C] as
+    /// depthwise convolutions, table activations separated. It computes the same values.
+    public static func prepared(_ graph: Graph) -> Graph {
+        separatingTableActivations(affinesAsDepthwiseConvolutions(graph))
     }
 
     /// What the quantizer did, for reports.
@@ -41,12 +53,12 @@ public struct PostTrainingQuantizer {
 
     /// The int8 graph (validated, so its int8 rules hold) and a summary.
     /// - Parameter statistics: from `Calibration.collect` on the same float graph, which
-    ///   has its table activations separated (`separatingTableActivations`).
+    ///   prepared as `prepared` does.
     public func quantize(_ graph: Graph, statistics: CalibrationStatistics) throws(QuantizationError) -> (graph: Graph, summary: Summary) {
         let g: Graph
         do { g = try graph.validated() } catch { throw .invalidGraph(error) }
         try PostTrainingQuantizer.requireFloat(g)
-        var rewriter = Rewriter(source: g, statistics: statistics, observer: observer)
+        var rewriter = Rewriter(source: g, statistics: statistics, observer: observer, floatHead: floatHead)
         try rewriter.run()
         let result: Graph
         do { result = try rewriter.out.validated() } catch { throw .invalidGraph(error) }
@@ -55,7 +67,7 @@ public struct PostTrainingQuantizer {
 
     /// Calibrates with `kernels` and quantizes: the whole pipeline in one call.
     public func quantize<K: KernelSet>(_ graph: Graph, calibrationInputs: [[Float]], samples: Int, kernels: K.Type) throws(QuantizationError) -> (graph: Graph, summary: Summary) {
-        let separated = PostTrainingQuantizer.separatingTableActivations(graph)
+        let separated = PostTrainingQuantizer.prepared(graph)
         let stats = try Calibration.collect(separated, inputs: calibrationInputs, samples: samples, observer: observer, kernels: kernels)
         return try quantize(separated, statistics: stats)
     }
@@ -119,11 +131,37 @@ private struct Rewriter {
     var constantID: [TensorID: TensorID] = [:]
     let graphOutputs: Set<TensorID>
 
-    init(source: Graph, statistics: CalibrationStatistics, observer: CalibrationObserver) {
+    /// With `floatHead`, the classifier head: walking back from each graph output
+    /// through Softmax, activations and reshapes to the Dense that computes the logits.
+    /// It then stays float: int8 logits are steps of (range / 256) and int8
+    /// probabilities of 1/256, so beats near a tie tie and the lower class index wins;
+    /// in float the decision keeps the int8 features' own resolution, for a few float
+    /// MACs and exponentials.
+    let head: Set<String>
+
+    init(source: Graph, statistics: CalibrationStatistics, observer: CalibrationObserver, floatHead: Bool) {
         self.source = source
         self.statistics = statistics
         self.observer = observer
         self.graphOutputs = Set(source.outputs)
+        var head: Set<String> = []
+        for output in source.outputs where floatHead {
+            var tensor = output
+            while let node = source.nodes.last(where: { $0.outputs.contains(tensor) }) {
+                switch node.op {
+                case .softmax, .logSoftmax, .activation, .reshape:
+                    head.insert(node.name)
+                    tensor = node.inputs[0]
+                    continue
+                case .dense:
+                    head.insert(node.name)
+                default:
+                    break
+                }
+                break
+            }
+        }
+        self.head = head
     }
 
     mutating func run() throws(QuantizationError) {
@@ -149,6 +187,7 @@ private struct Rewriter {
     func runsInt8(_ node: Node) -> Bool {
         let activations = node.inputs.filter { !isConstant($0) }
         let anyInt8Input = activations.contains { int8ID[$0] != nil }
+        if head.contains(node.name) { return false }
         switch node.op {
         case .conv1D:
             return true
@@ -161,7 +200,7 @@ private struct Rewriter {
         case .concatenate:
             // A constant operand stays float: the int8 Concatenate takes activations only.
             return anyInt8Input && activations.count == node.inputs.count
-        case .reshape, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D, .softmax, .activation:
+        case .reshape, .softmax, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D, .activation:
             return anyInt8Input
         case .matMul, .logSoftmax, .div, .maximum, .minimum, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:

@@ -100,6 +100,10 @@ public struct QuantizationReport: Sendable {
         if let calibrationSource { lines.append("  calibration: \(calibrationSource)") }
         if onValidation, let validationSource { lines.append("  validation: \(validationSource)") }
         lines.append("  \(summary.int8Nodes.count) int8 ops, \(summary.floatNodes.count) float ops, \(summary.quantizeNodes) quantize, \(summary.dequantizeNodes) dequantize")
+        if !summary.floatNodes.isEmpty {
+            let shown = summary.floatNodes.prefix(12).joined(separator: ", ")
+            lines.append("  float ops: \(shown)\(summary.floatNodes.count > 12 ? ", … (\(summary.floatNodes.count - 12) more; --report lists all)" : "")")
+        }
         lines.append("  on \(evaluatedOn) data (\(comparison.samples) samples): top-1 agreement \(format(100 * comparison.agreement, 2)) % (\(comparison.agreements)/\(comparison.samples)), max abs error \(format(comparison.maxAbsError, 5))")
         for (key, s) in [("float", float), ("int8", int8)] {
             lines.append("  \(key): package \(s.packageBytes) bytes, arena \(s.arenaBytes) bytes, constants \(s.constantBytes) bytes")
