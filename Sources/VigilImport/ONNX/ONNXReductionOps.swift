@@ -29,6 +29,11 @@ extension ONNXGraphConverter {
         case .constant(let c): shape = c.shape
         case .runtime(let v): shape = v.shape
         }
+        if shape.isEmpty {
+            // A scalar reduces to itself.
+            try setOutput(node, 0, value)
+            return
+        }
         let keepDims = try node.attributes.int("keepdims", default: 1) != 0
         let listed: [Int]?
         if Self.axesAreInput(r, opset: opset) {
