@@ -16,6 +16,7 @@ public enum TFLiteImporter {
         "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEQUANTIZE",
         "EXPAND_DIMS", "FULLY_CONNECTED", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "PAD", "QUANTIZE",
         "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "SOFTMAX", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SQUEEZE", "SUB", "TANH",
+        "LEAKY_RELU", "HARD_SWISH",
     ]
 
     public static func importModel(atPath path: String) throws(ImportError) -> ImportedModel {
@@ -532,6 +533,14 @@ struct TFLiteConverter {
             let a: Activation = builtin == .logistic ? .sigmoid : builtin == .tanh ? .tanh : builtin == .relu ? .relu : .relu6
             try add(.activation(a), [try activation(try input(0), node: name)])
 
+        case .leakyRelu:
+            // LeakyReluOptions.alpha (slot 0); int8 through TFLite's two multipliers.
+            let alpha = try op.options?.f32(0, default: 0) ?? 0
+            try add(.activation(.leakyRelu(alpha: alpha)), [try activation(try input(0), node: name)])
+
+        case .hardSwish:
+            try add(.activation(.hardSwish), [try activation(try input(0), node: name)])
+
         case .quantize:
             try add(.quantize, [try activation(try input(0), node: name)])
 
@@ -563,7 +572,7 @@ struct TFLiteConverter {
         case .spaceToBatchND:
             try spaceToBatch(try input(0), block: try input(1), pads: try input(2), output: firstOut, name: name)
 
-        case .gather, .transpose, .div, .stridedSlice, .exp, .split, .sum, .shape, .reduceProd, .pack, .leakyRelu, .hardSwish,
+        case .gather, .transpose, .div, .stridedSlice, .exp, .split, .sum, .shape, .reduceProd, .pack,
              .batchToSpaceND, .neg, .rsqrt, .squaredDifference:
             throw unsupported()
         }

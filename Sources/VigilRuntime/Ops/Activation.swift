@@ -32,9 +32,10 @@ extension Interpreter {
 
 public enum Int8Compilation {
     /// The 256-entry table of an int8 activation, indexed by the input's bit pattern.
-    /// Clamps requantize exactly as TFLite's int8 RELU/RELU6 (`ReluX`); sigmoid and
-    /// tanh tabulate the float function as TFLite's int8 LUT kernels do
-    /// (`LUTPopulate`: dequantize, apply, round(y / s_out) + zp, clamp).
+    /// Clamps requantize exactly as TFLite's int8 RELU/RELU6 (`ReluX`); LeakyReLU and
+    /// HardSwish tabulate TFLite's integer kernels; the others (sigmoid, tanh, …)
+    /// tabulate the float function as TFLite's int8 LUT kernels do (`LUTPopulate`:
+    /// dequantize, apply, round(y / s_out) + zp, clamp).
     public static func activationTable(_ a: Activation, input x: (scale: Float, zeroPoint: Int32), output y: (scale: Float, zeroPoint: Int32)) -> [Int8] {
         var table = [Int8](repeating: 0, count: 256)
         if a.isClamp {
@@ -46,6 +47,13 @@ public enum Int8Compilation {
                 table[Int(UInt8(bitPattern: Int8(v)))] = Int8(truncatingIfNeeded: q)
             }
             return table
+        }
+        switch a {
+        case .leakyRelu(let alpha): return leakyReluTable(alpha: alpha, input: x, output: y)
+        case .hardSwish: return hardSwishTable(input: x, output: y)
+        case .linear, .relu, .relu6, .clip, .sigmoid, .hardSigmoid, .tanh, .elu, .selu, .gelu, .swish, .softplus, .softsign, .exponential, .mish,
+             .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .errorFunction:
+            break
         }
         let inverse = 1 / y.scale
         for v in -128...127 {
@@ -66,6 +74,90 @@ public enum Int8Compilation {
             table[Int(UInt8(bitPattern: Int8(v)))] = Int8(clamping: q &+ y.zeroPoint)
         }
         return table
+    }
+
+    /// TFLite's int8 LEAKY_RELU (`QuantizeLeakyRelu`): x − zp rescaled by s_in/s_out at
+    /// and above zero, by α·s_in/s_out below it (the multipliers computed in float, as
+    /// LiteRT's Prepare does), plus zp_out, clamped.
+    static func leakyReluTable(alpha: Float, input x: (scale: Float, zeroPoint: Int32), output y: (scale: Float, zeroPoint: Int32)) -> [Int8] {
+        let identity = FixedPoint.quantizeMultiplier(Double(x.scale / y.scale))
+        let (alphaMultiplier, alphaShift) = FixedPoint.quantizeMultiplier(Double(x.scale * alpha / y.scale))
+        let negativeAlpha = alphaMultiplier < 0
+        let safeAlpha = negativeAlpha ? -alphaMultiplier : alphaMultiplier
+        var table = [Int8](repeating: 0, count: 256)
+        for v in -128...127 {
+            let input = Int32(v) - x.zeroPoint
+            var q = y.zeroPoint
+            if input >= 0 {
+                q &+= FixedPoint.multiplyByQuantizedMultiplier(input, identity.multiplier, identity.shift)
+            } else {
+                let scaled = FixedPoint.multiplyByQuantizedMultiplier(input, safeAlpha, alphaShift)
+                q &+= negativeAlpha ? -scaled : scaled
+            }
+            table[Int(UInt8(bitPattern: Int8(v)))] = Int8(clamping: q)
+        }
+        return table
+    }
+
+    /// TFLite's int8 HARD_SWISH (`reference_ops::HardSwish` with `HardSwishPrepare`'s
+    /// parameters): x on a 16-bit "hires" scale (s_in/128), a ReLU-ish factor in [0, 1]
+    /// from x rescaled so that 3 is 32768, their doubling high product, rescaled to the
+    /// output.
+    static func hardSwishTable(input x: (scale: Float, zeroPoint: Int32), output y: (scale: Float, zeroPoint: Int32)) -> [Int8] {
+        let hires = (1 / Float(128)) * x.scale
+        let reluishScale = Float(3) / 32768
+        let (outputMultiplier32, outputExponent) = FixedPoint.quantizeMultiplier(Double(hires / y.scale))
+        let (reluishMultiplier32, reluishExponent) = FixedPoint.quantizeMultiplier(Double(hires / reluishScale))
+        let outputMultiplier = downScaleToInt16(outputMultiplier32), reluishMultiplier = downScaleToInt16(reluishMultiplier32)
+        var table = [Int8](repeating: 0, count: 256)
+        for v in -128...127 {
+            let input = Int16(truncatingIfNeeded: Int32(v) - x.zeroPoint)
+            let onHires = Int16(truncatingIfNeeded: Int32(input) * (1 << 7))
+            let onPreshiftOutput = roundingDoublingHighMul16(onHires, outputMultiplier)
+            var reluish = onHires
+            if reluishExponent > 0 { reluish = saturatingLeftShift16(reluish, Int(reluishExponent) - 1) }
+            reluish = roundingDoublingHighMul16(reluish, reluishMultiplier)
+            if reluishExponent > 0 { reluish = saturatingLeftShift16(reluish, 1) }
+            if reluishExponent < 0 { reluish = roundingDivideByPOT16(reluish, Int(-reluishExponent)) }
+            reluish = Int16(truncatingIfNeeded: (Int32(reluish) + (1 << 15)) >> 1)
+            let preshift = doublingHighMul16(reluish, onPreshiftOutput)
+            let out = Int32(roundingDivideByPOT16(preshift, Int(-outputExponent))) + y.zeroPoint
+            table[Int(UInt8(bitPattern: Int8(v)))] = Int8(clamping: out)
+        }
+        return table
+    }
+
+    /// TFLite's `DownScaleInt32ToInt16Multiplier`: the Q31 multiplier rounded to Q15.
+    static func downScaleToInt16(_ m: Int32) -> Int16 {
+        if m >= Int32.max - (1 << 15) { return Int16.max }
+        return Int16(truncatingIfNeeded: (m + (1 << 15)) >> 16)
+    }
+
+    static func saturatingLeftShift16(_ v: Int16, _ amount: Int) -> Int16 {
+        Int16(clamping: Int64(v) * (Int64(1) << Int64(amount)))
+    }
+
+    /// gemmlowp's 16-bit `SaturatingRoundingDoublingHighMul`.
+    static func roundingDoublingHighMul16(_ a: Int16, _ b: Int16) -> Int16 {
+        if a == b && a == Int16.min { return Int16.max }
+        let ab = Int32(a) * Int32(b)
+        let nudge: Int32 = ab >= 0 ? (1 << 14) : (1 - (1 << 14))
+        return Int16(truncatingIfNeeded: (ab + nudge) / (1 << 15))
+    }
+
+    /// TFLite's `SaturatingDoublingHighMul` (hard_swish.h): truncating, no nudge.
+    static func doublingHighMul16(_ a: Int16, _ b: Int16) -> Int16 {
+        if a == b && a == Int16.min { return Int16.max }
+        return Int16(truncatingIfNeeded: (Int32(a) * Int32(b)) / (1 << 15))
+    }
+
+    /// gemmlowp's `RoundingDivideByPOT` on 16 bits.
+    static func roundingDivideByPOT16(_ x: Int16, _ exponent: Int) -> Int16 {
+        let e = Int32(max(0, min(15, exponent)))
+        let mask = Int32((1 << e) - 1)
+        let remainder = Int32(x) & mask
+        let threshold = (mask >> 1) + (x < 0 ? 1 : 0)
+        return Int16(truncatingIfNeeded: (Int32(x) >> e) + (remainder > threshold ? 1 : 0))
     }
 }
 

@@ -112,6 +112,19 @@ def add_concat_model():
     return keras.Model(x_in, out)
 
 
+def activations_model():
+    """LeakyReLU and hard_swish, which the converter writes as int8 LEAKY_RELU and
+    HARD_SWISH (TFLite integer kernels, not lookup tables of the float function)."""
+    keras.utils.set_random_seed(17)
+    x_in = keras.Input((64, 2), name="signal")
+    m = keras.layers.Conv1D(8, 5, padding="same")(x_in)
+    m = keras.layers.LeakyReLU(negative_slope=0.2)(m)
+    m = keras.layers.Conv1D(8, 3, padding="same", activation="hard_swish")(m)
+    m = keras.layers.GlobalAveragePooling1D()(m)
+    out = keras.layers.Dense(4)(m)
+    return keras.Model(x_in, out)
+
+
 def family(name):
     """A trained issue-#10 family, as ../families/make_family_fixtures.py saved it."""
     return lambda: keras.saving.load_model(os.path.join(HERE, "..", "families", name + ".keras"))
@@ -126,6 +139,7 @@ CASES = [
     ("family_bn_after_act_int8", family("bn_after_act"), 401, True),
     ("family_rr_norm_int8", family("rr_norm"), 402, True),
     ("family_residual_int8", family("residual"), 403, True),
+    ("activations_int8", activations_model, 501, True),
 ]
 
 
