@@ -12,7 +12,8 @@ struct ONNXImportTests {
     static let absolute: Float = 1e-6
 
     static let models = ["reference_cnn", "keras_lstm", "keras_separable", "gru_reset_after", "gru_sequence",
-                         "lstm_time_major", "ncw_cnn", "shape_chain", "transposed_conv", "keras_tensordot"]
+                         "lstm_time_major", "ncw_cnn", "shape_chain", "transposed_conv", "keras_tensordot",
+                         "convtranspose", "keras_convtranspose"]
 
     @Test("Imported model matches ONNX Runtime", arguments: models)
     func matchesONNXRuntime(_ name: String) throws {

@@ -168,7 +168,7 @@ extension ONNXGraphConverter {
                 try lower("Unsqueeze", name: "\(node.name)/scan\(k)/\(i)/unsqueeze", inputs: [name], constants: [[0]], outputs: [parts[i]])
             }
             try lower("Concat", name: "\(node.name)/scan\(k)", inputs: parts, constants: [], outputs: [node.proto.output[carriedCount + k]],
-                      attributes: ["axis": 0])
+                      attributes: ["axis": [0]])
         }
     }
 
@@ -183,23 +183,31 @@ extension ONNXGraphConverter {
         values[name] = value
     }
 
-    /// Converts an op the importer composes from another (Split as Slices, a Loop's scan
-    /// outputs as Unsqueeze and Concat): a node reading `inputs` and then the 1-D int64
-    /// `constants`, registered under names derived from `name`.
-    mutating func lower(_ opType: String, name: String, inputs: [String], constants: [[Int64]], outputs: [String], attributes: [String: Int64] = [:]) throws {
+    /// Converts an op the importer composes from others (Split as Slices, a Loop's scan
+    /// outputs as Unsqueeze and Concat, ConvTranspose as a convolution): a node reading
+    /// `inputs` and then `constants` (1-D int64 lists, or tensors), registered under
+    /// names derived from `name`, with integer or integer-list attributes.
+    mutating func lower(_ opType: String, name: String, inputs: [String], constants: [[Int64]] = [], tensors: [ConstantTensor] = [],
+                        outputs: [String], attributes: [String: [Int64]] = [:]) throws {
         var proto = Onnx_NodeProto()
         proto.opType = opType
         proto.name = name
         proto.input = inputs
-        for (i, c) in constants.enumerated() {
+        for (i, c) in (constants.map { ConstantTensor(shape: [$0.count], ints: $0) } + tensors).enumerated() {
             let constantName = "\(name)/constant\(i)"
-            try bind(constantName, .constant(ConstantTensor(shape: [c.count], ints: c)))
+            try bind(constantName, .constant(c))
             proto.input.append(constantName)
         }
         proto.output = outputs
         for (key, value) in attributes.sorted(by: { $0.key < $1.key }) {
             var a = Onnx_AttributeProto()
-            a.name = key; a.type = .int; a.i = value
+            a.name = key
+            // A one-element list stands for an integer attribute.
+            if value.count == 1 && key != "pads" && key != "kernel_shape" && key != "strides" {
+                a.type = .int; a.i = value[0]
+            } else {
+                a.type = .ints; a.ints = value
+            }
             proto.attribute.append(a)
         }
         for i in proto.input { readers[i, default: 0] += 1 }

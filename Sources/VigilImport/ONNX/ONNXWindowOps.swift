@@ -304,3 +304,78 @@ extension ONNXGraphConverter {
         try setOutput(node, 0, .runtime(out))
     }
 }
+
+extension ONNXGraphConverter {
+    /// ConvTranspose along one axis (a 2-D or 3-D one whose other spatial axes have size
+    /// 1 goes through a Reshape to [N, C, L] and back) as the convolution it is the
+    /// transpose of: the input with strides − 1 zeros between its steps (a Concat of
+    /// one zero step and a Gather over time), padded by kernel − 1 less `pads` on each
+    /// side (plus `output_padding` on the right) and convolved with the weight flipped
+    /// in time, its channel axes swapped. Groups and dilations other than 1 are refused.
+    mutating func convTranspose(_ node: ONNXNode) throws {
+        let x = try runtimeInput(node, 0)
+        guard let w = try constantInput(node, 1, role: "the weight") else { throw ImportError.malformedFile(path: path, reason: "ConvTranspose '\(node.name)' has no weight") }
+        let spatial = x.rank - 2
+        guard x.rank >= 3, w.shape.count == x.rank, x.batchAxis == 0 else {
+            throw ImportError.unsupportedAttribute(node: node.name, reason: "ConvTranspose of \(x.shape) by \(w.shape); Vigil reads [N, C, spatial…] with a batch axis")
+        }
+        let attributes = node.attributes
+        if try attributes.int("group", default: 1) != 1 { throw ImportError.unsupportedAttribute(node: node.name, reason: "ConvTranspose with group \(try attributes.int("group", default: 1)); Vigil reads group 1") }
+        if try attributes.string("auto_pad", default: "NOTSET") != "NOTSET" || attributes.has("output_shape") {
+            throw ImportError.unsupportedAttribute(node: node.name, reason: "ConvTranspose with auto_pad or output_shape; Vigil reads explicit pads")
+        }
+        let kernel = Array(w.shape[2...])
+        if let ks = try attributes.ints("kernel_shape"), ks != kernel { throw ImportError.shapeMismatch(node: node.name, reason: "kernel_shape \(ks) differs from the weight's \(kernel)") }
+        let strides = try attributes.ints("strides") ?? [Int](repeating: 1, count: spatial)
+        let dilations = try attributes.ints("dilations") ?? [Int](repeating: 1, count: spatial)
+        let pads = try attributes.ints("pads") ?? [Int](repeating: 0, count: 2 * spatial)
+        let outputPadding = try attributes.ints("output_padding") ?? [Int](repeating: 0, count: spatial)
+        guard strides.count == spatial, dilations.count == spatial, pads.count == 2 * spatial, outputPadding.count == spatial else {
+            throw ImportError.shapeMismatch(node: node.name, reason: "strides, dilations, pads and output_padding do not fit \(spatial) spatial axes")
+        }
+        // The one axis that moves; the others must be identities of size 1.
+        let moving = (0..<spatial).filter { x.shape[2 + $0] != 1 || kernel[$0] != 1 || strides[$0] != 1 || pads[$0] != 0 || pads[spatial + $0] != 0 || outputPadding[$0] != 0 }
+        if moving.count > 1 { throw ImportError.unsupportedAttribute(node: node.name, reason: "ConvTranspose along \(moving.count) spatial axes; Vigil transposes along one") }
+        let a = moving.first ?? spatial - 1
+        if dilations.contains(where: { $0 != 1 }) { throw ImportError.unsupportedAttribute(node: node.name, reason: "ConvTranspose dilations \(dilations); Vigil reads 1") }
+        let (cin, cout, k, s) = (w.shape[0], w.shape[1], kernel[a], strides[a])
+        let (padLeft, padRight, extra) = (pads[a], pads[spatial + a], outputPadding[a])
+        guard x.shape[1] == cin, s >= 1, s <= 4096, k >= 1, k <= 4096, padLeft >= 0, padLeft < k, padRight >= 0, padRight < k, extra >= 0, extra < s else {
+            throw ImportError.unsupportedAttribute(node: node.name, reason: "ConvTranspose of \(x.shape) by \(w.shape) with strides \(strides), pads \(pads), output_padding \(outputPadding)")
+        }
+        let steps = x.shape[2 + a]
+        let (stuffed, overflow) = (steps - 1).multipliedReportingOverflow(by: s)
+        guard !overflow, stuffed < 1 << 24 else { throw ImportError.shapeMismatch(node: node.name, reason: "\(steps) steps at stride \(s) is too long") }
+        let outLength = stuffed + 1 + extra + k - 1 - padLeft - padRight
+        if outLength < 1 { throw ImportError.shapeMismatch(node: node.name, reason: "ConvTranspose output of length \(outLength)") }
+        var source = node.proto.input[0]
+        if spatial > 1 {
+            try lower("Reshape", name: node.name + "/as_1d", inputs: [source], constants: [[0, Int64(cin), Int64(steps)]], outputs: [node.name + "/as_1d:0"])
+            source = node.name + "/as_1d:0"
+        }
+        if s > 1 {
+            let zero = ConstantTensor(shape: [1, cin, 1], floats: [Float](repeating: 0, count: cin))
+            try lower("Concat", name: node.name + "/with_zero", inputs: [source], tensors: [zero], outputs: [node.name + "/with_zero:0"], attributes: ["axis": [2]])
+            let indices = (0...stuffed).map { Int64($0 % s == 0 ? $0 / s : steps) }
+            try lower("Gather", name: node.name + "/stuffed", inputs: [node.name + "/with_zero:0"], constants: [indices],
+                      outputs: [node.name + "/stuffed:0"], attributes: ["axis": [2]])
+            source = node.name + "/stuffed:0"
+        }
+        // ONNX ConvTranspose weight [Cin, Cout, K] → Conv weight [Cout, Cin, K], flipped.
+        let values = w.floats
+        var flipped = [Float](repeating: 0, count: values.count)
+        for co in 0..<cout { for ci in 0..<cin { for t in 0..<k {
+            flipped[(co * cin + ci) * k + t] = values[(ci * cout + co) * k + (k - 1 - t)]
+        } } }
+        var tensors = [ConstantTensor(shape: [cout, cin, k], floats: flipped)]
+        if let b = try constantInput(node, 2, role: "the bias") { tensors.append(b) }
+        let convOutput = spatial > 1 ? node.name + "/conv:0" : node.proto.output[0]
+        try lower("Conv", name: node.name, inputs: [source], tensors: tensors, outputs: [convOutput],
+                  attributes: ["kernel_shape": [Int64(k)], "pads": [Int64(k - 1 - padLeft), Int64(k - 1 - padRight + extra)]])
+        if spatial > 1 {
+            var shape: [Int64] = [0, Int64(cout)] + [Int64](repeating: 1, count: spatial)
+            shape[2 + a] = Int64(outLength)
+            try lower("Reshape", name: node.name + "/back", inputs: [convOutput], constants: [shape], outputs: [node.proto.output[0]])
+        }
+    }
+}

@@ -2,7 +2,7 @@
 
 Run from this directory with the pinned environment (requirements.txt):
 
-    python make_onnx_fixtures.py [GROUP ...]     # gru, ncw, bad, keras, tensordot; all by default
+    python make_onnx_fixtures.py [GROUP ...]     # gru, ncw, bad, keras, tensordot, convtranspose; all by default
 
 For every model NAME it writes NAME.onnx and NAME.json. The JSON holds the random
 inputs and the outputs ONNX Runtime computes for them, in ONNX's own axis order:
@@ -295,7 +295,35 @@ def tensordot_model():
     save("keras_tensordot", proto, {"x": rng.standard_normal((BATCH, 20, 3)).astype(np.float32)})
 
 
-GROUPS = {"gru": gru_models, "ncw": ncw_models, "bad": bad_models, "keras": keras_models, "tensordot": tensordot_model}
+def convtranspose_models():
+    """ConvTranspose over [N, C, L]: strided with pads, output_padding and a bias
+    (onnx.helper), and the one tf2onnx writes for a Keras Conv1DTranspose. Their own
+    generator, so that they leave the other fixtures' draws alone."""
+    rng = np.random.default_rng(20261208)
+
+    def r(*shape):
+        return (rng.standard_normal(shape) * 0.5).astype(np.float32)
+
+    nodes = [helper.make_node("ConvTranspose", ["x", "W", "B"], ["y"], strides=[2], pads=[1, 2], output_padding=[1], name="up")]
+    model = helper_model(nodes, [value("x", ["N", 3, 10])], [value("y", ["N", 4, 21])], [init("W", r(3, 4, 5)), init("B", r(4))])
+    save("convtranspose", model, {"x": r(BATCH, 3, 10)})
+
+    import keras
+    import tensorflow as tf
+    import tf2onnx
+
+    x_in = keras.Input((16, 2), name="x")
+    y = keras.layers.Conv1DTranspose(3, 4, strides=2, padding="same")(x_in)
+    y = keras.layers.Conv1DTranspose(2, 3, padding="valid", activation="relu")(y)
+    model = keras.Model(x_in, y)
+    for w in model.weights:
+        w.assign(rng.normal(0, 0.3, w.shape).astype(np.float32))
+    proto, _ = tf2onnx.convert.from_keras(model, input_signature=[tf.TensorSpec((None, 16, 2), tf.float32, name="x")], opset=17)
+    save("keras_convtranspose", proto, {"x": rng.standard_normal((BATCH, 16, 2)).astype(np.float32)})
+
+
+GROUPS = {"gru": gru_models, "ncw": ncw_models, "bad": bad_models, "keras": keras_models, "tensordot": tensordot_model,
+          "convtranspose": convtranspose_models}
 
 if __name__ == "__main__":
     # Every group by default; name groups to write only those.
