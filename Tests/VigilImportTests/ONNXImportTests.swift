@@ -13,7 +13,7 @@ struct ONNXImportTests {
 
     static let models = ["reference_cnn", "keras_lstm", "keras_separable", "gru_reset_after", "gru_sequence",
                          "lstm_time_major", "ncw_cnn", "shape_chain", "transposed_conv", "keras_tensordot",
-                         "convtranspose", "keras_convtranspose"]
+                         "convtranspose", "keras_convtranspose", "resampling", "keras_upsampling"]
 
     @Test("Imported model matches ONNX Runtime", arguments: models)
     func matchesONNXRuntime(_ name: String) throws {

@@ -10,7 +10,7 @@ extension ONNXGraphConverter {
         "Elu", "Selu", "Gelu", "Softplus", "Softsign", "HardSwish", "Mish", "Exp", "Max", "Min", "PRelu", "LayerNormalization",
         "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf", "RNN", "LogSoftmax", "Pow", "Pad",
         "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
-        "ConvTranspose", "Loop", "Split", "ReverseSequence", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Equal", "And", "Or", "Xor", "Not",
+        "ConvTranspose", "Tile", "Resize", "Where", "Loop", "Split", "ReverseSequence", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Equal", "And", "Or", "Xor", "Not",
     ]
 
     /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate. The
@@ -106,6 +106,9 @@ extension ONNXGraphConverter {
         case "Pad": try pad(node)
         case "Slice": try slice(node)
         case "ConvTranspose": try convTranspose(node)
+        case "Tile": try tile(node)
+        case "Resize": try resize(node)
+        case "Where": try whereOp(node)
         case "Loop": try loop(node)
         case "Split": try split(node)
         case "ReverseSequence": try reverseSequence(node)

@@ -2,7 +2,7 @@
 
 Run from this directory with the pinned environment (requirements.txt):
 
-    python make_onnx_fixtures.py [GROUP ...]     # gru, ncw, bad, keras, tensordot, convtranspose; all by default
+    python make_onnx_fixtures.py [GROUP ...]     # gru, ncw, bad, keras, tensordot, convtranspose, resampling; all by default
 
 For every model NAME it writes NAME.onnx and NAME.json. The JSON holds the random
 inputs and the outputs ONNX Runtime computes for them, in ONNX's own axis order:
@@ -322,8 +322,51 @@ def convtranspose_models():
     save("keras_convtranspose", proto, {"x": rng.standard_normal((BATCH, 16, 2)).astype(np.float32)})
 
 
+def resampling_models():
+    """Resize along time (nearest, as PyTorch's upsampling writes it; linear with
+    half-pixel centres to a given size), Tile of run-time data and Where with a
+    constant condition (onnx.helper), and what tf2onnx writes for Keras UpSampling1D.
+    Their own generator, so that they leave the other fixtures' draws alone."""
+    rng = np.random.default_rng(20261209)
+
+    def r(*shape):
+        return (rng.standard_normal(shape) * 0.5).astype(np.float32)
+
+    nodes = [
+        helper.make_node("Resize", ["x", "", "up"], ["near"], mode="nearest", coordinate_transformation_mode="asymmetric",
+                         nearest_mode="floor", name="nearest"),
+        # Sizes as exporters compute them: the input's batch and channels, then 13.
+        helper.make_node("Shape", ["x"], ["shape"]),
+        helper.make_node("Slice", ["shape", "zero", "two"], ["leading"]),
+        helper.make_node("Concat", ["leading", "length"], ["size"], axis=0),
+        helper.make_node("Resize", ["x", "", "", "size"], ["lin"], mode="linear", coordinate_transformation_mode="half_pixel", name="linear"),
+        helper.make_node("Tile", ["x", "reps"], ["tiled"], name="tile"),
+        helper.make_node("Where", ["mask", "x", "w"], ["picked"], name="where"),
+        helper.make_node("Concat", ["near", "tiled"], ["a"], axis=1),
+        helper.make_node("Concat", ["lin", "picked"], ["b"], axis=2),
+    ]
+    inits = [init("up", np.array([1, 1, 2], np.float32)), init("zero", np.array([0], np.int64)), init("two", np.array([2], np.int64)),
+             init("length", np.array([13], np.int64)),
+             init("reps", np.array([1, 2, 2], np.int64)), init("mask", rng.random((1, 3, 8)) > 0.5), init("w", r(1, 3, 8))]
+    model = helper_model(nodes, [value("x", ["N", 3, 8])], [value("a", ["N", 9, 16]), value("b", ["N", 3, 21])], inits, opset=13)
+    save("resampling", model, {"x": r(BATCH, 3, 8)})
+
+    import keras
+    import tensorflow as tf
+    import tf2onnx
+
+    x_in = keras.Input((12, 2), name="x")
+    y = keras.layers.UpSampling1D(3)(x_in)
+    y = keras.layers.Conv1D(3, 3, padding="same")(y)
+    model = keras.Model(x_in, y)
+    for w in model.weights:
+        w.assign(rng.normal(0, 0.3, w.shape).astype(np.float32))
+    proto, _ = tf2onnx.convert.from_keras(model, input_signature=[tf.TensorSpec((None, 12, 2), tf.float32, name="x")], opset=17)
+    save("keras_upsampling", proto, {"x": rng.standard_normal((BATCH, 12, 2)).astype(np.float32)})
+
+
 GROUPS = {"gru": gru_models, "ncw": ncw_models, "bad": bad_models, "keras": keras_models, "tensordot": tensordot_model,
-          "convtranspose": convtranspose_models}
+          "convtranspose": convtranspose_models, "resampling": resampling_models}
 
 if __name__ == "__main__":
     # Every group by default; name groups to write only those.
