@@ -31,11 +31,7 @@ extension ONNXGraphConverter {
     /// opset 13), or into equal parts: a Slice per output.
     mutating func split(_ node: ONNXNode) throws {
         let value = try input(node, 0)
-        let shape: [Int]
-        switch value {
-        case .constant(let c): shape = c.shape
-        case .runtime(let v): shape = v.shape
-        }
+        let shape = value.shape
         if shape.isEmpty { throw ImportError.shapeMismatch(node: node.name, reason: "Split of a scalar") }
         let a = try axis(try node.attributes.int("axis", default: 0), rank: shape.count, node: node)
         let outputs = node.proto.output.count

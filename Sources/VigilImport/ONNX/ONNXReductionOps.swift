@@ -24,11 +24,7 @@ extension ONNXGraphConverter {
 
     mutating func reduce(_ node: ONNXNode, _ r: Reduction) throws {
         let value = try input(node, 0)
-        let shape: [Int]
-        switch value {
-        case .constant(let c): shape = c.shape
-        case .runtime(let v): shape = v.shape
-        }
+        let shape = value.shape
         if shape.isEmpty {
             // A scalar reduces to itself.
             try setOutput(node, 0, value)

@@ -12,11 +12,7 @@ extension ONNXGraphConverter {
             throw ImportError.malformedFile(path: path, reason: "Tile '\(node.name)' lacks its repeats")
         }
         let repeats = repeatsTensor.ints
-        let shape: [Int]
-        switch value {
-        case .constant(let c): shape = c.shape
-        case .runtime(let v): shape = v.shape
-        }
+        let shape = value.shape
         guard repeats.count == shape.count, repeats.allSatisfy({ $0 >= 1 && $0 <= 4096 }) else {
             throw ImportError.unsupportedAttribute(node: node.name, reason: "Tile repeats \(repeats) for shape \(shape); each from 1 to 4096")
         }

@@ -7,11 +7,7 @@ import VigilRuntime
 extension ONNXGraphConverter {
     mutating func transpose(_ node: ONNXNode) throws {
         let value = try input(node, 0)
-        let rank: Int
-        switch value {
-        case .constant(let c): rank = c.shape.count
-        case .runtime(let v): rank = v.rank
-        }
+        let rank = value.shape.count
         let perm = try node.attributes.ints("perm") ?? Array((0..<rank).reversed())
         guard perm.count == rank, Set(perm) == Set(0..<rank) else {
             throw ImportError.unsupportedAttribute(node: node.name, reason: "perm \(perm) is not a permutation of \(rank) axes")
@@ -45,11 +41,7 @@ extension ONNXGraphConverter {
 
     mutating func squeeze(_ node: ONNXNode) throws {
         let value = try input(node, 0)
-        let shape: [Int]
-        switch value {
-        case .constant(let c): shape = c.shape
-        case .runtime(let v): shape = v.shape
-        }
+        let shape = value.shape
         var axes: [Int] = []
         if let given = try axesArgument(node, input: 1) {
             for a in given { axes.append(try axis(a, rank: shape.count, node: node)) }
@@ -85,11 +77,7 @@ extension ONNXGraphConverter {
 
     mutating func unsqueeze(_ node: ONNXNode) throws {
         let value = try input(node, 0)
-        let shape: [Int]
-        switch value {
-        case .constant(let c): shape = c.shape
-        case .runtime(let v): shape = v.shape
-        }
+        let shape = value.shape
         guard let given = try axesArgument(node, input: 1) else {
             throw ImportError.malformedFile(path: path, reason: "Unsqueeze '\(node.name)' has no axes")
         }
@@ -177,11 +165,7 @@ extension ONNXGraphConverter {
 
     mutating func flatten(_ node: ONNXNode) throws {
         let value = try input(node, 0)
-        let shape: [Int]
-        switch value {
-        case .constant(let c): shape = c.shape
-        case .runtime(let v): shape = v.shape
-        }
+        let shape = value.shape
         let rawAxis = try node.attributes.int("axis", default: 1)
         let a = rawAxis < 0 ? rawAxis + shape.count : rawAxis
         guard a >= 0, a <= shape.count else { throw ImportError.unsupportedAttribute(node: node.name, reason: "axis \(rawAxis) for rank \(shape.count)") }
@@ -435,11 +419,7 @@ extension ONNXGraphConverter {
     mutating func gather(_ node: ONNXNode) throws {
         let value = try input(node, 0)
         guard let indices = try constantInput(node, 1, role: "indices") else { throw ImportError.malformedFile(path: path, reason: "Gather '\(node.name)' has no indices") }
-        let shape: [Int]
-        switch value {
-        case .constant(let c): shape = c.shape
-        case .runtime(let v): shape = v.shape
-        }
+        let shape = value.shape
         if shape.isEmpty { throw ImportError.shapeMismatch(node: node.name, reason: "Gather from a scalar") }
         let a = try axis(try node.attributes.int("axis", default: 0), rank: shape.count, node: node)
         let n = shape[a]

@@ -6,6 +6,14 @@ import VigilRuntime
 enum ONNXValue {
     case constant(ConstantTensor)
     case runtime(RuntimeValue)
+
+    /// The ONNX shape (1 standing in for the batch of run-time data).
+    var shape: [Int] {
+        switch self {
+        case .constant(let c): return c.shape
+        case .runtime(let v): return v.shape
+        }
+    }
 }
 
 /// A run-time ONNX value and how the Vigil tensor holding it is laid out.

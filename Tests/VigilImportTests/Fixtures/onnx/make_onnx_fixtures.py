@@ -276,23 +276,28 @@ def bad_models():
         [init("W", rand(2, 6, 2)), init("R", rand(2, 6, 2))]))
 
 
+def keras_fixture(name, model, rng, shape):
+    """A Keras model with random weights drawn from `rng`, through tf2onnx, saved with
+    ONNX Runtime's outputs for a random batch of inputs [BATCH, *shape] named x."""
+    import tensorflow as tf
+    import tf2onnx
+
+    for w in model.weights:
+        w.assign(rng.normal(0, 0.3, w.shape).astype(np.float32))
+    proto, _ = tf2onnx.convert.from_keras(model, input_signature=[tf.TensorSpec((None,) + shape, tf.float32, name="x")], opset=17)
+    save(name, proto, {"x": rng.standard_normal((BATCH,) + shape).astype(np.float32)})
+
+
 def tensordot_model():
     """An LSTM returning sequences into a Dense: tf2onnx's Tensordot, a Reshape that
     merges batch and time ([N, 20, 8] → [N·20, 8]), a MatMul, and a Reshape back. Its
     own generator, so that it leaves the other fixtures' draws alone."""
     import keras
-    import tensorflow as tf
-    import tf2onnx
 
-    rng = np.random.default_rng(20261207)
     x_in = keras.Input((20, 3), name="x")
     y = keras.layers.LSTM(8, return_sequences=True)(x_in)
     y = keras.layers.Dense(4)(y)
-    model = keras.Model(x_in, y)
-    for w in model.weights:
-        w.assign(rng.normal(0, 0.3, w.shape).astype(np.float32))
-    proto, _ = tf2onnx.convert.from_keras(model, input_signature=[tf.TensorSpec((None, 20, 3), tf.float32, name="x")], opset=17)
-    save("keras_tensordot", proto, {"x": rng.standard_normal((BATCH, 20, 3)).astype(np.float32)})
+    keras_fixture("keras_tensordot", keras.Model(x_in, y), np.random.default_rng(20261207), (20, 3))
 
 
 def convtranspose_models():
@@ -309,17 +314,11 @@ def convtranspose_models():
     save("convtranspose", model, {"x": r(BATCH, 3, 10)})
 
     import keras
-    import tensorflow as tf
-    import tf2onnx
 
     x_in = keras.Input((16, 2), name="x")
     y = keras.layers.Conv1DTranspose(3, 4, strides=2, padding="same")(x_in)
     y = keras.layers.Conv1DTranspose(2, 3, padding="valid", activation="relu")(y)
-    model = keras.Model(x_in, y)
-    for w in model.weights:
-        w.assign(rng.normal(0, 0.3, w.shape).astype(np.float32))
-    proto, _ = tf2onnx.convert.from_keras(model, input_signature=[tf.TensorSpec((None, 16, 2), tf.float32, name="x")], opset=17)
-    save("keras_convtranspose", proto, {"x": rng.standard_normal((BATCH, 16, 2)).astype(np.float32)})
+    keras_fixture("keras_convtranspose", keras.Model(x_in, y), rng, (16, 2))
 
 
 def resampling_models():
@@ -352,17 +351,11 @@ def resampling_models():
     save("resampling", model, {"x": r(BATCH, 3, 8)})
 
     import keras
-    import tensorflow as tf
-    import tf2onnx
 
     x_in = keras.Input((12, 2), name="x")
     y = keras.layers.UpSampling1D(3)(x_in)
     y = keras.layers.Conv1D(3, 3, padding="same")(y)
-    model = keras.Model(x_in, y)
-    for w in model.weights:
-        w.assign(rng.normal(0, 0.3, w.shape).astype(np.float32))
-    proto, _ = tf2onnx.convert.from_keras(model, input_signature=[tf.TensorSpec((None, 12, 2), tf.float32, name="x")], opset=17)
-    save("keras_upsampling", proto, {"x": rng.standard_normal((BATCH, 12, 2)).astype(np.float32)})
+    keras_fixture("keras_upsampling", keras.Model(x_in, y), rng, (12, 2))
 
 
 GROUPS = {"gru": gru_models, "ncw": ncw_models, "bad": bad_models, "keras": keras_models, "tensordot": tensordot_model,
