@@ -16,7 +16,7 @@ public enum TFLiteImporter {
         "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEQUANTIZE",
         "EXPAND_DIMS", "FULLY_CONNECTED", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "PAD", "QUANTIZE",
         "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "SOFTMAX", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SQUEEZE", "SUB", "TANH",
-        "LEAKY_RELU", "HARD_SWISH",
+        "LEAKY_RELU", "HARD_SWISH", "GELU",
     ]
 
     public static func importModel(atPath path: String) throws(ImportError) -> ImportedModel {
@@ -540,6 +540,11 @@ struct TFLiteConverter {
 
         case .hardSwish:
             try add(.activation(.hardSwish), [try activation(try input(0), node: name)])
+
+        case .gelu:
+            // GeluOptions.approximate (slot 0); int8 through a table of the float function.
+            let approximate = try op.options?.bool(0) ?? false
+            try add(.activation(.gelu(approximate: approximate)), [try activation(try input(0), node: name)])
 
         case .quantize:
             try add(.quantize, [try activation(try input(0), node: name)])

@@ -186,6 +186,7 @@ enum BuiltinOperator: Int32, CaseIterable {
     case squaredDifference = 99
     case quantize = 114
     case hardSwish = 117
+    case gelu = 150
 
     /// The schema's name of the operator.
     var name: String {
@@ -231,6 +232,7 @@ enum BuiltinOperator: Int32, CaseIterable {
         case .squaredDifference: return "SQUARED_DIFFERENCE"
         case .quantize: return "QUANTIZE"
         case .hardSwish: return "HARD_SWISH"
+        case .gelu: return "GELU"
         }
     }
 }

@@ -113,13 +113,14 @@ def add_concat_model():
 
 
 def activations_model():
-    """LeakyReLU and hard_swish, which the converter writes as int8 LEAKY_RELU and
-    HARD_SWISH (TFLite integer kernels, not lookup tables of the float function)."""
+    """LeakyReLU, hard_swish and gelu, which the converter writes as int8 LEAKY_RELU and
+    HARD_SWISH (TFLite integer kernels) and GELU (a table of the float function)."""
     keras.utils.set_random_seed(17)
     x_in = keras.Input((64, 2), name="signal")
     m = keras.layers.Conv1D(8, 5, padding="same")(x_in)
     m = keras.layers.LeakyReLU(negative_slope=0.2)(m)
     m = keras.layers.Conv1D(8, 3, padding="same", activation="hard_swish")(m)
+    m = keras.layers.Conv1D(8, 3, padding="same", activation="gelu")(m)
     m = keras.layers.GlobalAveragePooling1D()(m)
     out = keras.layers.Dense(4)(m)
     return keras.Model(x_in, out)
