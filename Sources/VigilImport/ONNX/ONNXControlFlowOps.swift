@@ -79,7 +79,7 @@ extension ONNXGraphConverter {
             throw ImportError.unsupportedAttribute(node: node.name, reason: "sequence lengths \(lengths.ints) differ from the time axis (\(x.shape[time])); Vigil reverses whole sequences")
         }
         try lower("Slice", name: node.name, inputs: [node.proto.input[0]],
-                  constants: [[-1], [Int64(Int32.min)], [Int64(time)], [-1]], outputs: [node.proto.output[0]])
+                  constants: [[-1], [Int64(Int32.min)], [Int64(time)], [-1]], outputs: [try outputName(node)])
     }
 
     /// A Loop with a trip count known at import, unrolled: each iteration binds the

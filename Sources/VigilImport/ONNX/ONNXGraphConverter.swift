@@ -252,6 +252,14 @@ struct ONNXGraphConverter {
         return v
     }
 
+    /// The name of a node's output `i`, which a lowered op writes.
+    func outputName(_ node: ONNXNode, _ i: Int = 0) throws -> String {
+        guard i < node.proto.output.count else {
+            throw ImportError.malformedFile(path: path, reason: "node '\(node.name)' (\(node.type)) has no output \(i)")
+        }
+        return node.proto.output[i]
+    }
+
     /// Whether a node output is read by anything.
     func isRead(_ node: ONNXNode, output i: Int) -> Bool {
         guard i < node.proto.output.count, !node.proto.output[i].isEmpty else { return false }

@@ -40,7 +40,7 @@ extension ONNXGraphConverter {
             }
             var source = node.proto.input[0]
             for (i, a) in axes.enumerated() {
-                let out = i == axes.count - 1 ? node.proto.output[0] : "\(node.name)/axis\(a):0"
+                let out = i == axes.count - 1 ? try outputName(node) : "\(node.name)/axis\(a):0"
                 try lower("Concat", name: "\(node.name)/axis\(a)", inputs: [String](repeating: source, count: Int(repeats[a])), outputs: [out],
                           attributes: ["axis": [Int64(a)]])
                 source = out
@@ -122,7 +122,7 @@ extension ONNXGraphConverter {
                 }
                 indices.append(Int64(max(0, min(last, q))))
             }
-            try lower("Gather", name: node.name, inputs: [node.proto.input[0]], constants: [indices], outputs: [node.proto.output[0]],
+            try lower("Gather", name: node.name, inputs: [node.proto.input[0]], constants: [indices], outputs: [try outputName(node)],
                       attributes: ["axis": [Int64(axis)]])
             return
         }
@@ -143,7 +143,7 @@ extension ONNXGraphConverter {
         try lower("Sub", name: name + "/difference", inputs: [name + "/right:0", name + "/left:0"], outputs: [name + "/difference:0"])
         try lower("Mul", name: name + "/weighted", inputs: [name + "/difference:0"], tensors: [ConstantTensor(shape: weightShape, floats: weights)],
                   outputs: [name + "/weighted:0"])
-        try lower("Add", name: name, inputs: [name + "/left:0", name + "/weighted:0"], outputs: [node.proto.output[0]])
+        try lower("Add", name: name, inputs: [name + "/left:0", name + "/weighted:0"], outputs: [try outputName(node)])
     }
 
     /// Where with a condition known at import: folded when X and Y are too; otherwise
@@ -164,7 +164,7 @@ extension ONNXGraphConverter {
         let inverse = ConstantTensor(shape: condition.shape, floats: mask.map { 1 - $0 })
         try lower("Mul", name: name + "/x", inputs: [node.proto.input[1]], tensors: [ConstantTensor(shape: condition.shape, floats: mask)], outputs: [name + "/x:0"])
         try lower("Mul", name: name + "/y", inputs: [node.proto.input[2]], tensors: [inverse], outputs: [name + "/y:0"])
-        try lower("Add", name: name, inputs: [name + "/x:0", name + "/y:0"], outputs: [node.proto.output[0]])
+        try lower("Add", name: name, inputs: [name + "/x:0", name + "/y:0"], outputs: [try outputName(node)])
     }
 }
 

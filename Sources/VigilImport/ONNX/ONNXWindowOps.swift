@@ -369,13 +369,13 @@ extension ONNXGraphConverter {
         } } }
         var tensors = [ConstantTensor(shape: [cout, cin, k], floats: flipped)]
         if let b = try constantInput(node, 2, role: "the bias") { tensors.append(b) }
-        let convOutput = spatial > 1 ? node.name + "/conv:0" : node.proto.output[0]
+        let convOutput = spatial > 1 ? node.name + "/conv:0" : try outputName(node)
         try lower("Conv", name: node.name, inputs: [source], tensors: tensors, outputs: [convOutput],
                   attributes: ["kernel_shape": [Int64(k)], "pads": [Int64(k - 1 - padLeft), Int64(k - 1 - padRight + extra)]])
         if spatial > 1 {
             var shape: [Int64] = [0, Int64(cout)] + [Int64](repeating: 1, count: spatial)
             shape[2 + a] = Int64(outLength)
-            try lower("Reshape", name: node.name + "/back", inputs: [convOutput], constants: [shape], outputs: [node.proto.output[0]])
+            try lower("Reshape", name: node.name + "/back", inputs: [convOutput], constants: [shape], outputs: [try outputName(node)])
         }
     }
 }
