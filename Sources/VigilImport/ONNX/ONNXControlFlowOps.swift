@@ -164,7 +164,7 @@ extension ONNXGraphConverter {
                 try lower("Unsqueeze", name: "\(node.name)/scan\(k)/\(i)/unsqueeze", inputs: [name], constants: [[0]], outputs: [parts[i]])
             }
             try lower("Concat", name: "\(node.name)/scan\(k)", inputs: parts, constants: [], outputs: [node.proto.output[carriedCount + k]],
-                      attributes: ["axis": [0]])
+                      attributes: ["axis": .int(0)])
         }
     }
 
@@ -184,7 +184,7 @@ extension ONNXGraphConverter {
     /// `inputs` and then `constants` (1-D int64 lists, or tensors), registered under
     /// names derived from `name`, with integer or integer-list attributes.
     mutating func lower(_ opType: String, name: String, inputs: [String], constants: [[Int64]] = [], tensors: [ConstantTensor] = [],
-                        outputs: [String], attributes: [String: [Int64]] = [:]) throws {
+                        outputs: [String], attributes: [String: LoweredAttribute] = [:]) throws {
         var proto = Onnx_NodeProto()
         proto.opType = opType
         proto.name = name
@@ -198,17 +198,21 @@ extension ONNXGraphConverter {
         for (key, value) in attributes.sorted(by: { $0.key < $1.key }) {
             var a = Onnx_AttributeProto()
             a.name = key
-            // A one-element list stands for an integer attribute.
-            if value.count == 1 && key != "pads" && key != "kernel_shape" && key != "strides" {
-                a.type = .int; a.i = value[0]
-            } else {
-                a.type = .ints; a.ints = value
+            switch value {
+            case .int(let v): a.type = .int; a.i = v
+            case .ints(let v): a.type = .ints; a.ints = v
             }
             proto.attribute.append(a)
         }
         for i in proto.input { readers[i, default: 0] += 1 }
         try convert(proto, index: graph.nodes.count)
     }
+}
+
+/// An attribute of a node the importer composes (`lower`).
+enum LoweredAttribute {
+    case int(Int64)
+    case ints([Int64])
 }
 
 extension ConstantFolding {

@@ -42,7 +42,7 @@ extension ONNXGraphConverter {
             for (i, a) in axes.enumerated() {
                 let out = i == axes.count - 1 ? try outputName(node) : "\(node.name)/axis\(a):0"
                 try lower("Concat", name: "\(node.name)/axis\(a)", inputs: [String](repeating: source, count: Int(repeats[a])), outputs: [out],
-                          attributes: ["axis": [Int64(a)]])
+                          attributes: ["axis": .int(Int64(a))])
                 source = out
             }
         }
@@ -123,7 +123,7 @@ extension ONNXGraphConverter {
                 indices.append(Int64(max(0, min(last, q))))
             }
             try lower("Gather", name: node.name, inputs: [node.proto.input[0]], constants: [indices], outputs: [try outputName(node)],
-                      attributes: ["axis": [Int64(axis)]])
+                      attributes: ["axis": .int(Int64(axis))])
             return
         }
         // Linear: y = x[i0] + (x[i1] − x[i0])·w, the position clamped to the input.
@@ -138,8 +138,8 @@ extension ONNXGraphConverter {
         var weightShape = [Int](repeating: 1, count: x.rank)
         weightShape[axis] = outLength
         let name = node.name
-        try lower("Gather", name: name + "/left", inputs: [node.proto.input[0]], constants: [lower0], outputs: [name + "/left:0"], attributes: ["axis": [Int64(axis)]])
-        try lower("Gather", name: name + "/right", inputs: [node.proto.input[0]], constants: [upper], outputs: [name + "/right:0"], attributes: ["axis": [Int64(axis)]])
+        try lower("Gather", name: name + "/left", inputs: [node.proto.input[0]], constants: [lower0], outputs: [name + "/left:0"], attributes: ["axis": .int(Int64(axis))])
+        try lower("Gather", name: name + "/right", inputs: [node.proto.input[0]], constants: [upper], outputs: [name + "/right:0"], attributes: ["axis": .int(Int64(axis))])
         try lower("Sub", name: name + "/difference", inputs: [name + "/right:0", name + "/left:0"], outputs: [name + "/difference:0"])
         try lower("Mul", name: name + "/weighted", inputs: [name + "/difference:0"], tensors: [ConstantTensor(shape: weightShape, floats: weights)],
                   outputs: [name + "/weighted:0"])

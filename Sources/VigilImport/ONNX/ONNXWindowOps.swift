@@ -355,10 +355,10 @@ extension ONNXGraphConverter {
         }
         if s > 1 {
             let zero = ConstantTensor(shape: [1, cin, 1], floats: [Float](repeating: 0, count: cin))
-            try lower("Concat", name: node.name + "/with_zero", inputs: [source], tensors: [zero], outputs: [node.name + "/with_zero:0"], attributes: ["axis": [2]])
+            try lower("Concat", name: node.name + "/with_zero", inputs: [source], tensors: [zero], outputs: [node.name + "/with_zero:0"], attributes: ["axis": .int(2)])
             let indices = (0...stuffed).map { Int64($0 % s == 0 ? $0 / s : steps) }
             try lower("Gather", name: node.name + "/stuffed", inputs: [node.name + "/with_zero:0"], constants: [indices],
-                      outputs: [node.name + "/stuffed:0"], attributes: ["axis": [2]])
+                      outputs: [node.name + "/stuffed:0"], attributes: ["axis": .int(2)])
             source = node.name + "/stuffed:0"
         }
         // ONNX ConvTranspose weight [Cin, Cout, K] → Conv weight [Cout, Cin, K], flipped.
@@ -371,7 +371,7 @@ extension ONNXGraphConverter {
         if let b = try constantInput(node, 2, role: "the bias") { tensors.append(b) }
         let convOutput = spatial > 1 ? node.name + "/conv:0" : try outputName(node)
         try lower("Conv", name: node.name, inputs: [source], tensors: tensors, outputs: [convOutput],
-                  attributes: ["kernel_shape": [Int64(k)], "pads": [Int64(k - 1 - padLeft), Int64(k - 1 - padRight + extra)]])
+                  attributes: ["kernel_shape": .ints([Int64(k)]), "pads": .ints([Int64(k - 1 - padLeft), Int64(k - 1 - padRight + extra)])])
         if spatial > 1 {
             var shape: [Int64] = [0, Int64(cout)] + [Int64](repeating: 1, count: spatial)
             shape[2 + a] = Int64(outLength)
