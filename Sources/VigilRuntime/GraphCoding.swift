@@ -132,6 +132,7 @@ enum OpCoding {
         case .squareRoot: w.u8(20); w.f32(0); w.f32(0)
         case .reciprocal: w.u8(21); w.f32(0); w.f32(0)
         case .errorFunction: w.u8(22); w.f32(0); w.f32(0)
+        case .reciprocalSquareRoot: w.u8(23); w.f32(0); w.f32(0)
         }
     }
 
@@ -163,6 +164,7 @@ enum OpCoding {
         case 20: return .squareRoot
         case 21: return .reciprocal
         case 22: return .errorFunction
+        case 23: return .reciprocalSquareRoot
         default: throw .malformed(r.context, "node '\(node)' has unknown activation tag \(tag)")
         }
     }

@@ -63,7 +63,7 @@ public enum Int8Quantization {
         case .clip(let a, let b):
             lo = max(lo, quantize(a, scale: scale, zeroPoint: zeroPoint))
             hi = min(hi, quantize(b, scale: scale, zeroPoint: zeroPoint))
-        case .linear, .leakyRelu, .sigmoid, .hardSigmoid, .tanh, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish, .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .errorFunction:
+        case .linear, .leakyRelu, .sigmoid, .hardSigmoid, .tanh, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish, .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .reciprocalSquareRoot, .errorFunction:
             break
         }
         return (lo, hi)

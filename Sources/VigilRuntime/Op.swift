@@ -77,6 +77,8 @@ public enum Activation: Sendable, Equatable {
     /// Elementwise math ONNX and TFLite write as ops of their own: −x, |x|, ln x, √x,
     /// 1/x and erf x (nan outside their domains, as IEEE and numpy give).
     case negate, absolute, logarithm, squareRoot, reciprocal, errorFunction
+    /// 1/√x (TFLite RSQRT).
+    case reciprocalSquareRoot
 
     public var name: String {
         switch self {
@@ -103,6 +105,7 @@ public enum Activation: Sendable, Equatable {
         case .squareRoot: return "sqrt"
         case .reciprocal: return "reciprocal"
         case .errorFunction: return "erf"
+        case .reciprocalSquareRoot: return "rsqrt"
         }
     }
 
@@ -111,7 +114,7 @@ public enum Activation: Sendable, Equatable {
         switch self {
         case .linear, .relu, .relu6, .clip: return true
         case .leakyRelu, .sigmoid, .hardSigmoid, .tanh, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish,
-             .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .errorFunction:
+             .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .reciprocalSquareRoot, .errorFunction:
             return false
         }
     }

@@ -45,6 +45,7 @@ public enum ReferenceKernels {
         case .squareRoot: return x.squareRoot()
         case .reciprocal: return 1 / x
         case .errorFunction: return VMath.erf(x)
+        case .reciprocalSquareRoot: return 1 / x.squareRoot()
         }
     }
 }

@@ -97,7 +97,7 @@ struct NodeContext {
             if !alpha.isFinite { throw .badAttribute(node: name, reason: "ELU alpha is not finite") }
         case .selu(let alpha, let gamma):
             if !alpha.isFinite || !gamma.isFinite { throw .badAttribute(node: name, reason: "SELU alpha/gamma not finite") }
-        case .linear, .relu, .relu6, .sigmoid, .tanh, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish, .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .errorFunction:
+        case .linear, .relu, .relu6, .sigmoid, .tanh, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish, .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .reciprocalSquareRoot, .errorFunction:
             break
         }
     }

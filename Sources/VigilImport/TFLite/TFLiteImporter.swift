@@ -16,7 +16,7 @@ public enum TFLiteImporter {
         "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEQUANTIZE",
         "EXPAND_DIMS", "FULLY_CONNECTED", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "PAD", "QUANTIZE",
         "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "SOFTMAX", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SQUEEZE", "SUB", "TANH",
-        "LEAKY_RELU", "HARD_SWISH", "GELU",
+        "LEAKY_RELU", "HARD_SWISH", "GELU", "ABS", "RSQRT", "NEG",
     ]
 
     public static func importModel(atPath path: String) throws(ImportError) -> ImportedModel {
@@ -541,6 +541,17 @@ struct TFLiteConverter {
         case .hardSwish:
             try add(.activation(.hardSwish), [try activation(try input(0), node: name)])
 
+        case .abs, .rsqrt:
+            // int8 through tables of TFLite's integer kernels.
+            try add(.activation(builtin == .abs ? .absolute : .reciprocalSquareRoot), [try activation(try input(0), node: name)])
+
+        case .neg:
+            // TensorFlow's converter leaves NEG float, between DEQUANTIZE and QUANTIZE.
+            if model.tensors[try input(0)].type != .float32 {
+                throw .unsupportedAttribute(node: name, reason: "NEG of \(model.tensors[try input(0)].type.name) data; Vigil reads float NEG")
+            }
+            try add(.activation(.negate), [try activation(try input(0), node: name)])
+
         case .gelu:
             // GeluOptions.approximate (slot 0); int8 through a table of the float function.
             let approximate = try op.options?.bool(0) ?? false
@@ -578,7 +589,7 @@ struct TFLiteConverter {
             try spaceToBatch(try input(0), block: try input(1), pads: try input(2), output: firstOut, name: name)
 
         case .gather, .transpose, .div, .stridedSlice, .exp, .split, .sum, .shape, .reduceProd, .pack,
-             .batchToSpaceND, .neg, .rsqrt, .squaredDifference:
+             .batchToSpaceND, .squaredDifference:
             throw unsupported()
         }
     }

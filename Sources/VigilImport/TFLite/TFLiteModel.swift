@@ -185,6 +185,7 @@ enum BuiltinOperator: Int32, CaseIterable {
     case leakyRelu = 98
     case squaredDifference = 99
     case quantize = 114
+    case abs = 101
     case hardSwish = 117
     case gelu = 150
 
@@ -231,6 +232,7 @@ enum BuiltinOperator: Int32, CaseIterable {
         case .leakyRelu: return "LEAKY_RELU"
         case .squaredDifference: return "SQUARED_DIFFERENCE"
         case .quantize: return "QUANTIZE"
+        case .abs: return "ABS"
         case .hardSwish: return "HARD_SWISH"
         case .gelu: return "GELU"
         }

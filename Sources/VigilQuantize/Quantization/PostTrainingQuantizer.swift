@@ -321,7 +321,7 @@ private struct Rewriter {
             switch a {
             case .sigmoid, .hardSigmoid: outParameters = QuantizationParameters(scale: 1.0 / 256.0, zeroPoint: -128)
             case .tanh: outParameters = QuantizationParameters(scale: 1.0 / 128.0, zeroPoint: 0)
-            case .linear, .relu, .relu6, .clip, .leakyRelu, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish, .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .errorFunction:
+            case .linear, .relu, .relu6, .clip, .leakyRelu, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish, .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .reciprocalSquareRoot, .errorFunction:
                 outParameters = parameters(of: outSource)
             }
         case .matMul, .logSoftmax, .div, .maximum, .minimum, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,

@@ -32,8 +32,8 @@ extension Interpreter {
 
 public enum Int8Compilation {
     /// The 256-entry table of an int8 activation, indexed by the input's bit pattern.
-    /// Clamps requantize exactly as TFLite's int8 RELU/RELU6 (`ReluX`); LeakyReLU and
-    /// HardSwish tabulate TFLite's integer kernels; the others (sigmoid, tanh, …)
+    /// Clamps requantize exactly as TFLite's int8 RELU/RELU6 (`ReluX`); LeakyReLU,
+    /// HardSwish, ABS and RSQRT tabulate TFLite's integer kernels; the others (sigmoid, tanh, …)
     /// tabulate the float function as TFLite's int8 LUT kernels do (`LUTPopulate`:
     /// dequantize, apply, round(y / s_out) + zp, clamp).
     public static func activationTable(_ a: Activation, input x: (scale: Float, zeroPoint: Int32), output y: (scale: Float, zeroPoint: Int32)) -> [Int8] {
@@ -51,8 +51,10 @@ public enum Int8Compilation {
         switch a {
         case .leakyRelu(let alpha): return leakyReluTable(alpha: alpha, input: x, output: y)
         case .hardSwish: return hardSwishTable(input: x, output: y)
+        case .absolute: return absoluteTable(input: x, output: y)
+        case .reciprocalSquareRoot: return reciprocalSquareRootTable(input: x, output: y)
         case .linear, .relu, .relu6, .clip, .sigmoid, .hardSigmoid, .tanh, .elu, .selu, .gelu, .swish, .softplus, .softsign, .exponential, .mish,
-             .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .errorFunction:
+             .negate, .logarithm, .squareRoot, .reciprocal, .errorFunction:
             break
         }
         let inverse = 1 / y.scale
@@ -61,7 +63,7 @@ public enum Int8Compilation {
             let transformed: Float
             switch a {
             case .sigmoid: transformed = 1 / (1 + VMath.exp(-dequantized))
-            case .linear, .relu, .relu6, .clip, .leakyRelu, .hardSigmoid, .tanh, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish, .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .errorFunction:
+            case .linear, .relu, .relu6, .clip, .leakyRelu, .hardSigmoid, .tanh, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish, .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .reciprocalSquareRoot, .errorFunction:
                 transformed = ReferenceKernels.apply(a, dequantized)
             }
             if transformed.isNaN {
@@ -125,6 +127,78 @@ public enum Int8Compilation {
             table[Int(UInt8(bitPattern: Int8(v)))] = Int8(clamping: out)
         }
         return table
+    }
+
+    /// TFLite's int8 ABS (`AbsEvalQuantized`): |x − zp|, rescaled by s_in/s_out when the
+    /// scales differ, plus zp_out, clamped.
+    static func absoluteTable(input x: (scale: Float, zeroPoint: Int32), output y: (scale: Float, zeroPoint: Int32)) -> [Int8] {
+        let (m, shift) = FixedPoint.quantizeMultiplier(Double(x.scale / y.scale))
+        var table = [Int8](repeating: 0, count: 256)
+        for v in -128...127 {
+            let value = abs(Int32(v) - x.zeroPoint)
+            let q = (x.scale == y.scale ? value : FixedPoint.multiplyByQuantizedMultiplier(value, m, shift)) + y.zeroPoint
+            table[Int(UInt8(bitPattern: Int8(v)))] = Int8(clamping: q)
+        }
+        return table
+    }
+
+    /// TFLite's int8 RSQRT (`RsqrtEvalQuantized`): 1/√(x − zp) as a fixed-point
+    /// multiplier (`GetInvSqrtQuantizedMultiplierExp`, Newton–Raphson in gemmlowp's Q3),
+    /// applied to 1 with 20 extra bits, rescaled by 1/(√s_in · s_out). Zero gives the
+    /// largest output; TFLite refuses negative inputs, which get it too.
+    static func reciprocalSquareRootTable(input x: (scale: Float, zeroPoint: Int32), output y: (scale: Float, zeroPoint: Int32)) -> [Int8] {
+        let (m, shift) = FixedPoint.quantizeMultiplier(1 / Double(x.scale.squareRoot() * y.scale))
+        let extra: Int32 = 20
+        var table = [Int8](repeating: Int8.max, count: 256)
+        for v in -128...127 {
+            let value = Int32(v) - x.zeroPoint
+            if value <= 0 { continue }
+            let (invSqrt, invShift) = inverseSquareRootMultiplier(value)
+            let data = FixedPoint.multiplyByQuantizedMultiplier(1, invSqrt, invShift + extra)
+            let q = FixedPoint.multiplyByQuantizedMultiplier(data, m, shift - extra) + y.zeroPoint
+            table[Int(UInt8(bitPattern: Int8(v)))] = Int8(clamping: q)
+        }
+        return table
+    }
+
+    /// TFLite's `GetInvSqrtQuantizedMultiplierExp(input, kReverseShift = −1)`: 1/√input as
+    /// a Q31 multiplier and a left shift.
+    static func inverseSquareRootMultiplier(_ value: Int32) -> (multiplier: Int32, shift: Int32) {
+        if value <= 1 { return (Int32.max, 0) }
+        var input = value
+        var shift: Int32 = 11
+        while input >= 1 << 29 {
+            input /= 4
+            shift += 1
+        }
+        let maxLeftShiftBits = Int32(UInt32(bitPattern: input).leadingZeroBitCount) - 1
+        let leftShiftBitPairs = maxLeftShiftBits / 2 - 1
+        shift -= leftShiftBitPairs
+        input <<= 2 * leftShiftBitPairs
+        // gemmlowp FixedPoint<int32, I>: a product's raw value is the rounding doubling
+        // high product, with I_a + I_b integer bits; Rescale<3> from 9 or 6 integer bits
+        // is a saturating left shift.
+        func saturatingShiftLeft(_ x: Int32, _ e: Int32) -> Int32 {
+            let threshold = Int32((Int64(1) << Int64(31 - e)) - 1)
+            if x > threshold { return Int32.max }
+            if x < -threshold { return Int32.min }
+            return x << e
+        }
+        let mul = FixedPoint.saturatingRoundingDoublingHighMul
+        let fixedInput = input >> 1  // Q3
+        let halfInput = FixedPoint.roundingDivideByPOT(fixedInput, 1)
+        let halfThree: Int32 = (1 << 28) + (1 << 27)  // 1.5 in Q3
+        var r: Int32 = 1 << 28  // 1 in Q3
+        for _ in 0..<5 {
+            let r3 = saturatingShiftLeft(mul(mul(r, r), r), 6)  // Q9 → Q3
+            r = saturatingShiftLeft(mul(halfThree, r) &- mul(halfInput, r3), 3)  // Q6 → Q3
+        }
+        r = mul(r, 1_518_500_250)  // × √2/2 in Q0
+        if shift < 0 {
+            r <<= -shift
+            shift = 0
+        }
+        return (r, -shift)
     }
 
     /// TFLite's `DownScaleInt32ToInt16Multiplier`: the Q31 multiplier rounded to Q15.

@@ -126,6 +126,23 @@ def activations_model():
     return keras.Model(x_in, out)
 
 
+def elementwise_model():
+    """ABS and RSQRT, which the converter writes as int8 kernels of their own, and NEG,
+    which it leaves float between DEQUANTIZE and QUANTIZE (LayerNormalization's
+    moments go through RSQRT and NEG so)."""
+    keras.utils.set_random_seed(19)
+    x_in = keras.Input((64, 2), name="signal")
+    m = keras.layers.Conv1D(8, 5, padding="same")(x_in)
+    m = keras.layers.Lambda(lambda t: keras.ops.abs(t))(m)
+    m = keras.layers.Conv1D(8, 3, padding="same")(m)
+    r = keras.layers.Lambda(lambda t: keras.ops.rsqrt(keras.ops.abs(t) + 0.5))(m)
+    n = keras.layers.Lambda(lambda t: keras.ops.negative(t))(m)
+    m = keras.layers.Concatenate()([r, n])
+    m = keras.layers.GlobalAveragePooling1D()(m)
+    out = keras.layers.Dense(4)(m)
+    return keras.Model(x_in, out)
+
+
 def family(name):
     """A trained issue-#10 family, as ../families/make_family_fixtures.py saved it."""
     return lambda: keras.saving.load_model(os.path.join(HERE, "..", "families", name + ".keras"))
@@ -141,6 +158,7 @@ CASES = [
     ("family_rr_norm_int8", family("rr_norm"), 402, True),
     ("family_residual_int8", family("residual"), 403, True),
     ("activations_int8", activations_model, 501, True),
+    ("elementwise_int8", elementwise_model, 502, True),
 ]
 
 
