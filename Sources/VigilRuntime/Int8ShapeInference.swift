@@ -8,6 +8,8 @@ extension Graph {
     /// Ops with int8 kernels.
     static func runsAsInt8(_ op: Op, _ ins: [TensorDescriptor]) -> Bool {
         guard let first = ins.first, first.dtype == .int8, !runsAsInteger(op, ins) else { return false }
+        // Plain int8 (no parameters) only moves, as other plain integers do.
+        if op.movesElements && first.quantization == nil { return false }
         return op.hasInt8Kernel
     }
 

@@ -16,7 +16,7 @@ public enum TFLiteImporter {
         "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEQUANTIZE",
         "EXPAND_DIMS", "FULLY_CONNECTED", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "PAD", "QUANTIZE",
         "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "SOFTMAX", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SQUEEZE", "SUB", "TANH",
-        "LEAKY_RELU", "HARD_SWISH", "GELU", "ABS", "RSQRT", "NEG",
+        "LEAKY_RELU", "HARD_SWISH", "GELU", "ABS", "RSQRT", "NEG", "TRANSPOSE",
     ]
 
     public static func importModel(atPath path: String) throws(ImportError) -> ImportedModel {
@@ -502,9 +502,22 @@ struct TFLiteConverter {
             let p = Pool1DAttributes(poolSize: size, stride: stride, padding: try padding(try o.u8(0), node: name))
             try add(builtin == .maxPool2D ? .maxPool1D(p) : .averagePool1D(p), [try activation(try input(0), node: name)])
 
-        case .mean, .reduceMax:  // over time
+        case .mean, .reduceMax:  // over time, or over the channels of [1, L, C]
             let xT = model.tensors[try input(0)]
             let axes = Set(try int32Constant(try input(1), node: name).map { $0 < 0 ? $0 + xT.shape.count : $0 })
+            if xT.shape.count == 3 && axes == [2] {
+                // The channels: transposed to [C, L] (bytes moved, parameters kept), then pooled.
+                let x = try activation(try input(0), node: name)
+                let transposed = graph.addTensor(name: name + "/channels_first", dtype: try dtype(xT, node: name), shape: [xT.shape[2], xT.shape[1]])
+                graph.tensors[transposed].quantization = perTensorQuantization(xT)
+                graph.nodes.append(Node(name: name + "/transpose", op: .transpose(permutation: [1, 0]), inputs: [x], outputs: [transposed]))
+                let outT = model.tensors[firstOut]
+                let pooled = graph.addTensor(name: name + "/pooled", dtype: try dtype(outT, node: name), shape: [xT.shape[1]])
+                graph.tensors[pooled].quantization = perTensorQuantization(outT)
+                graph.nodes.append(Node(name: name + "/pool", op: builtin == .mean ? .globalAveragePool1D : .globalMaxPool1D, inputs: [transposed], outputs: [pooled]))
+                try add(.reshape(shape: try vigilShape(outT, node: name)), [pooled])
+                return
+            }
             let time: Set<Int> = xT.shape.count == 4 ? (timeAxisIsWidth(xT) ? [2] : [1]) : [1]
             let unit: Set<Int> = xT.shape.count == 4 ? (timeAxisIsWidth(xT) ? [1] : [2]) : []
             if xT.shape.count < 3 || !axes.isSuperset(of: time) || !axes.subtracting(time).isSubset(of: unit) {
@@ -540,6 +553,15 @@ struct TFLiteConverter {
 
         case .hardSwish:
             try add(.activation(.hardSwish), [try activation(try input(0), node: name)])
+
+        case .transpose:
+            // [1, …] with the batch kept first: a permutation of the per-sample axes.
+            let xT = model.tensors[try input(0)]
+            let perm = try int32Constant(try input(1), node: name)
+            guard (2...3).contains(xT.shape.count), perm.count == xT.shape.count, perm.first == 0, Set(perm) == Set(0..<perm.count) else {
+                throw .unsupportedAttribute(node: name, reason: "TRANSPOSE of \(xT.shape) by \(perm); Vigil transposes [1, L, C] keeping the batch first")
+            }
+            try add(.transpose(permutation: perm.dropFirst().map { $0 - 1 }), [try activation(try input(0), node: name)])
 
         case .abs, .rsqrt:
             // int8 through tables of TFLite's integer kernels.
@@ -588,7 +610,7 @@ struct TFLiteConverter {
         case .spaceToBatchND:
             try spaceToBatch(try input(0), block: try input(1), pads: try input(2), output: firstOut, name: name)
 
-        case .gather, .transpose, .div, .stridedSlice, .exp, .split, .sum, .shape, .reduceProd, .pack,
+        case .gather, .div, .stridedSlice, .exp, .split, .sum, .shape, .reduceProd, .pack,
              .batchToSpaceND, .squaredDifference:
             throw unsupported()
         }

@@ -1,5 +1,5 @@
-/// Transpose, Slice, Gather and Expand: ops that only move elements, of float32 or
-/// any plain integer type. All but Gather are one strided copy (StridedCopy.swift);
+/// Transpose, Slice, Gather and Expand: ops that only move elements, of float32, int8
+/// (its parameters kept) or any plain integer type. All but Gather are one strided copy (StridedCopy.swift);
 /// Gather reads an index table.
 
 // MARK: - Shape inference
@@ -8,10 +8,10 @@ extension Graph {
     /// The checks every data movement op shares; returns its (activation) input.
     func dataMovementInput(_ c: NodeContext, inputs expected: Int) throws(GraphError) -> TensorDescriptor {
         try c.expectOutputs(1)
-        // Elements move unchanged, so plain integers move as floats do; quantized
-        // int8 would need its parameters carried, which no int8 kernel here does.
-        if let x = c.ins.first, x.dtype != .float32 && !x.isPlainInteger {
-            throw .typeMismatch(node: c.name, reason: "'\(x.name)' is \(x.dtype.name)\(x.quantization == nil ? "" : " (quantized)"); \(c.node.op.name) moves float32 or plain integer data")
+        // Elements move unchanged, so plain integers move as floats do, and int8 keeps
+        // its input's parameters (`checkInt8KeepingParameters`).
+        if let x = c.ins.first, x.dtype != .float32 && !x.isPlainInteger && !(x.dtype == .int8 && x.quantization != nil) {
+            throw .typeMismatch(node: c.name, reason: "'\(x.name)' is \(x.dtype.name)\(x.quantization == nil ? "" : " (quantized)"); \(c.node.op.name) moves float32, int8 or plain integer data")
         }
         if c.ins.count != expected { throw .wrongInputCount(node: c.name, expected: "\(expected)", got: c.ins.count) }
         let x = c.ins[0]

@@ -132,10 +132,24 @@ extension Op {
     var hasInt8Kernel: Bool {
         switch self {
         case .conv1D, .dense, .add, .sub, .mul, .maximum, .minimum, .concatenate, .reshape, .maxPool1D, .averagePool1D,
-             .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax:
+             .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax, .transpose, .slice, .gather, .expand:
             return true
         case .matMul, .logSoftmax, .div, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
-             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
+             .quantize, .dequantize, .clamp, .batchNormalizationTraining, .layerNormalization:
+            return false
+        }
+    }
+
+    /// Whether the op only moves elements (DataMovement.swift): it moves plain integers as
+    /// they are and int8 with its parameters.
+    var movesElements: Bool {
+        switch self {
+        case .transpose, .slice, .gather, .expand:
+            return true
+        case .conv1D, .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .concatenate, .reshape, .zeroPadding1D,
+             .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation,
+             .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize, .clamp, .batchNormalizationTraining,
+             .layerNormalization:
             return false
         }
     }
@@ -243,12 +257,12 @@ extension Graph {
         case .dense(let act): try checkInt8Dense(c, act)
         case .add(let act), .sub(let act), .mul(let act), .maximum(let act), .minimum(let act): try checkInt8Binary(c, act)
         case .concatenate: try checkInt8Concatenate(c)
-        case .reshape, .maxPool1D, .averagePool1D, .globalMaxPool1D: try checkInt8KeepingParameters(c)
+        case .reshape, .maxPool1D, .averagePool1D, .globalMaxPool1D, .transpose, .slice, .gather, .expand: try checkInt8KeepingParameters(c)
         case .globalAveragePool1D: try checkInt8GlobalAveragePool1D(c)
         case .activation(let a): try checkInt8Activation(c, a)
         case .softmax: try checkInt8Softmax(c)
         case .matMul, .logSoftmax, .div, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
-             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
+             .quantize, .dequantize, .clamp, .batchNormalizationTraining, .layerNormalization:
             try noInt8Kernel(c)
         }
     }

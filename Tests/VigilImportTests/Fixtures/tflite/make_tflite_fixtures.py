@@ -143,6 +143,22 @@ def elementwise_model():
     return keras.Model(x_in, out)
 
 
+def layout_model():
+    """Keras Permute as an int8 TRANSPOSE, and a mean over the channels (the first
+    moment of LayerNormalization) as MEAN over the last axis."""
+    keras.utils.set_random_seed(23)
+    x_in = keras.Input((64, 2), name="signal")
+    a = keras.layers.Conv1D(8, 5, padding="same")(x_in)
+    p = keras.layers.Permute((2, 1))(a)
+    p = keras.layers.Conv1D(4, 3)(p)
+    p = keras.layers.GlobalAveragePooling1D()(p)
+    m = keras.layers.Lambda(lambda t: keras.ops.mean(t, axis=-1, keepdims=True))(a)
+    m = keras.layers.Conv1D(2, 3)(m)
+    m = keras.layers.GlobalAveragePooling1D()(m)
+    out = keras.layers.Dense(3)(keras.layers.Concatenate()([p, m]))
+    return keras.Model(x_in, out)
+
+
 def family(name):
     """A trained issue-#10 family, as ../families/make_family_fixtures.py saved it."""
     return lambda: keras.saving.load_model(os.path.join(HERE, "..", "families", name + ".keras"))
@@ -159,6 +175,7 @@ CASES = [
     ("family_residual_int8", family("residual"), 403, True),
     ("activations_int8", activations_model, 501, True),
     ("elementwise_int8", elementwise_model, 502, True),
+    ("layout_int8", layout_model, 503, True),
 ]
 
 
