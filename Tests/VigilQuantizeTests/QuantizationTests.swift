@@ -139,6 +139,36 @@ struct QuantizationTests {
         for i in want.indices { #expect(abs(want[i] - int8[i]) <= 0.05, "\(i): \(want[i]) vs \(int8[i])") }
     }
 
+    /// Transpose and Slice only move bytes: after an int8 op they run in int8 with its
+    /// parameters, and the values equal the int8 producer's, moved.
+    @Test func dataMovementAfterAnInt8OpStaysInt8() throws {
+        var g = Graph()
+        let x = g.addTensor(name: "x", shape: [6, 2])
+        let w = g.addConstant(name: "w", shape: [1, 2, 3], values: [0.5, -0.25, 1, 0.75, -0.5, 0.25])
+        let h = g.addTensor(name: "h"), t = g.addTensor(name: "t"), y = g.addTensor(name: "y")
+        g.inputs = [x]
+        g.nodes = [Node(name: "conv", op: .conv1D(Conv1DAttributes(kernelSize: 1)), inputs: [x, w], outputs: [h]),
+                   Node(name: "transpose", op: .transpose(permutation: [1, 0]), inputs: [h], outputs: [t]),
+                   Node(name: "slice", op: .slice(starts: [1, 0], steps: [1, 2], sizes: [2, 3]), inputs: [t], outputs: [y])]
+        g.outputs = [y]
+        let float = try g.validated()
+        let inputs: [[Float]] = [(0..<48).map { Float(($0 * 29) % 13) / 6 - 1 }]
+        let (q, summary) = try PostTrainingQuantizer().quantize(float, calibrationInputs: inputs, samples: 4, kernels: PortableKernels.self)
+        #expect(summary.floatNodes.isEmpty)
+        #expect(summary.int8Nodes == ["conv", "transpose", "slice"])
+        // The conv alone, quantized from the same calibration, gives h the same
+        // parameters: its dequantized [6, 3] output, moved (rows 1…2 of the transpose,
+        // every other column), is the full graph's output exactly.
+        var convOnly = float
+        convOnly.nodes = [float.nodes[0]]
+        convOnly.outputs = [h]
+        let (qc, _) = try PostTrainingQuantizer().quantize(try convOnly.validated(), calibrationInputs: inputs, samples: 4, kernels: PortableKernels.self)
+        let c = try Self.run(qc, inputs, samples: 4), moved = try Self.run(q, inputs, samples: 4)
+        for item in 0..<4 { for r in 0..<2 { for k in 0..<3 {
+            #expect(moved[item * 6 + r * 3 + k] == c[item * 18 + (2 * k) * 3 + (r + 1)])
+        } } }
+    }
+
     /// `floatHead` keeps the Dense computing the logits and the Softmax after it float;
     /// by default the whole reference model runs in int8.
     @Test func floatHeadKeepsTheClassifierHeadFloat() throws {

@@ -200,10 +200,10 @@ private struct Rewriter {
         case .concatenate:
             // A constant operand stays float: the int8 Concatenate takes activations only.
             return anyInt8Input && activations.count == node.inputs.count
-        case .reshape, .softmax, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D, .activation:
+        case .reshape, .softmax, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D, .activation, .transpose, .slice, .expand:
             return anyInt8Input
         case .matMul, .logSoftmax, .div, .maximum, .minimum, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
-             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
+             .quantize, .dequantize, .gather, .clamp, .batchNormalizationTraining, .layerNormalization:
             return false
         }
     }
@@ -306,7 +306,7 @@ private struct Rewriter {
         case .concatenate:
             inputs = node.inputs.map { int8Tensor($0) }
             outParameters = parameters(of: outSource)
-        case .reshape, .maxPool1D, .averagePool1D, .globalMaxPool1D:
+        case .reshape, .maxPool1D, .averagePool1D, .globalMaxPool1D, .transpose, .slice, .expand:
             let x = int8Tensor(node.inputs[0])
             inputs = [x]
             outParameters = out.tensors[x].quantization!
@@ -325,7 +325,7 @@ private struct Rewriter {
                 outParameters = parameters(of: outSource)
             }
         case .matMul, .logSoftmax, .div, .maximum, .minimum, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
-             .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
+             .quantize, .dequantize, .gather, .clamp, .batchNormalizationTraining, .layerNormalization:
             throw .invalidGraph(.typeMismatch(node: node.name, reason: "\(node.op.name) has no int8 kernel"))
         }
         let name = graphOutputs.contains(outSource) ? outT.name + "/int8" : outT.name
