@@ -90,4 +90,16 @@ public enum Int8Quantization {
         let q1 = FixedPoint.quantizeMultiplier(r1), q2 = FixedPoint.quantizeMultiplier(r2), qo = FixedPoint.quantizeMultiplier(ro)
         return (leftShift, q1.multiplier, q1.shift, q2.multiplier, q2.shift, qo.multiplier, qo.shift)
     }
+
+    /// TFLite's SQUARED_DIFFERENCE multipliers: the inputs shifted left by 7 and scaled
+    /// to twice the larger input scale; the squared difference by (2·max)² / (2^14 · s_out).
+    public static func squaredDifferenceParameters(scale1: Float, scale2: Float, outputScale: Float) -> (left: Int32, m1: Int32, s1: Int32, m2: Int32, s2: Int32, mo: Int32, so: Int32) {
+        let leftShift: Int32 = 7
+        let twiceMax = 2 * Double(max(scale1, scale2))
+        let r1 = Double(scale1) / twiceMax
+        let r2 = Double(scale2) / twiceMax
+        let ro = twiceMax * twiceMax / (Double(1 << (2 * leftShift)) * Double(outputScale))
+        let q1 = FixedPoint.quantizeMultiplier(r1), q2 = FixedPoint.quantizeMultiplier(r2), qo = FixedPoint.quantizeMultiplier(ro)
+        return (leftShift, q1.multiplier, q1.shift, q2.multiplier, q2.shift, qo.multiplier, qo.shift)
+    }
 }

@@ -20,6 +20,7 @@ public enum IntegerKernels {
         case .max: return x > y ? x : y
         case .min: return x < y ? x : y
         case .pow: return integerPower(x, y)
+        case .squaredDifference: return (x &- y) &* (x &- y)
         }
     }
 

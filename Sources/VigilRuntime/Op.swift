@@ -128,8 +128,8 @@ public enum Op: Sendable, Equatable {
     case conv1D(Conv1DAttributes)
     /// inputs: x [..., In], weight [In, Out], optional bias [Out] → [..., Out]
     case dense(activation: Activation)
-    /// inputs: a [..., M, K] by a constant b [K, N] → [..., M, N]; a [M, K] by a run-time
-    /// b [K, N] (both per sample) → [M, N]; or a by a constant of matrix slices
+    /// inputs: a [..., M, K] by a constant b [K, N] → [..., M, N]; a [..., M, K] by a
+    /// run-time b [..., K, N] with the same leading axes (per sample); or a by a constant of matrix slices
     /// [..., K, N] that broadcast against a's leading axes (ONNX MatMul of rank > 2).
     case matMul
     /// Elementwise with numpy broadcasting of trailing dimensions.
@@ -143,6 +143,9 @@ public enum Op: Sendable, Equatable {
     case minimum(activation: Activation)
     /// x^y elementwise (ONNX Pow): NaN for a negative base and a non-integer exponent.
     case power(activation: Activation)
+    /// (x − y)² elementwise, broadcasting as Add (TFLite SQUARED_DIFFERENCE, the
+    /// variance in LayerNormalization's moments).
+    case squaredDifference(activation: Activation)
     /// Axis counts the batch dimension as 0, as Keras and ONNX do; negative from the end.
     /// Constant operands (at least one operand is not) hold one sample, repeated for
     /// every batch item.
@@ -225,6 +228,7 @@ public enum Op: Sendable, Equatable {
         case .maximum: return "Maximum"
         case .minimum: return "Minimum"
         case .power: return "Pow"
+        case .squaredDifference: return "SquaredDifference"
         case .concatenate: return "Concatenate"
         case .reshape: return "Reshape"
         case .zeroPadding1D: return "ZeroPadding1D"

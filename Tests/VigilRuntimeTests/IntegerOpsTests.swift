@@ -303,4 +303,20 @@ struct IntegerOpsTests {
         h.tensors[b].shape = [3, 2, 1]
         #expect(throws: GraphError.self) { try h.validated() }
     }
+
+    @Test func squaredDifferenceBroadcasts() throws {
+        // x [2, 2] = [[1, 2], [4, 8]] against y [2, 1] = [[3], [5]]:
+        // (1−3)² = 4, (2−3)² = 1, (4−5)² = 1, (8−5)² = 9.
+        var g = Graph()
+        let x = g.addTensor(name: "x", shape: [2, 2]), y = g.addTensor(name: "y", shape: [2, 1])
+        let out = g.addTensor(name: "out")
+        g.inputs = [x, y]
+        g.nodes = [Node(name: "sd", op: .squaredDifference(activation: .linear), inputs: [x, y], outputs: [out])]
+        g.outputs = [out]
+        let interpreter = try Interpreter<PortableKernels>(graph: g)
+        for (i, v) in [Float(1), 2, 4, 8].enumerated() { interpreter.input(0)[i] = v }
+        interpreter.input(1)[0] = 3; interpreter.input(1)[1] = 5
+        interpreter.invoke()
+        #expect(Array(interpreter.output(0)) == [4, 1, 1, 9])
+    }
 }

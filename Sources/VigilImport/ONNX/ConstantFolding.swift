@@ -41,6 +41,7 @@ enum ConstantFolding {
                 case .max: out[i] = Swift.max(u[i], v[i])
                 case .min: out[i] = Swift.min(u[i], v[i])
                 case .pow: out[i] = IntegerKernels.integerPower(u[i], v[i])
+                case .squaredDifference: out[i] = (u[i] &- v[i]) &* (u[i] &- v[i])
                 }
             }
             return ConstantTensor(shape: shape, ints: out)
@@ -57,6 +58,7 @@ enum ConstantFolding {
             case .max: out[i] = u[i].isNaN || v[i].isNaN ? .nan : Swift.max(u[i], v[i])
             case .min: out[i] = u[i].isNaN || v[i].isNaN ? .nan : Swift.min(u[i], v[i])
             case .pow: out[i] = VMath.pow(u[i], v[i])
+            case .squaredDifference: out[i] = (u[i] - v[i]) * (u[i] - v[i])
             }
         }
         return ConstantTensor(shape: shape, floats: out)
@@ -72,7 +74,7 @@ enum ConstantFolding {
         case .mul:
             if let f = ConstantTensor.batchFactor(a), ConstantTensor.batchFactor(b) == nil, b > 0, b <= Int64(ConstantTensor.maxElements / f) { return ConstantTensor.batchTimes(f * Int(b)) }
             if let f = ConstantTensor.batchFactor(b), ConstantTensor.batchFactor(a) == nil, a > 0, a <= Int64(ConstantTensor.maxElements / f) { return ConstantTensor.batchTimes(f * Int(a)) }
-        case .add, .sub, .div, .pow:
+        case .add, .sub, .div, .pow, .squaredDifference:
             break
         }
         throw .batchDependent

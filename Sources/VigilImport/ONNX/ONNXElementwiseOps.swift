@@ -158,6 +158,7 @@ extension ONNXGraphConverter {
         case .max: .maximum(activation: .linear)
         case .min: .minimum(activation: .linear)
         case .pow: .power(activation: .linear)
+        case .squaredDifference: .squaredDifference(activation: .linear)
         }
         var b = b
         // An integer base with a float exponent of whole numbers (ONNX Pow allows the
@@ -288,7 +289,7 @@ extension ONNXGraphConverter {
             let scale = arithmetic == .mul ? per : per.map { 1 / $0 }
             for j in weight.indices { weight[j] *= scale[j % channels] }
             for j in 0..<channels { bias[j] *= scale[j] }
-        case .max, .min, .pow:
+        case .max, .min, .pow, .squaredDifference:
             return false
         }
         let w = try self.weight(graph.tensors[producer.inputs[1]].name, shape: graph.tensors[producer.inputs[1]].shape, values: weight, tensor: tensor)

@@ -16,7 +16,7 @@ public enum TFLiteImporter {
         "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEQUANTIZE",
         "EXPAND_DIMS", "FULLY_CONNECTED", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "PAD", "QUANTIZE",
         "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "SOFTMAX", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SQUEEZE", "SUB", "TANH",
-        "LEAKY_RELU", "HARD_SWISH", "GELU", "ABS", "RSQRT", "NEG", "TRANSPOSE",
+        "LEAKY_RELU", "HARD_SWISH", "GELU", "ABS", "RSQRT", "NEG", "TRANSPOSE", "SQUARED_DIFFERENCE",
     ]
 
     public static func importModel(atPath path: String) throws(ImportError) -> ImportedModel {
@@ -381,6 +381,13 @@ struct TFLiteConverter {
             graph.nodes.append(Node(name: name, op: o, inputs: inputs, outputs: [out]))
         }
 
+        /// A broadcasting elementwise op of two operands (constants mapped to Vigil's layout).
+        func elementwise(_ o: Op) throws(ImportError) {
+            let a = try elementwiseOperand(try input(0), other: try input(1), node: name)
+            let b = try elementwiseOperand(try input(1), other: try input(0), node: name)
+            try add(o, [a, b])
+        }
+
         func unsupported() -> ImportError {
             .unsupportedOp(node: name, type: op.customCode.map { "custom '\($0)'" } ?? TFLiteModel.opName(op.code), supported: TFLiteImporter.supportedOps)
         }
@@ -466,18 +473,12 @@ struct TFLiteConverter {
             }
             try add(.dense(activation: act), inputs)
 
-        case .add, .sub, .mul, .maximum, .minimum:
-            let act = builtin == .maximum || builtin == .minimum ? .linear : try fusedActivation(try options(op, node: name).u8(0), node: name)
-            let o: Op = switch builtin {
-            case .add: .add(activation: act)
-            case .sub: .sub(activation: act)
-            case .mul: .mul(activation: act)
-            case .maximum: .maximum(activation: act)
-            default: .minimum(activation: act)
-            }
-            let a = try elementwiseOperand(try input(0), other: try input(1), node: name)
-            let b = try elementwiseOperand(try input(1), other: try input(0), node: name)
-            try add(o, [a, b])
+        case .add, .sub, .mul:
+            let act = try fusedActivation(try options(op, node: name).u8(0), node: name)
+            try elementwise(builtin == .add ? .add(activation: act) : builtin == .sub ? .sub(activation: act) : .mul(activation: act))
+
+        case .maximum, .minimum, .squaredDifference:
+            try elementwise(builtin == .maximum ? .maximum(activation: .linear) : builtin == .minimum ? .minimum(activation: .linear) : .squaredDifference(activation: .linear))
 
         case .concatenation:
             let o = try options(op, node: name)
@@ -611,7 +612,7 @@ struct TFLiteConverter {
             try spaceToBatch(try input(0), block: try input(1), pads: try input(2), output: firstOut, name: name)
 
         case .gather, .div, .stridedSlice, .exp, .split, .sum, .shape, .reduceProd, .pack,
-             .batchToSpaceND, .squaredDifference:
+             .batchToSpaceND:
             throw unsupported()
         }
     }

@@ -202,7 +202,7 @@ private struct Rewriter {
             return anyInt8Input && activations.count == node.inputs.count
         case .reshape, .softmax, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D, .activation, .transpose, .slice, .expand:
             return anyInt8Input
-        case .matMul, .logSoftmax, .div, .maximum, .minimum, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
+        case .matMul, .logSoftmax, .div, .maximum, .minimum, .power, .squaredDifference, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .gather, .clamp, .batchNormalizationTraining, .layerNormalization:
             return false
         }
@@ -324,7 +324,7 @@ private struct Rewriter {
             case .linear, .relu, .relu6, .clip, .leakyRelu, .elu, .selu, .gelu, .swish, .softplus, .softsign, .hardSwish, .exponential, .mish, .negate, .absolute, .logarithm, .squareRoot, .reciprocal, .reciprocalSquareRoot, .errorFunction:
                 outParameters = parameters(of: outSource)
             }
-        case .matMul, .logSoftmax, .div, .maximum, .minimum, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
+        case .matMul, .logSoftmax, .div, .maximum, .minimum, .power, .squaredDifference, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .gather, .clamp, .batchNormalizationTraining, .layerNormalization:
             throw .invalidGraph(.typeMismatch(node: node.name, reason: "\(node.op.name) has no int8 kernel"))
         }

@@ -2,7 +2,7 @@
 /// (any fused activation), int8 (Add, Sub, Mul, Max and Min: TFLite's ADD, SUB, MUL,
 /// MAXIMUM and MINIMUM) and plain integers (wrapping, as ONNX).
 
-public enum BinaryOperator: Sendable, Equatable { case add, sub, mul, div, max, min, pow }
+public enum BinaryOperator: Sendable, Equatable { case add, sub, mul, div, max, min, pow, squaredDifference }
 
 extension Op {
     /// The arithmetic of an elementwise Add/Sub/Mul/Div node, for the float and the
@@ -16,6 +16,7 @@ extension Op {
         case .maximum: return .max
         case .minimum: return .min
         case .power: return .pow
+        case .squaredDifference: return .squaredDifference
         case .conv1D, .dense, .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D, .globalAveragePool1D,
              .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN, .quantize,
              .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
@@ -57,7 +58,7 @@ extension Graph {
         case .max, .min:
             let y = try int8Output(c, inheriting: c.ins[0].quantization)
             try requireSameParameters(c, y, x); try requireSameParameters(c, y, z)
-        case .add, .sub, .mul, .div, .pow, nil:
+        case .add, .sub, .mul, .div, .pow, .squaredDifference, nil:
             _ = try int8Output(c)
         }
     }
@@ -127,6 +128,11 @@ extension Interpreter {
             case .mul:
                 let q = FixedPoint.quantizeMultiplier(Double(x.scale) * Double(z.scale) / Double(y.scale))
                 (p.outputMultiplier, p.outputShift) = (q.multiplier, q.shift)
+            case .squaredDifference:
+                let q = Int8Quantization.squaredDifferenceParameters(scale1: x.scale, scale2: z.scale, outputScale: y.scale)
+                p.leftShift = q.left
+                (p.input1Multiplier, p.input1Shift, p.input2Multiplier, p.input2Shift) = (q.m1, q.s1, q.m2, q.s2)
+                (p.outputMultiplier, p.outputShift) = (q.mo, q.so)
             case .max, .min:
                 break  // stored values compared: checkInt8Binary requires shared parameters
             case .div, .pow:
@@ -182,6 +188,7 @@ extension ReferenceKernels {
             case .max: return x.isNaN || y.isNaN ? .nan : (x > y ? x : y)
             case .min: return x.isNaN || y.isNaN ? .nan : (x < y ? x : y)
             case .pow: return VMath.pow(x, y)
+            case .squaredDifference: return (x - y) * (x - y)
             }
         }
         p.forEachElement { i, j, out in output[out] = apply(p.activation, combine(a[i], b[j])) }
@@ -198,6 +205,7 @@ extension Int8ReferenceKernels {
         case .mul: p.shape.forEachElement { i, j, out in output[out] = mulOne(p, a[i], b[j]) }
         case .max: p.shape.forEachElement { i, j, out in output[out] = clampOne(p, Int32(max(a[i], b[j]))) }
         case .min: p.shape.forEachElement { i, j, out in output[out] = clampOne(p, Int32(min(a[i], b[j]))) }
+        case .squaredDifference: p.shape.forEachElement { i, j, out in output[out] = squaredDifferenceOne(p, a[i], b[j]) }
         case .div, .pow: break  // no int8 kernel: never compiled (compileElementwise refuses)
         }
     }
@@ -210,6 +218,18 @@ extension Int8ReferenceKernels {
         let scaled2 = FixedPoint.multiplyByQuantizedMultiplier(shifted2, p.input2Multiplier, p.input2Shift)
         let sum = subtract ? scaled1 &- scaled2 : scaled1 &+ scaled2
         return clampOne(p, FixedPoint.multiplyByQuantizedMultiplier(sum, p.outputMultiplier, p.outputShift) &+ p.outputOffset)
+    }
+
+    /// TFLite's int8 SQUARED_DIFFERENCE: the inputs shifted left by 7 and scaled to
+    /// twice the larger input scale, their difference squared, requantized.
+    @inlinable @inline(__always)
+    public static func squaredDifferenceOne(_ p: Int8BinaryParameters, _ x: Int8, _ y: Int8) -> Int8 {
+        let shifted1 = (p.input1Offset &+ Int32(x)) &* (Int32(1) << p.leftShift)
+        let shifted2 = (p.input2Offset &+ Int32(y)) &* (Int32(1) << p.leftShift)
+        let scaled1 = FixedPoint.multiplyByQuantizedMultiplier(shifted1, p.input1Multiplier, p.input1Shift)
+        let scaled2 = FixedPoint.multiplyByQuantizedMultiplier(shifted2, p.input2Multiplier, p.input2Shift)
+        let difference = scaled1 &- scaled2
+        return clampOne(p, FixedPoint.multiplyByQuantizedMultiplier(difference &* difference, p.outputMultiplier, p.outputShift) &+ p.outputOffset)
     }
 
     @inlinable @inline(__always)

@@ -60,6 +60,7 @@ public enum OpTag: UInt8, CaseIterable, Sendable {
     case maximum = 80
     case minimum = 81
     case power = 82
+    case squaredDifference = 83
     case logSoftmax = 71
 }
 
@@ -77,6 +78,7 @@ extension Op {
         case .maximum: return .maximum
         case .minimum: return .minimum
         case .power: return .power
+        case .squaredDifference: return .squaredDifference
         case .concatenate: return .concatenate
         case .reshape: return .reshape
         case .zeroPadding1D: return .zeroPadding1D
@@ -122,7 +124,7 @@ extension Op {
         case .gru(let a), .lstm(let a), .simpleRNN(let a): return [a.units]
         case .transpose(let permutation): return permutation
         case .slice(let starts, let steps, let sizes): return starts + steps + sizes
-        case .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .globalAveragePool1D, .globalMaxPool1D, .activation, .affine,
+        case .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .globalAveragePool1D, .globalMaxPool1D, .activation, .affine,
              .quantize, .dequantize, .clamp, .batchNormalizationTraining, .layerNormalization:
             return []
         }
@@ -131,7 +133,7 @@ extension Op {
     /// Whether the op has an int8 kernel (run when its first input is int8).
     var hasInt8Kernel: Bool {
         switch self {
-        case .conv1D, .dense, .add, .sub, .mul, .maximum, .minimum, .concatenate, .reshape, .maxPool1D, .averagePool1D,
+        case .conv1D, .dense, .add, .sub, .mul, .maximum, .minimum, .squaredDifference, .concatenate, .reshape, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax, .transpose, .slice, .gather, .expand:
             return true
         case .matMul, .logSoftmax, .div, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
@@ -146,7 +148,7 @@ extension Op {
         switch self {
         case .transpose, .slice, .gather, .expand:
             return true
-        case .conv1D, .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .concatenate, .reshape, .zeroPadding1D,
+        case .conv1D, .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .concatenate, .reshape, .zeroPadding1D,
              .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation,
              .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize, .clamp, .batchNormalizationTraining,
              .layerNormalization:
@@ -158,7 +160,7 @@ extension Op {
     /// integer). Reshape only moves bytes.
     var hasIntegerKernel: Bool {
         switch self {
-        case .add, .sub, .mul, .div, .maximum, .minimum, .power, .clamp, .maxPool1D, .maxPoolND, .reshape:
+        case .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .clamp, .maxPool1D, .maxPoolND, .reshape:
             return true
         case .conv1D, .dense, .matMul, .concatenate, .zeroPadding1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
              .convND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize,
@@ -177,7 +179,7 @@ extension Op {
         case .conv1D(let a): return a.activation
         case .convND(let a): return a.activation
         case .dense(let act): return act
-        case .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
+        case .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return nil
@@ -187,7 +189,7 @@ extension Op {
     /// The activation the op fuses, for ops that fuse one; nil for the others.
     public var fusedActivation: Activation? {
         switch self {
-        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act): return act
+        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act), .squaredDifference(let act): return act
         case .conv1D, .convND, .dense, .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
@@ -208,6 +210,7 @@ extension Op {
         case .maximum: return .maximum(activation: activation)
         case .minimum: return .minimum(activation: activation)
         case .power: return .power(activation: activation)
+        case .squaredDifference: return .squaredDifference(activation: activation)
         case .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
              .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize,
              .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
@@ -224,7 +227,7 @@ extension Graph {
         case .conv1D(let a): try inferConv1D(c, a)
         case .dense(let act): try inferDense(c, act)
         case .matMul: try inferMatMul(c)
-        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act): try inferElementwise(c, act)
+        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act), .squaredDifference(let act): try inferElementwise(c, act)
         case .concatenate(let axis): try inferConcatenate(c, axis)
         case .reshape(let target): try inferReshape(c, target)
         case .zeroPadding1D(let left, let right): try inferZeroPadding1D(c, left: left, right: right)
@@ -255,7 +258,7 @@ extension Graph {
         switch c.node.op {
         case .conv1D(let a): try checkInt8Conv1D(c, a)
         case .dense(let act): try checkInt8Dense(c, act)
-        case .add(let act), .sub(let act), .mul(let act), .maximum(let act), .minimum(let act): try checkInt8Binary(c, act)
+        case .add(let act), .sub(let act), .mul(let act), .maximum(let act), .minimum(let act), .squaredDifference(let act): try checkInt8Binary(c, act)
         case .concatenate: try checkInt8Concatenate(c)
         case .reshape, .maxPool1D, .averagePool1D, .globalMaxPool1D, .transpose, .slice, .gather, .expand: try checkInt8KeepingParameters(c)
         case .globalAveragePool1D: try checkInt8GlobalAveragePool1D(c)
@@ -270,7 +273,7 @@ extension Graph {
     /// The op's own checks of an integer node (IntegerGraph.swift types the outputs).
     func checkIntegerOp(_ c: NodeContext) throws(GraphError) {
         switch c.node.op {
-        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act): try checkIntegerElementwise(c, act)
+        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act), .squaredDifference(let act): try checkIntegerElementwise(c, act)
         case .clamp: try checkIntegerClamp(c)
         case .maxPoolND: try checkIntegerMaxPoolND(c)
         case .maxPool1D, .reshape: break
@@ -290,7 +293,7 @@ extension MemoryPlanner {
         case .convND: return convNDMACs(node, in: graph)
         case .dense, .matMul: return denseMACs(node, in: graph)
         case .gru(let a), .lstm(let a), .simpleRNN(let a): return recurrentMACs(node, a, in: graph)
-        case .add, .sub, .mul, .div, .maximum, .minimum, .power, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
+        case .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
@@ -312,7 +315,7 @@ extension MemoryPlanner {
         switch node.op {
         case .maxPool1D(let p), .averagePool1D(let p): return pool1DVisits(node, p, in: graph)
         case .maxPoolND(let p, _), .averagePoolND(let p, _): return poolNDVisits(node, p, in: graph)
-        case .conv1D, .convND, .dense, .matMul, .gru, .lstm, .simpleRNN, .add, .sub, .mul, .div, .maximum, .minimum, .power, .concatenate, .reshape, .zeroPadding1D,
+        case .conv1D, .convND, .dense, .matMul, .gru, .lstm, .simpleRNN, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .concatenate, .reshape, .zeroPadding1D,
              .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax, .logSoftmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
@@ -328,7 +331,7 @@ extension Interpreter {
         case .gru(let a): return gruScratchBytes(g, node, a, batch: batch)
         case .lstm(let a): return lstmScratchBytes(g, node, a, batch: batch)
         case .simpleRNN(let a): return simpleRNNScratchBytes(g, node, a, batch: batch)
-        case .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
+        case .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
@@ -342,7 +345,7 @@ extension Interpreter {
         case .conv1D(let a): try compileConv1D(&b, a)
         case .dense(let act): try compileDense(&b, act)
         case .matMul: try compileMatMul(&b)
-        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act): try compileElementwise(&b, act)
+        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act), .squaredDifference(let act): try compileElementwise(&b, act)
         case .concatenate(let axis): compileConcatenate(&b, axis)
         case .reshape: compileCopy(&b)
         case .zeroPadding1D(let left, let right): compileZeroPadding1D(&b, left: left, right: right)

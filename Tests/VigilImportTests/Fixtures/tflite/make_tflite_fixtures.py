@@ -159,6 +159,18 @@ def layout_model():
     return keras.Model(x_in, out)
 
 
+def layer_norm_model():
+    """LayerNormalization, which the converter writes as int8 MEAN over the channels,
+    SQUARED_DIFFERENCE, ADD of epsilon, RSQRT and MULs broadcasting both ways, with the
+    mean's negation left as a float NEG."""
+    keras.utils.set_random_seed(29)
+    x_in = keras.Input((32, 2), name="signal")
+    m = keras.layers.Conv1D(8, 5, padding="same")(x_in)
+    m = keras.layers.LayerNormalization()(m)
+    m = keras.layers.GlobalAveragePooling1D()(m)
+    return keras.Model(x_in, keras.layers.Dense(3)(m))
+
+
 def family(name):
     """A trained issue-#10 family, as ../families/make_family_fixtures.py saved it."""
     return lambda: keras.saving.load_model(os.path.join(HERE, "..", "families", name + ".keras"))
@@ -176,6 +188,7 @@ CASES = [
     ("activations_int8", activations_model, 501, True),
     ("elementwise_int8", elementwise_model, 502, True),
     ("layout_int8", layout_model, 503, True),
+    ("layer_norm_int8", layer_norm_model, 504, True),
 ]
 
 
