@@ -20,14 +20,7 @@ struct ONNXAttentionTests {
 
     /// The import error of the edited model.
     static func refusal(_ edit: (inout Onnx_ModelProto) -> Void) throws -> ImportError? {
-        var model = try transformer()
-        edit(&model)
-        do {
-            _ = try ONNXImporter.importModel(model, name: "transformer.onnx")
-            return nil
-        } catch {
-            return error
-        }
+        ONNXFixtures.importError(try transformer(), name: "transformer.onnx", edit: edit)
     }
 
     @Test func anOpOutsideTheMergedPathIsRefused() throws {

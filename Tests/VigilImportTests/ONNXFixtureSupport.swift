@@ -37,6 +37,19 @@ enum ONNXFixtures {
         [UInt8](try Data(contentsOf: url(name, "onnx")))
     }
 
+    /// The error importing `model` after `edit` gives (nil when it imports): the bad-input
+    /// cases edit a real fixture where what they test is.
+    static func importError(_ model: Onnx_ModelProto, name: String, edit: (inout Onnx_ModelProto) -> Void) -> ImportError? {
+        var edited = model
+        edit(&edited)
+        do {
+            _ = try ONNXImporter.importModel(edited, name: name)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     /// Imports fixture `name`.onnx and expects both kernel sets to reproduce the ONNX
     /// Runtime outputs in `name`.json within `ONNXImportTests`' tolerance.
     static func expectMatchesONNXRuntime(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {

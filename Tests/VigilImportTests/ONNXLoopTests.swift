@@ -17,14 +17,7 @@ struct ONNXLoopTests {
     static func loopIndex(_ m: Onnx_ModelProto) -> Int { m.graph.node.firstIndex { $0.name == loopName }! }
 
     static func refusal(_ edit: (inout Onnx_ModelProto) -> Void) throws -> ImportError? {
-        var model = try bigru()
-        edit(&model)
-        do {
-            _ = try ONNXImporter.importModel(model, name: "bigru.onnx")
-            return nil
-        } catch {
-            return error
-        }
+        ONNXFixtures.importError(try bigru(), name: "bigru.onnx", edit: edit)
     }
 
     static func setTripCount(_ m: inout Onnx_ModelProto, _ value: Int64) {

@@ -9,16 +9,11 @@ import VigilRuntime
 /// refused with the reason, the node named. The cases edit resampling.onnx.
 struct ONNXResamplingTests {
     static func refusal(_ edit: (inout Onnx_ModelProto) -> Void) throws -> (node: String, reason: String)? {
-        var model = try Onnx_ModelProto(serializedBytes: try ONNXFixtures.bytes("resampling"))
-        edit(&model)
-        do {
-            _ = try ONNXImporter.importModel(model, name: "resampling.onnx")
-            return nil
-        } catch {
-            switch error {
-            case .unsupportedAttribute(let node, let reason), .dynamicShape(let node, let reason), .shapeMismatch(let node, let reason): return (node, reason)
-            default: return ("", "\(error)")
-            }
+        let model = try Onnx_ModelProto(serializedBytes: try ONNXFixtures.bytes("resampling"))
+        switch ONNXFixtures.importError(model, name: "resampling.onnx", edit: edit) {
+        case nil: return nil
+        case .unsupportedAttribute(let node, let reason)?, .dynamicShape(let node, let reason)?, .shapeMismatch(let node, let reason)?: return (node, reason)
+        case let error?: return ("", "\(error)")
         }
     }
 
