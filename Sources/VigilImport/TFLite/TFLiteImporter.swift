@@ -16,7 +16,7 @@ public enum TFLiteImporter {
         "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEQUANTIZE",
         "EXPAND_DIMS", "FULLY_CONNECTED", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "PAD", "QUANTIZE",
         "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "SOFTMAX", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SQUEEZE", "SUB", "TANH",
-        "LEAKY_RELU", "HARD_SWISH", "GELU", "ABS", "RSQRT", "NEG", "TRANSPOSE", "SQUARED_DIFFERENCE",
+        "LEAKY_RELU", "HARD_SWISH", "GELU", "ABS", "RSQRT", "NEG", "TRANSPOSE", "SQUARED_DIFFERENCE", "STRIDED_SLICE",
     ]
 
     public static func importModel(atPath path: String) throws(ImportError) -> ImportedModel {
@@ -564,6 +564,48 @@ struct TFLiteConverter {
             }
             try add(.transpose(permutation: perm.dropFirst().map { $0 - 1 }), [try activation(try input(0), node: name)])
 
+        case .stridedSlice:
+            // [1, L, C] (or [1, F]) with the batch kept whole: begin/end/strides constants,
+            // begin_mask and end_mask (options slots 0, 1); shrink_axis_mask drops axes.
+            let xT = model.tensors[try input(0)]
+            let begin = try int32Constant(try input(1), node: name), end = try int32Constant(try input(2), node: name)
+            let strides = try int32Constant(try input(3), node: name)
+            let o = try options(op, node: name)
+            let (beginMask, endMask) = (Int(try o.i32(0)), Int(try o.i32(1)))
+            let (ellipsisMask, newAxisMask, shrinkMask) = (try o.i32(2), try o.i32(3), Int(try o.i32(4)))
+            let rank = xT.shape.count
+            guard (2...3).contains(rank), begin.count == rank, end.count == rank, strides.count == rank, ellipsisMask == 0, newAxisMask == 0,
+                  shrinkMask & 1 == 0 else {
+                throw .unsupportedAttribute(node: name, reason: "STRIDED_SLICE of \(xT.shape) (begin \(begin), end \(end), strides \(strides)); Vigil slices [1, L, C] without ellipsis or new axes, the batch kept")
+            }
+            var starts: [Int] = [], steps: [Int] = [], sizes: [Int] = []
+            for axis in 0..<rank {
+                let n = xT.shape[axis], step = strides[axis]
+                if step == 0 || step < -n || step > n { throw .unsupportedAttribute(node: name, reason: "STRIDED_SLICE stride \(step)") }
+                // TensorFlow's rules: masked ends take the whole extent in the stride's
+                // direction; negative indices count from the end; then clamped.
+                func resolve(_ i: Int, masked: Bool, isBegin: Bool) -> Int {
+                    if masked { return (step > 0) == isBegin ? (step > 0 ? 0 : n - 1) : (step > 0 ? n : -1) }
+                    let v = i < 0 ? i + n : i
+                    return step > 0 ? min(max(v, 0), n) : min(max(v, -1), n - 1)
+                }
+                var b = resolve(begin[axis], masked: beginMask >> axis & 1 == 1, isBegin: true)
+                var e = resolve(end[axis], masked: endMask >> axis & 1 == 1, isBegin: false)
+                if shrinkMask >> axis & 1 == 1 { e = b + (step > 0 ? 1 : -1); if b < 0 || b >= n { b = 0; e = 0 } }
+                let count = step > 0 ? max(0, (e - b + step - 1) / step) : max(0, (b - e - step - 1) / -step)
+                if axis == 0 {
+                    if count != 1 || n != 1 { throw .unsupportedAttribute(node: name, reason: "STRIDED_SLICE of the batch axis") }
+                    continue
+                }
+                if count < 1 { throw .shapeMismatch(node: name, reason: "STRIDED_SLICE leaves axis \(axis) of \(xT.shape) empty") }
+                starts.append(b); steps.append(step); sizes.append(count)
+            }
+            let x = try activation(try input(0), node: name)
+            let sliced = graph.addTensor(name: name + "/slice", dtype: try dtype(xT, node: name), shape: sizes)
+            graph.tensors[sliced].quantization = perTensorQuantization(xT)
+            graph.nodes.append(Node(name: name + "/slice", op: .slice(starts: starts, steps: steps, sizes: sizes), inputs: [x], outputs: [sliced]))
+            try add(.reshape(shape: try vigilShape(model.tensors[firstOut], node: name)), [sliced])
+
         case .abs, .rsqrt:
             // int8 through tables of TFLite's integer kernels.
             try add(.activation(builtin == .abs ? .absolute : .reciprocalSquareRoot), [try activation(try input(0), node: name)])
@@ -611,7 +653,7 @@ struct TFLiteConverter {
         case .spaceToBatchND:
             try spaceToBatch(try input(0), block: try input(1), pads: try input(2), output: firstOut, name: name)
 
-        case .gather, .div, .stridedSlice, .exp, .split, .sum, .shape, .reduceProd, .pack,
+        case .gather, .div, .exp, .split, .sum, .shape, .reduceProd, .pack,
              .batchToSpaceND:
             throw unsupported()
         }

@@ -171,6 +171,20 @@ def layer_norm_model():
     return keras.Model(x_in, keras.layers.Dense(3)(m))
 
 
+def slice_model():
+    """Slices of a sequence (every other step of a window, some channels; the last
+    step, its time axis shrunk), which the converter writes as int8 STRIDED_SLICE."""
+    keras.utils.set_random_seed(31)
+    x_in = keras.Input((64, 2), name="signal")
+    a = keras.layers.Conv1D(8, 5, padding="same")(x_in)
+    s = keras.layers.Lambda(lambda t: t[:, 4:60:2, 1:7])(a)
+    s = keras.layers.Conv1D(4, 3)(s)
+    s = keras.layers.GlobalAveragePooling1D()(s)
+    last = keras.layers.Lambda(lambda t: t[:, -1, :])(a)
+    out = keras.layers.Dense(3)(keras.layers.Concatenate()([s, last]))
+    return keras.Model(x_in, out)
+
+
 def family(name):
     """A trained issue-#10 family, as ../families/make_family_fixtures.py saved it."""
     return lambda: keras.saving.load_model(os.path.join(HERE, "..", "families", name + ".keras"))
@@ -189,6 +203,7 @@ CASES = [
     ("elementwise_int8", elementwise_model, 502, True),
     ("layout_int8", layout_model, 503, True),
     ("layer_norm_int8", layer_norm_model, 504, True),
+    ("slice_int8", slice_model, 505, True),
 ]
 
 
