@@ -65,6 +65,49 @@ struct ONNXAttentionTests {
     }
 }
 
+/// Reductions of run-time data Vigil does not run are refused with the reason, the node
+/// named (transformer.onnx's closing ReduceMean, over time, edited).
+struct ONNXReductionRefusalTests {
+    static let mean = "transformer_1/global_average_pooling1d_3_1/Mean"
+
+    static func reason(_ edit: @escaping (inout Onnx_NodeProto) -> Void) throws -> String? {
+        let error = ONNXFixtures.importError(try ONNXAttentionTests.transformer(), name: "transformer.onnx") { m in
+            edit(&m.graph.node[m.graph.node.firstIndex { $0.name == Self.mean }!])
+        }
+        switch error {
+        case nil: return nil
+        case .unsupportedAttribute(let node, let reason)?, .dynamicShape(let node, let reason)?:
+            #expect(node == Self.mean)
+            return reason
+        case let other?: return "\(other)"
+        }
+    }
+
+    static func axes(_ n: inout Onnx_NodeProto, _ axes: [Int64]) {
+        for i in n.attribute.indices where n.attribute[i].name == "axes" { n.attribute[i].ints = axes }
+    }
+
+    @Test func overTheBatchIsRefused() throws {
+        let r = try Self.reason { Self.axes(&$0, [0]) }
+        #expect(r?.contains("over the batch axis") == true, "\(r ?? "imported")")
+    }
+
+    @Test func aProductOfMoreRowsThanTheLimitIsRefused() throws {
+        // 32 steps × 16 features = 512 rows, over ReduceProd's 64 (dimensions kept).
+        let r = try Self.reason { n in
+            n.opType = "ReduceProd"
+            Self.axes(&n, [1, 2])
+            for i in n.attribute.indices where n.attribute[i].name == "keepdims" { n.attribute[i].i = 1 }
+        }
+        #expect(r?.contains("at most 64 rows") == true, "\(r ?? "imported")")
+    }
+
+    @Test func anAxisListedTwiceIsRefused() throws {
+        let r = try Self.reason { Self.axes(&$0, [1, -2]) }
+        #expect(r?.contains("listed twice") == true, "\(r ?? "imported")")
+    }
+}
+
 /// Reduce* folding over constants, values worked out by hand.
 struct ReduceFoldingTests {
     typealias R = ONNXGraphConverter.Reduction

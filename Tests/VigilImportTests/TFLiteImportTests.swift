@@ -270,4 +270,45 @@ struct TFLiteImportTests {
             _ = try? TFLiteImporter.importModel(contentsOf: bytes, name: "fuzz.tflite")
         }
     }
+
+    /// Rewrites the one int32 constant holding `old` to `new` (a converter-written model).
+    static func patchingConstant(_ file: String, _ old: [Int32], _ new: [Int32], occurrence: Int = 0) throws -> [UInt8] {
+        var bytes = Self.bytes(file)
+        let pattern = old.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: UInt32(bitPattern: v) >> (8 * $0)) } }
+        let starts = (0...(bytes.count - pattern.count)).filter { Array(bytes[$0..<($0 + pattern.count)]) == pattern }
+        try #require(starts.count > occurrence, "\(file) holds \(old) \(starts.count) times")
+        let replacement = new.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: UInt32(bitPattern: v) >> (8 * $0)) } }
+        bytes.replaceSubrange(starts[occurrence]..<(starts[occurrence] + pattern.count), with: replacement)
+        return bytes
+    }
+
+    static func refusalReason(_ bytes: [UInt8], node: String) -> String? {
+        do {
+            _ = try TFLiteImporter.importModel(contentsOf: bytes, name: "x.tflite")
+            return nil
+        } catch {
+            guard case .unsupportedAttribute(let n, let reason) = error else { return "\(error)" }
+            #expect(n.contains(node), "\(n)")
+            return reason
+        }
+    }
+
+    /// A TRANSPOSE that moves the batch (layout_int8's Permute, perm [0, 2, 1] made [1, 0, 2]).
+    @Test func transposeOfTheBatchIsRefused() throws {
+        let reason = Self.refusalReason(try Self.patchingConstant("layout_int8.tflite", [0, 2, 1], [1, 0, 2]), node: "permute")
+        #expect(reason?.contains("keeping the batch first") == true, "\(reason ?? "imported")")
+    }
+
+    /// A STRIDED_SLICE whose stride is 0 (slice_int8's strides [1, 2, 1] made [1, 0, 1]).
+    @Test func stridedSliceWithAZeroStrideIsRefused() throws {
+        let reason = Self.refusalReason(try Self.patchingConstant("slice_int8.tflite", [1, 2, 1], [1, 0, 1]), node: "strided_slice")
+        #expect(reason?.contains("stride 0") == true, "\(reason ?? "imported")")
+    }
+
+    /// A STRIDED_SLICE that does not keep the batch whole: slice_int8's strides [1, 2, 1]
+    /// made [-1, 2, 1] read the batch axis backwards from 0 to 1, which takes no item.
+    @Test func stridedSliceOfTheBatchIsRefused() throws {
+        let reason = Self.refusalReason(try Self.patchingConstant("slice_int8.tflite", [1, 2, 1], [-1, 2, 1]), node: "strided_slice")
+        #expect(reason?.contains("of the batch axis") == true, "\(reason ?? "imported")")
+    }
 }
