@@ -100,15 +100,7 @@ struct ONNXLoopTests {
             return n
         }
         func value(_ name: String, _ type: Int32, _ dims: [Int64]) -> Onnx_ValueInfoProto {
-            var v = Onnx_ValueInfoProto()
-            v.name = name
-            var t = Onnx_TypeProto.Tensor()
-            t.elemType = type
-            var shape = Onnx_TensorShapeProto()
-            shape.dim = dims.map { d in var dim = Onnx_TensorShapeProto.Dimension(); dim.dimValue = d; return dim }
-            t.shape = shape
-            v.type.tensorType = t
-            return v
+            ONNXFixtures.valueInfo(name, type, dims)
         }
         func constant(_ name: String, _ type: Int32, _ value: Int64) -> Onnx_TensorProto {
             var t = Onnx_TensorProto()

@@ -151,7 +151,6 @@ extension ONNXGraphConverter {
             for k in 0..<scanCount { scans[k].append(try output(1 + carriedCount + k)) }
             iteration += 1
         }
-        for name in own { values[name] = nil }
         for i in 0..<carriedCount { try setOutput(node, i, carried[i]) }
         for k in 0..<scanCount where isRead(node, output: carriedCount + k) {
             if scans[k].isEmpty { throw ImportError.shapeMismatch(node: node.name, reason: "scan output \(k) of a Loop that runs no iteration is empty; Vigil tensors have no empty axes") }

@@ -506,33 +506,28 @@ struct TFLiteConverter {
         case .mean, .reduceMax:  // over time, or over the channels of [1, L, C]
             let xT = model.tensors[try input(0)]
             let axes = Set(try int32Constant(try input(1), node: name).map { $0 < 0 ? $0 + xT.shape.count : $0 })
+            var x = try activation(try input(0), node: name)
             if xT.shape.count == 3 && axes == [2] {
                 // The channels: transposed to [C, L] (bytes moved, parameters kept), then pooled.
-                let x = try activation(try input(0), node: name)
                 let transposed = graph.addTensor(name: name + "/channels_first", dtype: try dtype(xT, node: name), shape: [xT.shape[2], xT.shape[1]])
                 graph.tensors[transposed].quantization = perTensorQuantization(xT)
                 graph.nodes.append(Node(name: name + "/transpose", op: .transpose(permutation: [1, 0]), inputs: [x], outputs: [transposed]))
-                let outT = model.tensors[firstOut]
-                let pooled = graph.addTensor(name: name + "/pooled", dtype: try dtype(outT, node: name), shape: [xT.shape[1]])
-                graph.tensors[pooled].quantization = perTensorQuantization(outT)
-                graph.nodes.append(Node(name: name + "/pool", op: builtin == .mean ? .globalAveragePool1D : .globalMaxPool1D, inputs: [transposed], outputs: [pooled]))
-                try add(.reshape(shape: try vigilShape(outT, node: name)), [pooled])
-                return
+                x = transposed
+            } else {
+                let time: Set<Int> = xT.shape.count == 4 ? (timeAxisIsWidth(xT) ? [2] : [1]) : [1]
+                let unit: Set<Int> = xT.shape.count == 4 ? (timeAxisIsWidth(xT) ? [1] : [2]) : []
+                if xT.shape.count < 3 || !axes.isSuperset(of: time) || !axes.subtracting(time).isSubset(of: unit) {
+                    throw .unsupportedAttribute(node: name, reason: "\(builtin.name) over axes \(axes.sorted()) of \(xT.shape); Vigil reduces over time, or over the channels of [1, L, C]")
+                }
             }
-            let time: Set<Int> = xT.shape.count == 4 ? (timeAxisIsWidth(xT) ? [2] : [1]) : [1]
-            let unit: Set<Int> = xT.shape.count == 4 ? (timeAxisIsWidth(xT) ? [1] : [2]) : []
-            if xT.shape.count < 3 || !axes.isSuperset(of: time) || !axes.subtracting(time).isSubset(of: unit) {
-                throw .unsupportedAttribute(node: name, reason: "\(builtin.name) over axes \(axes.sorted()) of \(xT.shape); Vigil reduces over time only")
-            }
-            let x = try activation(try input(0), node: name)
             let outT = model.tensors[firstOut]
             let pooled: Op = builtin == .mean ? .globalAveragePool1D : .globalMaxPool1D
             let outShape = try vigilShape(outT, node: name)
             if outShape.count == 1 {
                 try add(pooled, [x])
             } else {
-                // keep_dims: pool to [C], then reshape to the kept unit axes.
-                let mid = graph.addTensor(name: name + "/pooled", dtype: try dtype(outT, node: name), shape: [outShape.last ?? 1])
+                // keep_dims: pool, then reshape to the kept unit axes.
+                let mid = graph.addTensor(name: name + "/pooled", dtype: try dtype(outT, node: name), shape: [graph.tensors[x].shape.last ?? 1])
                 graph.tensors[mid].quantization = perTensorQuantization(outT)
                 graph.nodes.append(Node(name: name + "/pool", op: pooled, inputs: [x], outputs: [mid]))
                 try add(.reshape(shape: outShape), [mid])
