@@ -56,6 +56,9 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(help: "Keep the classifier head (the Dense computing the logits and the Softmax after it) in float: int8 logits and probabilities are coarse steps, so beats near a tie can flip. The package is then no longer integer-only, and its golden vectors get a tolerance.")
     var floatHead = false
 
+    @Option(name: .customLong("keep-float"), help: "Nodes to keep in float, comma-separated (names as `vigil quantize --verbose` lists them): float islands of your choosing, named in the report. The package is then no longer integer-only.")
+    var keepFloat: [String] = []
+
     @Option(help: "Write the report as JSON to this file.")
     var report: String?
 
@@ -140,7 +143,8 @@ struct QuantizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let quantizer = PostTrainingQuantizer(observer: CalibrationObserver(name: observer)!, floatHead: floatHead)
+        let quantizer = PostTrainingQuantizer(observer: CalibrationObserver(name: observer)!, floatHead: floatHead,
+                                             keepFloat: Set(keepFloat.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }))
         let floatPackage = try PackageFiles.read(package)
         try PostTrainingQuantizer.requireFloat(floatPackage, name: package)
         let calibrationData = try data(calibration, records: calibrationRecords, beats: calibrationBeats, for: floatPackage, option: "--calibration")

@@ -184,6 +184,22 @@ struct QuantizationTests {
         #expect(q.tensors[q.nodes.last!.outputs[0]].dtype == .float32 && q.nodes.last!.op.name == "Softmax")
     }
 
+    /// `keepFloat` keeps exactly the named nodes float (the ops after them that read
+    /// their float output may follow them); a name the graph lacks is refused, the
+    /// graph's node names listed.
+    @Test func keepFloatKeepsTheNamedNodesFloat() throws {
+        let float = try ReferenceModel.arrhythmia().validated().optimized()
+        let calibration = Self.referenceInputs(samples: 16, seed: 13)
+        let stats = try Calibration.collect(float, inputs: calibration, samples: 16, observer: .minMax, kernels: PortableKernels.self)
+        let first = try #require(float.nodes.first { $0.op.name == "Conv1D" }).name
+        let (_, summary) = try PostTrainingQuantizer(keepFloat: [first]).quantize(float, statistics: stats)
+        #expect(summary.floatNodes.contains(first) && !summary.int8Nodes.contains(first))
+        #expect(!summary.int8Nodes.isEmpty)
+        #expect(throws: QuantizationError.unknownNode("no_such_node", nodes: float.nodes.map(\.name))) {
+            try PostTrainingQuantizer(keepFloat: ["no_such_node"]).quantize(float, statistics: stats)
+        }
+    }
+
     @Test func referenceModelQuantizes() throws {
         let float = try ReferenceModel.arrhythmia().validated().optimized()
         let calibration = Self.referenceInputs(samples: 64, seed: 11)

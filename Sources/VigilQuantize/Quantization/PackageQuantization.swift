@@ -27,6 +27,7 @@ extension PostTrainingQuantizer {
         manifest.metadata.append(("quantization.scheme", "int8 per-channel weights, per-tensor activations (TFLite)"))
         manifest.metadata.append(("quantization.observer", observer.description))
         if floatHead { manifest.metadata.append(("quantization.float_head", "true")) }
+        if !keepFloat.isEmpty { manifest.metadata.append(("quantization.keep_float", keepFloat.sorted().joined(separator: ","))) }
         manifest.metadata.append(("quantization.calibration_samples", "\(calibration.count)"))
         if let source = calibration.source { manifest.metadata.append(("quantization.calibration_data", source)) }
         var package = ModelPackage(manifest: manifest, graph: result.graph, inputContract: floatPackage.inputContract)

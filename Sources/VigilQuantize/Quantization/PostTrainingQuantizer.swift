@@ -26,10 +26,14 @@ public struct PostTrainingQuantizer {
     /// logits and the Softmax after it. Off by default, so that a package stays
     /// integer-only and bit-exact across host and device.
     public var floatHead: Bool
+    /// Nodes (by name, as `prepared` names them) kept float: float islands the user
+    /// chooses, as ONNX Runtime's `nodes_to_exclude`. A name the graph lacks is refused.
+    public var keepFloat: Set<String>
 
-    public init(observer: CalibrationObserver = .minMax, floatHead: Bool = false) {
+    public init(observer: CalibrationObserver = .minMax, floatHead: Bool = false, keepFloat: Set<String> = []) {
         self.observer = observer
         self.floatHead = floatHead
+        self.keepFloat = keepFloat
     }
 
     /// The float graph as calibration and quantization see it: Affines over [L, C] as
@@ -58,7 +62,11 @@ public struct PostTrainingQuantizer {
         let g: Graph
         do { g = try graph.validated() } catch { throw .invalidGraph(error) }
         try PostTrainingQuantizer.requireFloat(g)
-        var rewriter = Rewriter(source: g, statistics: statistics, observer: observer, floatHead: floatHead)
+        let names = Set(g.nodes.map(\.name))
+        if let unknown = keepFloat.sorted().first(where: { !names.contains($0) }) {
+            throw .unknownNode(unknown, nodes: g.nodes.map(\.name))
+        }
+        var rewriter = Rewriter(source: g, statistics: statistics, observer: observer, floatHead: floatHead, keepFloat: keepFloat)
         try rewriter.run()
         let result: Graph
         do { result = try rewriter.out.validated() } catch { throw .invalidGraph(error) }
@@ -131,7 +139,7 @@ private struct Rewriter {
     var constantID: [TensorID: TensorID] = [:]
     let graphOutputs: Set<TensorID>
 
-    /// With `floatHead`, the classifier head: walking back from each graph output
+    /// The nodes kept float: `keepFloat`, and with `floatHead` the classifier head: walking back from each graph output
     /// through Softmax, activations and reshapes to the Dense that computes the logits.
     /// It then stays float: int8 logits are steps of (range / 256) and int8
     /// probabilities of 1/256, so beats near a tie tie and the lower class index wins;
@@ -139,7 +147,7 @@ private struct Rewriter {
     /// MACs and exponentials.
     let head: Set<String>
 
-    init(source: Graph, statistics: CalibrationStatistics, observer: CalibrationObserver, floatHead: Bool) {
+    init(source: Graph, statistics: CalibrationStatistics, observer: CalibrationObserver, floatHead: Bool, keepFloat: Set<String>) {
         self.source = source
         self.statistics = statistics
         self.observer = observer
@@ -161,7 +169,7 @@ private struct Rewriter {
                 break
             }
         }
-        self.head = head
+        self.head = head.union(keepFloat)
     }
 
     mutating func run() throws(QuantizationError) {

@@ -11,6 +11,8 @@ public enum QuantizationError: Error, Equatable, CustomStringConvertible {
     case badCalibrationData(String)
     /// The float graph or the quantized result failed validation.
     case invalidGraph(GraphError)
+    /// A node named to be kept float that the graph does not have.
+    case unknownNode(String, nodes: [String])
 
     public var description: String {
         switch self {
@@ -22,6 +24,9 @@ public enum QuantizationError: Error, Equatable, CustomStringConvertible {
             return "calibration data: \(reason)"
         case .invalidGraph(let error):
             return error.message
+        case .unknownNode(let name, let nodes):
+            let shown = nodes.prefix(40).joined(separator: ", ") + (nodes.count > 40 ? ", … (\(nodes.count) nodes)" : "")
+            return "the model has no node '\(name)' to keep float; its nodes: \(shown)"
         }
     }
 }
