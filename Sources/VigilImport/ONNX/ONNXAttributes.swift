@@ -11,6 +11,9 @@ struct ONNXAttributes {
 
     func has(_ name: String) -> Bool { byName[name] != nil }
 
+    /// The attribute as the file holds it, for a node the importer composes.
+    func proto(_ name: String) -> Onnx_AttributeProto? { byName[name] }
+
     var names: [String] { byName.keys.sorted() }
 
     private func attribute(_ name: String, _ type: Onnx_AttributeProto.AttributeType) throws(ImportError) -> Onnx_AttributeProto? {

@@ -200,6 +200,8 @@ extension ONNXGraphConverter {
             switch value {
             case .int(let v): a.type = .int; a.i = v
             case .ints(let v): a.type = .ints; a.ints = v
+            case .float(let v): a.type = .float; a.f = v
+            case .copied(let p): a = p; a.name = key
             }
             proto.attribute.append(a)
         }
@@ -212,6 +214,9 @@ extension ONNXGraphConverter {
 enum LoweredAttribute {
     case int(Int64)
     case ints([Int64])
+    case float(Float)
+    /// An attribute of the node being lowered, as the file holds it.
+    case copied(Onnx_AttributeProto)
 }
 
 extension ConstantFolding {

@@ -72,6 +72,7 @@ extension ONNXGraphConverter {
         let value: ConstantTensor
         if let t = try a.tensor("value") {
             value = try TensorProtoDecoding.decode(t, name: node.name, path: path)
+            if let out = node.proto.output.first { constantTypes[out] = TensorProtoDecoding.DataType(rawValue: t.dataType) }
         } else if a.has("value_float") {
             value = ConstantTensor(shape: [], floats: [try a.float("value_float", default: 0)])
         } else if let v = try a.floats("value_floats") {

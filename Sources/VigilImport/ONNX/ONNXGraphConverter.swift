@@ -16,6 +16,11 @@ struct ONNXGraphConverter {
 
     var graph = Graph()
     var values: [String: ONNXValue] = [:]
+    /// The ONNX element type of each initializer and Constant output, and of folded
+    /// QuantizeLinear outputs: quantized formats tell int8 from uint8 by it.
+    var constantTypes: [String: TensorProtoDecoding.DataType] = [:]
+    /// int8 tensors holding uint8 data minus 128 (QuantizeLinear to uint8).
+    var storedAsShiftedUInt8: Set<TensorID> = []
     /// How many nodes and graph outputs read each ONNX value.
     var readers: [String: Int] = [:]
     /// Batch sizes fixed by the model's input declarations; a Reshape may name them.
@@ -50,6 +55,7 @@ struct ONNXGraphConverter {
         for tensor in proto.initializer {
             if tensor.name.isEmpty { throw ImportError.malformedFile(path: path, reason: "an initializer has no name") }
             values[tensor.name] = .constant(try TensorProtoDecoding.decode(tensor, name: tensor.name, path: path))
+            constantTypes[tensor.name] = TensorProtoDecoding.DataType(rawValue: tensor.dataType)
         }
         for node in proto.node { for name in node.input where !name.isEmpty { readers[name, default: 0] += 1 } }
         // A Loop body reads enclosing values by name: each counts as one more reader.
@@ -291,6 +297,11 @@ struct ONNXGraphConverter {
         // Every op the importer emits keeps its first input's element type.
         let out = graph.addTensor(name: name + ":0", dtype: inputs.first.map { graph.tensors[$0].dtype } ?? .float32, shape: shape)
         graph.nodes.append(Node(name: name, op: op, inputs: inputs, outputs: [out]))
+        // Quantized data (QOperator's MaxPool, Reshape, Transpose…) keeps its parameters.
+        if let first = inputs.first, graph.tensors[first].dtype == .int8, let q = graph.tensors[first].quantization {
+            graph.tensors[out].quantization = q
+            if storedAsShiftedUInt8.contains(first) { storedAsShiftedUInt8.insert(out) }
+        }
         return out
     }
 

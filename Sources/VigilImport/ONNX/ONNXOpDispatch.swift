@@ -11,7 +11,7 @@ extension ONNXGraphConverter {
         "Neg", "Abs", "Log", "Sqrt", "Reciprocal", "Erf", "RNN", "LogSoftmax", "Pow", "Pad",
         "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
         "ConvTranspose", "Tile", "Resize", "Where", "Loop", "Split", "ReverseSequence", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Equal", "And", "Or", "Xor", "Not",
-    ]
+    ] + quantizedOps + microsoftOps.map { "com.microsoft." + $0 }
 
     /// Ops a batch-free import (one sample, no ONNX batch axis) does not translate. The
     /// window ops do: there the ONNX N axis is one more window axis, with a window of 1.
@@ -21,12 +21,26 @@ extension ONNXGraphConverter {
     /// element types and that the importer reads only in the opset-13 form.
     /// Ops that read a value whose first axis merges the batch with other axes
     /// (`RuntimeValue.mergedBatch`); Transpose only keeping axis 0 first.
-    static let readsMergedBatch: Set<String> = ["Identity", "Reshape", "MatMul", "Shape", "Transpose"]
+    static let readsMergedBatch: Set<String> = ["Identity", "Reshape", "MatMul", "Shape", "Transpose", "QuantizeLinear", "DequantizeLinear"]
 
     static let changedInOpset13: Set<String> = ["Squeeze", "Unsqueeze"]
 
     mutating func convert(_ proto: Onnx_NodeProto, index: Int) throws {
         let node = ONNXNode(proto, index: index)
+        if proto.domain == "com.microsoft" && Self.microsoftOps.contains(proto.opType) {
+            switch proto.opType {
+            case "QLinearAdd": try qLinearBinary(node, "Add")
+            case "QLinearMul": try qLinearBinary(node, "Mul")
+            case "QGemm": try qGemm(node)
+            case "QLinearGlobalAveragePool": try qLinearGlobalAveragePool(node)
+            case "QLinearSoftmax": try qLinearSoftmax(node)
+            case "QLinearConcat": try qLinearConcat(node)
+            case "QLinearSigmoid": try qLinearUnary(node, "Sigmoid")
+            case "QLinearLeakyRelu": try qLinearUnary(node, "LeakyRelu", attributes: ["alpha": .float(try node.attributes.float("alpha", default: 0.01))])
+            default: throw ImportError.unsupportedOp(node: node.name, type: "com.microsoft.\(proto.opType)", supported: Self.supportedOps)
+            }
+            return
+        }
         if !proto.domain.isEmpty && proto.domain != "ai.onnx" {
             throw ImportError.unsupportedOp(node: node.name, type: "\(proto.domain).\(proto.opType)", supported: Self.supportedOps)
         }
@@ -129,6 +143,11 @@ extension ONNXGraphConverter {
         case "RNN": try recurrent(node, gates: 1)
         case "GRU": try recurrent(node, gates: 3)
         case "LSTM": try recurrent(node, gates: 4)
+        case "QuantizeLinear": try quantizeLinear(node)
+        case "DequantizeLinear": try dequantizeLinear(node)
+        case "QLinearConv": try qLinearConv(node)
+        case "QLinearMatMul": try qLinearMatMul(node)
+        case "MatMulInteger": try matMulInteger(node)
         default:
             throw ImportError.unsupportedOp(node: node.name, type: proto.opType, supported: Self.supportedOps)
         }

@@ -279,8 +279,11 @@ extension ONNXGraphConverter {
         if mode != "constant" { throw ImportError.unsupportedAttribute(node: node.name, reason: "Pad mode '\(mode)'; Vigil pads with zeros (mode 'constant')") }
         let x = try runtimeInput(node, 0)
         guard let padsTensor = try constantInput(node, 1, role: "pads") else { throw ImportError.malformedFile(path: path, reason: "node '\(node.name)' (Pad) lacks its pads") }
-        if let value = try constantInput(node, 2, role: "constant_value"), value.floats.contains(where: { $0 != 0 }) {
-            throw ImportError.unsupportedAttribute(node: node.name, reason: "Pad value \(value.floats); Vigil pads with zeros")
+        // Quantized data (QOperator) pads with its zero point: a real zero.
+        let quantized = graph.tensors[x.id].dtype == .int8 ? graph.tensors[x.id].quantization : nil
+        let zero = quantized.map { Float($0.zeroPoints[0] - (storedAsShiftedUInt8.contains(x.id) ? -128 : 0)) } ?? 0
+        if let value = try constantInput(node, 2, role: "constant_value"), value.floats.contains(where: { $0 != zero }) {
+            throw ImportError.unsupportedAttribute(node: node.name, reason: "Pad value \(value.floats); Vigil pads with zeros\(quantized == nil ? "" : " (the zero point \(Int(zero)) of quantized data)")")
         }
         var axes = Array(0..<x.rank)
         if let a = try constantInput(node, 3, role: "axes") { axes = try a.ints.map { try axis(Int($0), rank: x.rank, node: node) } }
@@ -300,7 +303,19 @@ extension ONNXGraphConverter {
         var out = x
         out.shape[a] += left + right
         out.origin = nil
-        out.id = emit(.zeroPadding1D(left: left, right: right), [x.id], node: node, shape: out.storedShape)
+        if quantized != nil {
+            // Dequantized, padded with zeros, quantized back with the same parameters: exact.
+            let real = emit(.dequantize, [x.id], node: node, suffix: "/dequantized", shape: x.storedShape)
+            graph.tensors[real].dtype = .float32
+            graph.tensors[real].quantization = nil
+            let padded = emit(.zeroPadding1D(left: left, right: right), [real], node: node, suffix: "/padded", shape: out.storedShape)
+            out.id = graph.addTensor(name: node.name + ":0", dtype: .int8, shape: out.storedShape)
+            graph.tensors[out.id].quantization = quantized
+            graph.nodes.append(Node(name: node.name, op: .quantize, inputs: [padded], outputs: [out.id]))
+            if storedAsShiftedUInt8.contains(x.id) { storedAsShiftedUInt8.insert(out.id) }
+        } else {
+            out.id = emit(.zeroPadding1D(left: left, right: right), [x.id], node: node, shape: out.storedShape)
+        }
         try setOutput(node, 0, .runtime(out))
     }
 }
