@@ -42,6 +42,7 @@ enum Step {
     case int8GlobalMax(batch: Int, length: Int, channels: Int, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
     case int8Lookup(UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>, count: Int)
     case int8Softmax(Int8SoftmaxParameters, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
+    case int8MatMul(Int8MatMulParameters, UnsafePointer<Int8>, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
     case int8Requantize(Int8RequantizeParameters, UnsafePointer<Int8>, UnsafeMutablePointer<Int8>)
     case quantize(count: Int, scale: Float, zeroPoint: Int32, UnsafePointer<Float>, UnsafeMutablePointer<Int8>)
     case dequantize(count: Int, scale: Float, zeroPoint: Int32, UnsafePointer<Int8>, UnsafeMutablePointer<Float>)
@@ -232,6 +233,8 @@ public final class Interpreter<Kernels: KernelSet> {
             Kernels.int8Lookup(table: table, input: x, output: y, count: count)
         case .int8Softmax(let p, let x, let y):
             Kernels.int8Softmax(p, input: x, output: y)
+        case .int8MatMul(let p, let a, let b, let y):
+            Kernels.int8MatMul(p, a: a, b: b, output: y)
         case .int8Requantize(let p, let x, let y):
             Kernels.int8Requantize(p, input: x, output: y)
         case .quantize(let count, let scale, let zeroPoint, let x, let y):

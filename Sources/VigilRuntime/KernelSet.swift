@@ -160,6 +160,10 @@ public protocol KernelSet {
     /// int8 softmax over the last axis: `p.rows` rows of `p.width` values; output scale
     /// 1/256, zero point −128. No scratch; no aliasing.
     static func int8Softmax(_ p: Int8SoftmaxParameters, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>)
+    /// int8 product of two run-time operands (TFLite BATCH_MATMUL): per batch item,
+    /// a [M, K] · b [K, N] with both zero points, one per-tensor requantization. No
+    /// scratch; no aliasing.
+    static func int8MatMul(_ p: Int8MatMulParameters, a: UnsafePointer<Int8>, b: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>)
     /// int8 → int8 between two scales: `p.outer` chunks of `p.chunk` contiguous values,
     /// each written `p.stride` values after the last (one operand of a concatenation;
     /// outer 1 for a plain requantize). No scratch; no aliasing.
@@ -362,6 +366,11 @@ extension KernelSet {
     @inline(__always)
     public static func int8Softmax(_ p: Int8SoftmaxParameters, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
         Int8ReferenceKernels.softmax(p, input: input, output: output)
+    }
+
+    @inline(__always)
+    public static func int8MatMul(_ p: Int8MatMulParameters, a: UnsafePointer<Int8>, b: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        Int8ReferenceKernels.matMul(p, a: a, b: b, output: output)
     }
 
     @inline(__always)

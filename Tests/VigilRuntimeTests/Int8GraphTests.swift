@@ -116,6 +116,43 @@ struct Int8GraphTests {
         #expect(Array(it.output(1)) == [0.5, -0.5, 1.0, 58.5, -69.0, 1.5])
     }
 
+    /// int8 MatMul of two run-time operands (TFLite BATCH_MATMUL), worked by hand.
+    /// Per sample two heads, a [2, 1, 2] (scale 0.5, zero point 1) · b [2, 2, 1] (scale
+    /// 0.25, zero point −2) → [2, 1, 1] (scale 0.125, zero point 3): the multiplier
+    /// 0.5·0.25/0.125 = 1 is exact, so y = Σ (a − 1)(b + 2) + 3.
+    /// Head 0: a = [3, 5] → [2, 4], b = [0, 2] → [2, 4]: 4 + 16 = 20 → 23.
+    /// Head 1: a = [1, −3] → [0, −4], b = [7, −1] → [9, 1]: 0 − 4 = −4 → −1.
+    /// A second item: a = [127, 127], b = [125, 125] per head: 126·127·2 = 32004 → 127.
+    @Test func int8MatMulByHand() throws {
+        var g = Graph()
+        let a = g.addTensor(name: "a", dtype: .int8, shape: [2, 1, 2]), b = g.addTensor(name: "b", dtype: .int8, shape: [2, 2, 1])
+        g.tensors[a].quantization = QuantizationParameters(scale: 0.5, zeroPoint: 1)
+        g.tensors[b].quantization = QuantizationParameters(scale: 0.25, zeroPoint: -2)
+        let y = g.addTensor(name: "y", dtype: .int8)
+        g.tensors[y].quantization = QuantizationParameters(scale: 0.125, zeroPoint: 3)
+        g.inputs = [a, b]
+        g.nodes = [Node(name: "scores", op: .matMul, inputs: [a, b], outputs: [y])]
+        g.outputs = [y]
+        #expect(try g.validated().tensors[y].shape == [2, 1, 1])
+        let it = try Interpreter<PortableKernels>(graph: g, batch: 2)
+        let av: [Int8] = [3, 5, 1, -3, 127, 127, 127, 127], bv: [Int8] = [0, 2, 7, -1, 125, 125, 125, 125]
+        for i in av.indices { it.inputBytes(0)[i] = UInt8(bitPattern: av[i]); it.inputBytes(1)[i] = UInt8(bitPattern: bv[i]) }
+        it.invoke()
+        #expect(it.outputBytes(0).map { Int8(bitPattern: $0) } == [23, -1, 127, 127])
+
+        // By a constant it is an int8 Dense, not a MatMul.
+        var c = Graph()
+        let x = c.addTensor(name: "x", dtype: .int8, shape: [1, 2])
+        c.tensors[x].quantization = QuantizationParameters(scale: 0.5, zeroPoint: 1)
+        let w = c.addConstant(name: "w", shape: [2, 1], values: [Int8(1), 2], quantization: QuantizationParameters(scale: 0.25, zeroPoint: 0))
+        let z = c.addTensor(name: "z", dtype: .int8)
+        c.tensors[z].quantization = QuantizationParameters(scale: 0.125, zeroPoint: 0)
+        c.inputs = [x]
+        c.nodes = [Node(name: "m", op: .matMul, inputs: [x, w], outputs: [z])]
+        c.outputs = [z]
+        #expect(throws: GraphError.self) { try c.validated() }
+    }
+
     /// x (int8 input) op a constant c, both quantized with `q`; the output with `out`.
     static func binaryGraph(_ op: Op, constant: [Int8], q: QuantizationParameters, out: QuantizationParameters?) -> Graph {
         var g = Graph()

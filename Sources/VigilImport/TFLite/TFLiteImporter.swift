@@ -17,6 +17,7 @@ public enum TFLiteImporter {
         "EXPAND_DIMS", "FULLY_CONNECTED", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "PAD", "QUANTIZE",
         "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "SOFTMAX", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SQUEEZE", "SUB", "TANH",
         "LEAKY_RELU", "HARD_SWISH", "GELU", "ABS", "RSQRT", "NEG", "TRANSPOSE", "SQUARED_DIFFERENCE", "STRIDED_SLICE",
+        "BATCH_MATMUL", "SHAPE", "GATHER", "REDUCE_PROD", "PACK",
     ]
 
     public static func importModel(atPath path: String) throws(ImportError) -> ImportedModel {
@@ -45,6 +46,12 @@ struct TFLiteConverter {
     /// Operators already translated as part of an earlier one (the reshapes and
     /// BATCH_TO_SPACE_ND after a dilated convolution).
     var absorbed: Set<Int> = []
+    /// int32 tensors known at import (SHAPE → GATHER → REDUCE_PROD → PACK chains), with
+    /// `batchSymbol` multiples standing for the run-time batch.
+    var folded: [Int: [Int]] = [:]
+    /// Tensors whose first axis merges the batch with `k` rows (a RESHAPE to
+    /// [batch·k, …] before a FULLY_CONNECTED): stored per sample as [k, …].
+    var mergedBatch: [Int: Int] = [:]
 
     struct PaddedTime {
         var source: Int
@@ -74,13 +81,17 @@ struct TFLiteConverter {
             if total > 1 << 28 { throw .malformedFile(path: path, reason: "tensor '\(t.name)' of shape \(t.shape) is too large") }
         }
         if s[0] != 1 { throw .unsupportedAttribute(node: node, reason: "tensor '\(t.name)' has batch \(s[0]); Vigil imports batch-1 models (the batch is chosen at run time)") }
+        if let d = Self.droppedAxis(s) { s.remove(at: d) }
         s.removeFirst()
-        if s.count == 3 {
-            if s[0] == 1 { s.removeFirst() } else if s[1] == 1 { s.remove(at: 1) } else {
-                throw .unsupportedAttribute(node: node, reason: "tensor '\(t.name)' is 2-D spatial \(t.shape); Vigil runs 1-D signals")
-            }
-        }
         return s
+    }
+
+    /// The TFLite axis `vigilShape` drops from a 4-D activation: its unit spatial axis
+    /// ([1, 1, W, C] or [1, H, 1, C] around a 1-D convolution), or nil when it has none
+    /// (attention's [1, L, heads, d]) or is not 4-D.
+    static func droppedAxis(_ shape: [Int]) -> Int? {
+        guard shape.count == 4 else { return nil }
+        return shape[1] == 1 ? 1 : shape[2] == 1 ? 2 : nil
     }
 
     /// Which TFLite axis of a 4-D activation holds time (the non-unit spatial axis).
@@ -94,7 +105,7 @@ struct TFLiteConverter {
     static func vigilAxis(_ axis: Int, of shape: [Int]) -> Int? {
         let a = axis < 0 ? axis + shape.count : axis
         var kept = Array(shape.indices.dropFirst())  // batch dropped
-        if shape.count == 4 { kept.remove(at: timeAxisIsWidth(shape) ? 0 : 1) }
+        if let d = droppedAxis(shape) { kept.remove(at: d - 1) }
         return kept.firstIndex(of: a).map { $0 + 1 }
     }
 
@@ -134,10 +145,13 @@ struct TFLiteConverter {
     }
 
     /// A fresh arena tensor for a TFLite operator output.
-    mutating func output(_ index: Int, node: String) throws(ImportError) -> TensorID {
+    /// `shape` overrides the file's static shape (a dynamic-batch RESHAPE's output).
+    mutating func output(_ index: Int, node: String, shape: [Int]? = nil) throws(ImportError) -> TensorID {
         let t = model.tensors[index]
-        if vigil[index] != nil { throw .malformedFile(path: path, reason: "tensor '\(t.name)' is written twice") }
-        let id = graph.addTensor(name: t.name, dtype: try dtype(t, node: node), shape: try vigilShape(t, node: node))
+        if vigil[index] != nil || folded[index] != nil { throw .malformedFile(path: path, reason: "tensor '\(t.name)' is written twice") }
+        let stored: [Int]
+        if let shape { stored = shape } else { stored = try vigilShape(t, node: node) }
+        let id = graph.addTensor(name: t.name, dtype: try dtype(t, node: node), shape: stored)
         graph.tensors[id].quantization = perTensorQuantization(t)
         vigil[index] = id
         return id
@@ -200,13 +214,17 @@ struct TFLiteConverter {
         if vigil[index] != nil || model.data(of: index).isEmpty { return try activation(index, node: node) }
         let t = model.tensors[index], otherShape = model.tensors[other].shape
         var shape = t.shape
+        let dropped = Self.droppedAxis(otherShape)
         if shape.count == 4 && otherShape.count == 4 {
             if shape[0] != 1 { throw .unsupportedAttribute(node: node, reason: "constant '\(t.name)' \(t.shape) varies along the batch") }
-            let unit = Self.timeAxisIsWidth(otherShape) ? 1 : 2
-            if shape[unit] != 1 { throw .unsupportedAttribute(node: node, reason: "constant '\(t.name)' \(t.shape) varies along a 2-D axis") }
-            shape = [shape[3 - unit], shape[3]]
+            if let unit = dropped {
+                if shape[unit] != 1 { throw .unsupportedAttribute(node: node, reason: "constant '\(t.name)' \(t.shape) varies along a 2-D axis") }
+                shape = [shape[3 - unit], shape[3]]
+            } else {
+                shape.removeFirst()
+            }
         }
-        let rank = max(otherShape.count - 1, 0) - (otherShape.count == 4 ? 1 : 0)
+        let rank = max(otherShape.count - 1, 0) - (dropped != nil ? 1 : 0)
         while shape.count > rank, shape.first == 1 { shape.removeFirst() }
         if shape.count > rank { throw .unsupportedAttribute(node: node, reason: "constant '\(t.name)' \(t.shape) varies along the batch") }
         return try permutedConstant(index, shape: shape, quantization: perTensorQuantization(t), node: node) { i in i }
@@ -262,7 +280,7 @@ struct TFLiteConverter {
     }
 
     func layout(_ t: T) -> TensorLayout {
-        if t.shape.count == 4 { return TensorLayout(storedAxes: t.shape[1] == 1 ? [0, 2, 3] : [0, 1, 3], frameworkRank: 4) }
+        if let d = Self.droppedAxis(t.shape) { return TensorLayout(storedAxes: [0, 1, 2, 3].filter { $0 != d }, frameworkRank: 4) }
         return .native(rank: t.shape.count)
     }
 
@@ -392,6 +410,11 @@ struct TFLiteConverter {
             .unsupportedOp(node: name, type: op.customCode.map { "custom '\($0)'" } ?? TFLiteModel.opName(op.code), supported: TFLiteImporter.supportedOps)
         }
         guard let builtin = BuiltinOperator(rawValue: op.code) else { throw unsupported() }
+        for i in op.inputs where i >= 0 && !Self.readsMergedBatch.contains(builtin) {
+            if let rows = mergedBatch[i] {
+                throw .unsupportedAttribute(node: name, reason: "\(builtin.name) of '\(model.tensors[i].name)', whose first axis merges the batch with \(rows) rows; Vigil follows such data only through RESHAPE, FULLY_CONNECTED and SHAPE")
+            }
+        }
 
         switch builtin {
         case .conv2D, .depthwiseConv2D:
@@ -471,7 +494,15 @@ struct TFLiteConverter {
             if let b = optionalInput(2) {
                 inputs.append(try permutedConstant(b, shape: [outF], quantization: channelQuantization(model.tensors[b], axis: 0), node: name) { i in i })
             }
-            try add(.dense(activation: act), inputs)
+            if let rows = mergedBatch[try input(0)] {
+                // [batch·rows, In] → [batch·rows, Out]: the file's static shape of such an
+                // output is a placeholder, so the shape is Vigil's.
+                let out = try output(firstOut, node: name, shape: [rows, outF])
+                mergedBatch[firstOut] = rows
+                graph.nodes.append(Node(name: name, op: .dense(activation: act), inputs: inputs, outputs: [out]))
+            } else {
+                try add(.dense(activation: act), inputs)
+            }
 
         case .add, .sub, .mul:
             let act = try fusedActivation(try options(op, node: name).u8(0), node: name)
@@ -481,6 +512,7 @@ struct TFLiteConverter {
             try elementwise(builtin == .maximum ? .maximum(activation: .linear) : builtin == .minimum ? .minimum(activation: .linear) : .squaredDifference(activation: .linear))
 
         case .concatenation:
+            if try foldedConcatenation(op, name: name) { return }
             let o = try options(op, node: name)
             if try o.u8(1) != 0 { throw .unsupportedAttribute(node: name, reason: "fused activation on a concatenation") }
             let xT = model.tensors[try input(0)]
@@ -554,8 +586,9 @@ struct TFLiteConverter {
             // [1, …] with the batch kept first: a permutation of the per-sample axes.
             let xT = model.tensors[try input(0)]
             let perm = try int32Constant(try input(1), node: name)
-            guard (2...3).contains(xT.shape.count), perm.count == xT.shape.count, perm.first == 0, Set(perm) == Set(0..<perm.count) else {
-                throw .unsupportedAttribute(node: name, reason: "TRANSPOSE of \(xT.shape) by \(perm); Vigil transposes [1, L, C] keeping the batch first")
+            guard (2...4).contains(xT.shape.count), perm.count == xT.shape.count, perm.first == 0, Set(perm) == Set(0..<perm.count),
+                  Self.droppedAxis(xT.shape) == nil, Self.droppedAxis(model.tensors[firstOut].shape) == nil, mergedBatch[try input(0)] == nil else {
+                throw .unsupportedAttribute(node: name, reason: "TRANSPOSE of \(xT.shape) by \(perm); Vigil transposes [1, L, C] or [1, L, H, d] keeping the batch first")
             }
             try add(.transpose(permutation: perm.dropFirst().map { $0 - 1 }), [try activation(try input(0), node: name)])
 
@@ -634,12 +667,14 @@ struct TFLiteConverter {
             }
             let x = try activation(try input(0), node: name)
             let outT = model.tensors[firstOut]
-            let shape = try vigilShape(outT, node: name)
+            let (shape, merged) = try reshapeTarget(op, code: builtin, input: try input(0), output: firstOut, name: name)
+            if let merged { mergedBatch[firstOut] = merged }
             if shape == graph.tensors[x].shape && perTensorQuantization(outT) == graph.tensors[x].quantization {
                 if vigil[firstOut] != nil { throw .malformedFile(path: path, reason: "tensor '\(outT.name)' is written twice") }
                 vigil[firstOut] = x  // the same bytes in Vigil's layout
             } else {
-                try add(.reshape(shape: shape), [x])
+                let out = try output(firstOut, node: name, shape: shape)
+                graph.nodes.append(Node(name: name, op: .reshape(shape: shape), inputs: [x], outputs: [out]))
             }
 
         case .pad:
@@ -648,7 +683,13 @@ struct TFLiteConverter {
         case .spaceToBatchND:
             try spaceToBatch(try input(0), block: try input(1), pads: try input(2), output: firstOut, name: name)
 
-        case .gather, .div, .exp, .split, .sum, .shape, .reduceProd, .pack,
+        case .batchMatMul:
+            try batchMatMul(op, name: name)
+
+        case .shape, .gather, .reduceProd, .pack:
+            try foldShapeOp(builtin, op, name: name)
+
+        case .div, .exp, .split, .sum,
              .batchToSpaceND:
             throw unsupported()
         }

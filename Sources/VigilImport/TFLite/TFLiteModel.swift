@@ -187,12 +187,14 @@ enum BuiltinOperator: Int32, CaseIterable {
     case quantize = 114
     case abs = 101
     case hardSwish = 117
+    case batchMatMul = 126
     case gelu = 150
 
     /// The schema's name of the operator.
     var name: String {
         switch self {
         case .add: return "ADD"
+        case .batchMatMul: return "BATCH_MATMUL"
         case .averagePool2D: return "AVERAGE_POOL_2D"
         case .concatenation: return "CONCATENATION"
         case .conv2D: return "CONV_2D"

@@ -1,4 +1,5 @@
 /// MatMul: by a constant [K, N] (run as a dense layer), by run-time matrices
+/// (float, or int8 as TFLite's BATCH_MATMUL: both zero points, one requantization)
 /// [..., K, N] per sample (slice by slice, against the same leading axes), or by a constant of matrix slices [..., K, N] that broadcast against the
 /// left operand's leading axes (ONNX MatMul of rank > 2): each output slice of each
 /// batch item is then one dense product reading its own weight slice in place.
@@ -33,6 +34,15 @@ extension Graph {
         try setOutput(c, Array(a.shape.dropLast()) + [b.shape[1]])
     }
 
+    /// int8 only between two run-time operands of per-tensor parameters (BATCH_MATMUL).
+    mutating func checkInt8MatMul(_ c: NodeContext) throws(GraphError) {
+        if c.ins[1].isConstant {
+            throw .typeMismatch(node: c.name, reason: "an int8 MatMul multiplies two run-time operands; by constant weights it is an int8 Dense")
+        }
+        _ = try int8Input(c, 0); _ = try int8Input(c, 1)
+        _ = try int8Output(c)
+    }
+
     static func slicedMatMulShape(_ a: TensorDescriptor, _ b: TensorDescriptor, node: String) throws(GraphError) -> [Int] {
         if a.shape.count < 2 { throw .shapeMismatch(node: node, reason: "left operand \(a.shape) needs rank ≥ 2 against a constant of shape \(b.shape)") }
         // The constant has no batch axis, so it may not add leading axes.
@@ -62,6 +72,14 @@ extension Interpreter {
     static func compileMatMul(_ b: inout StepBuilder) throws(GraphError) {
         let node = b.node
         let a = b.shape(node.inputs[0]), w = b.shape(node.inputs[1])
+        if b.isInt8 {
+            let pa = b.params(b.ins[0]), pb = b.params(b.ins[1]), py = b.params(b.graph.tensors[b.out])
+            let (multiplier, shift) = FixedPoint.quantizeMultiplier(Double(pa.scale) * Double(pb.scale) / Double(py.scale))
+            let p = Int8MatMulParameters(batch: b.batch * MemoryPlanner.product(a.dropLast(2)), m: a[a.count - 2], k: a[a.count - 1], n: w[w.count - 1],
+                                         aOffset: -pa.zeroPoint, bOffset: -pb.zeroPoint, outputOffset: py.zeroPoint, multiplier: multiplier, shift: shift)
+            b.append(.int8MatMul(p, b.ci8(node.inputs[0]), b.ci8(node.inputs[1]), b.i8(b.out)))
+            return
+        }
         let x = b.cf(node.inputs[0]), y = b.f(b.out)
         if b.graph.tensors[node.inputs[1]].isConstant && w.count > 2 {
             // Validation bounded the slices per sample; the batch multiplies them.
@@ -121,6 +139,29 @@ extension Interpreter {
     }
 }
 
+// MARK: - Kernel parameters
+
+/// An int8 product of run-time matrices: `batch` pairs a [M, K] · b [K, N] (contiguous,
+/// one after the other), accumulated in int32 as Σ (a + aOffset)(b + bOffset), then
+/// MultiplyByQuantizedMultiplier(acc, multiplier, shift) + outputOffset, saturated.
+public struct Int8MatMulParameters {
+    public var batch: Int
+    public var m: Int
+    public var k: Int
+    public var n: Int
+    public var aOffset: Int32
+    public var bOffset: Int32
+    public var outputOffset: Int32
+    public var multiplier: Int32
+    public var shift: Int32
+
+    public init(batch: Int, m: Int, k: Int, n: Int, aOffset: Int32, bOffset: Int32, outputOffset: Int32, multiplier: Int32, shift: Int32) {
+        self.batch = batch; self.m = m; self.k = k; self.n = n
+        self.aOffset = aOffset; self.bOffset = bOffset; self.outputOffset = outputOffset
+        self.multiplier = multiplier; self.shift = shift
+    }
+}
+
 // MARK: - Reference kernels
 
 extension ReferenceKernels {
@@ -129,6 +170,25 @@ extension ReferenceKernels {
         for item in 0..<batch {
             dense(DenseParameters(rows: m, inFeatures: k, outFeatures: n, activation: .linear),
                   input: a + item * m * k, weight: b + item * bStride, bias: nil, output: output + item * m * n)
+        }
+    }
+}
+
+extension Int8ReferenceKernels {
+    /// TFLite's reference int8 `BatchMatMul`.
+    public static func matMul(_ p: Int8MatMulParameters, a: UnsafePointer<Int8>, b: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        for item in 0..<p.batch {
+            let x = a + item * p.m * p.k, w = b + item * p.k * p.n, y = output + item * p.m * p.n
+            for i in 0..<p.m {
+                for j in 0..<p.n {
+                    var acc: Int32 = 0
+                    for r in 0..<p.k {
+                        acc = acc &+ (Int32(x[i * p.k + r]) &+ p.aOffset) &* (Int32(w[r * p.n + j]) &+ p.bOffset)
+                    }
+                    let v = FixedPoint.multiplyByQuantizedMultiplier(acc, p.multiplier, p.shift) &+ p.outputOffset
+                    y[i * p.n + j] = Int8(clamping: v)
+                }
+            }
         }
     }
 }

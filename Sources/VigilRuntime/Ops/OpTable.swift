@@ -134,9 +134,9 @@ extension Op {
     var hasInt8Kernel: Bool {
         switch self {
         case .conv1D, .dense, .add, .sub, .mul, .maximum, .minimum, .squaredDifference, .concatenate, .reshape, .maxPool1D, .averagePool1D,
-             .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax, .transpose, .slice, .gather, .expand:
+             .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax, .transpose, .slice, .gather, .expand, .matMul:
             return true
-        case .matMul, .logSoftmax, .div, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
+        case .logSoftmax, .div, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .clamp, .batchNormalizationTraining, .layerNormalization:
             return false
         }
@@ -264,7 +264,8 @@ extension Graph {
         case .globalAveragePool1D: try checkInt8GlobalAveragePool1D(c)
         case .activation(let a): try checkInt8Activation(c, a)
         case .softmax: try checkInt8Softmax(c)
-        case .matMul, .logSoftmax, .div, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
+        case .matMul: try checkInt8MatMul(c)
+        case .logSoftmax, .div, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .clamp, .batchNormalizationTraining, .layerNormalization:
             try noInt8Kernel(c)
         }

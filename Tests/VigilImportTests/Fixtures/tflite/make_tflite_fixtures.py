@@ -199,6 +199,7 @@ CASES = [
     ("family_bn_after_act_int8", family("bn_after_act"), 401, True),
     ("family_rr_norm_int8", family("rr_norm"), 402, True),
     ("family_residual_int8", family("residual"), 403, True),
+    ("family_transformer_int8", family("transformer"), 404, True),
     ("activations_int8", activations_model, 501, True),
     ("elementwise_int8", elementwise_model, 502, True),
     ("layout_int8", layout_model, 503, True),
