@@ -30,8 +30,7 @@ struct TFLiteAttentionTests {
         return patched
     }
 
-    /// The int32 constant of the first tensor whose name contains `part` and whose data
-    /// is `values`, rewritten to `replacement` in place.
+    /// The first int32 constant whose data is `values`, rewritten to `replacement` in place.
     static func patchConstant(_ bytes: inout [UInt8], values: [Int32], replacement: [Int32]) throws -> Bool {
         let model = try TFLiteModel(bytes: bytes, path: "x")
         for i in model.tensors.indices where model.tensors[i].type == .int32 {
@@ -89,6 +88,22 @@ struct TFLiteAttentionTests {
             #expect(reason.contains("RESHAPE of 1024 elements per sample"), "\(reason)")
         default:
             Issue.record("\(String(describing: error))")
+        }
+    }
+}
+
+/// split_int8 (SPLIT and UNPACK, bit-exact in TFLiteImportTests) edited: a split along
+/// the batch is refused with the reason.
+struct TFLiteSplitTests {
+    @Test func splittingTheBatchIsRefused() throws {
+        var bytes = TFLiteImportTests.bytes("split_int8.tflite")
+        try #require(try TFLiteAttentionTests.patchConstant(&bytes, values: [-1], replacement: [0]))
+        do {
+            _ = try TFLiteImporter.importModel(contentsOf: bytes, name: "split_int8.tflite")
+            Issue.record("a SPLIT along the batch was accepted")
+        } catch {
+            guard case .unsupportedAttribute(_, let reason) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("SPLIT along axis 0"), "\(reason)")
         }
     }
 }

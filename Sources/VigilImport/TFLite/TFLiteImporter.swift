@@ -17,7 +17,7 @@ public enum TFLiteImporter {
         "EXPAND_DIMS", "FULLY_CONNECTED", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "PAD", "QUANTIZE",
         "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "SOFTMAX", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SQUEEZE", "SUB", "TANH",
         "LEAKY_RELU", "HARD_SWISH", "GELU", "ABS", "RSQRT", "NEG", "TRANSPOSE", "SQUARED_DIFFERENCE", "STRIDED_SLICE",
-        "BATCH_MATMUL", "SHAPE", "GATHER", "REDUCE_PROD", "PACK",
+        "BATCH_MATMUL", "SHAPE", "GATHER", "REDUCE_PROD", "PACK", "SPLIT", "SPLIT_V", "UNPACK",
     ]
 
     public static func importModel(atPath path: String) throws(ImportError) -> ImportedModel {
@@ -689,7 +689,10 @@ struct TFLiteConverter {
         case .shape, .gather, .reduceProd, .pack:
             try foldShapeOp(builtin, op, name: name)
 
-        case .div, .exp, .split, .sum,
+        case .split, .splitV, .unpack:
+            try splitOp(builtin, op, name: name)
+
+        case .div, .exp, .sum,
              .batchToSpaceND:
             throw unsupported()
         }

@@ -188,6 +188,8 @@ enum BuiltinOperator: Int32, CaseIterable {
     case abs = 101
     case hardSwish = 117
     case batchMatMul = 126
+    case unpack = 88
+    case splitV = 102
     case gelu = 150
 
     /// The schema's name of the operator.
@@ -195,6 +197,8 @@ enum BuiltinOperator: Int32, CaseIterable {
         switch self {
         case .add: return "ADD"
         case .batchMatMul: return "BATCH_MATMUL"
+        case .unpack: return "UNPACK"
+        case .splitV: return "SPLIT_V"
         case .averagePool2D: return "AVERAGE_POOL_2D"
         case .concatenation: return "CONCATENATION"
         case .conv2D: return "CONV_2D"

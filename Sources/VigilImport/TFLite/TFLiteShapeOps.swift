@@ -193,4 +193,78 @@ extension TFLiteConverter {
         let y = try self.output(out, node: name)
         graph.nodes.append(Node(name: name, op: .matMul, inputs: operands, outputs: [y]))
     }
+
+    /// SPLIT (axis, value; `num_splits` equal parts), SPLIT_V (value, size_splits, axis)
+    /// and UNPACK (value; `num`, `axis`: parts of size 1 with that axis removed): each
+    /// output a Vigil slice of the input (int8 keeping its parameters), reshaped where
+    /// an axis goes away.
+    mutating func splitOp(_ builtin: BuiltinOperator, _ op: TFLiteModel.Operator, name: String) throws(ImportError) {
+        func input(_ i: Int) throws(ImportError) -> Int {
+            guard i < op.inputs.count, op.inputs[i] >= 0 else {
+                throw ImportError.malformedFile(path: path, reason: "operator '\(name)' (\(builtin.name)) lacks input \(i)")
+            }
+            return op.inputs[i]
+        }
+        let valueIndex = try input(builtin == .split ? 1 : 0)
+        let xT = model.tensors[valueIndex]
+        let x = try activation(valueIndex, node: name)
+        let rank = xT.shape.count
+        var axis: Int
+        var sizes: [Int]
+        let outputs = op.outputs
+        if outputs.isEmpty || outputs.contains(where: { $0 < 0 }) { throw .malformedFile(path: path, reason: "operator '\(name)' (\(builtin.name)) has a missing output") }
+        switch builtin {
+        case .split:
+            guard let a = try int32Constant(try input(0), node: name).first else { throw .unsupportedAttribute(node: name, reason: "SPLIT without an axis") }
+            axis = a
+        case .splitV:
+            guard let a = try int32Constant(try input(2), node: name).first else { throw .unsupportedAttribute(node: name, reason: "SPLIT_V without an axis") }
+            axis = a
+        default:
+            axis = Int(try options(op, node: name).i32(1))
+        }
+        if axis < 0 { axis += rank }
+        guard axis > 0, axis < rank, let vigilAxis = Self.vigilAxis(axis, of: xT.shape) else {
+            throw .unsupportedAttribute(node: name, reason: "\(builtin.name) along axis \(axis) of \(xT.shape); Vigil splits the axes after the batch")
+        }
+        let extent = xT.shape[axis]
+        switch builtin {
+        case .split:
+            let n = outputs.count
+            guard extent % n == 0 else { throw .shapeMismatch(node: name, reason: "SPLIT of \(extent) into \(n) equal parts") }
+            sizes = [Int](repeating: extent / n, count: n)
+        case .splitV:
+            sizes = try int32Constant(try input(1), node: name)
+            if let unknown = sizes.firstIndex(of: -1) { sizes[unknown] = extent - sizes.filter { $0 != -1 }.reduce(0, +) }
+            guard sizes.count == outputs.count, sizes.allSatisfy({ $0 > 0 }), sizes.reduce(0, +) == extent else {
+                throw .shapeMismatch(node: name, reason: "SPLIT_V sizes \(sizes) of an axis of \(extent) into \(outputs.count) outputs")
+            }
+        default:
+            guard outputs.count == extent else { throw .shapeMismatch(node: name, reason: "UNPACK of \(extent) steps into \(outputs.count) outputs") }
+            sizes = [Int](repeating: 1, count: extent)
+        }
+        let shape = graph.tensors[x].shape
+        var start = 0
+        for (k, out) in outputs.enumerated() {
+            var starts = [Int](repeating: 0, count: shape.count), counts = shape
+            starts[vigilAxis - 1] = start
+            counts[vigilAxis - 1] = sizes[k]
+            start += sizes[k]
+            let outShape = try vigilShape(model.tensors[out], node: name)
+            if perTensorQuantization(model.tensors[out]) != graph.tensors[x].quantization {
+                throw .unsupportedAttribute(node: name, reason: "\(builtin.name) output '\(model.tensors[out].name)' has other quantization parameters than its input; the parts of a split keep the input's")
+            }
+            let slicedName = builtin == .unpack ? "\(name)/slice\(k)" : model.tensors[out].name
+            let sliced = builtin == .unpack ? graph.addTensor(name: slicedName, dtype: graph.tensors[x].dtype, shape: counts) : try output(out, node: name)
+            graph.tensors[sliced].quantization = graph.tensors[x].quantization
+            graph.nodes.append(Node(name: "\(name)/\(k)", op: .slice(starts: starts, steps: [Int](repeating: 1, count: shape.count), sizes: counts), inputs: [x], outputs: [sliced]))
+            if builtin == .unpack {
+                let y = try output(out, node: name)
+                graph.tensors[y].quantization = graph.tensors[x].quantization
+                graph.nodes.append(Node(name: "\(name)/\(k)/reshape", op: .reshape(shape: outShape), inputs: [sliced], outputs: [y]))
+            } else if outShape != counts {
+                throw .shapeMismatch(node: name, reason: "\(builtin.name) output '\(model.tensors[out].name)' is \(model.tensors[out].shape), not the part \(counts)")
+            }
+        }
+    }
 }

@@ -185,6 +185,20 @@ def slice_model():
     return keras.Model(x_in, out)
 
 
+def split_model():
+    """A sequence split into channel halves (SPLIT) and its first steps unstacked
+    (UNPACK), which the converter writes as int8 ops that move bytes."""
+    keras.utils.set_random_seed(37)
+    x_in = keras.Input((64, 2), name="signal")
+    a = keras.layers.Conv1D(8, 5, padding="same")(x_in)
+    p, q = keras.layers.Lambda(lambda t: keras.ops.split(t, 2, axis=-1))(a)
+    p = keras.layers.Conv1D(2, 3)(p)
+    p = keras.layers.GlobalAveragePooling1D()(p)
+    steps = keras.layers.Lambda(lambda t: keras.ops.unstack(t[:, :4, :], axis=1))(q)
+    out = keras.layers.Dense(3)(keras.layers.Concatenate()([p] + list(steps)))
+    return keras.Model(x_in, out)
+
+
 def family(name):
     """A trained issue-#10 family, as ../families/make_family_fixtures.py saved it."""
     return lambda: keras.saving.load_model(os.path.join(HERE, "..", "families", name + ".keras"))
@@ -205,6 +219,7 @@ CASES = [
     ("layout_int8", layout_model, 503, True),
     ("layer_norm_int8", layer_norm_model, 504, True),
     ("slice_int8", slice_model, 505, True),
+    ("split_int8", split_model, 506, True),
 ]
 
 
