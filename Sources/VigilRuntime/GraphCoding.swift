@@ -195,7 +195,7 @@ enum OpCoding {
         switch op {
         case .conv1D(let a):
             w.i32(a.kernelSize); w.i32(a.stride); w.i32(a.dilation); encode(a.padding, into: &w); w.i32(a.groups); encode(a.activation, into: &w)
-        case .dense(let act), .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act), .squaredDifference(let act), .activation(let act):
+        case .dense(let act), .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act), .squaredDifference(let act), .prelu(let act), .activation(let act):
             encode(act, into: &w)
         case .matMul, .globalAveragePool1D, .globalMaxPool1D, .affine, .quantize, .dequantize, .clamp:
             break
@@ -284,6 +284,7 @@ enum OpCoding {
         case .minimum: return .minimum(activation: try decodeActivation(&r, node: node))
         case .power: return .power(activation: try decodeActivation(&r, node: node))
         case .squaredDifference: return .squaredDifference(activation: try decodeActivation(&r, node: node))
+        case .prelu: return .prelu(activation: try decodeActivation(&r, node: node))
         case .concatenate: return .concatenate(axis: try r.i32())
         case .reshape:
             let n = try r.count(minimumItemBytes: 4)

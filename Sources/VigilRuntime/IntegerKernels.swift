@@ -21,6 +21,7 @@ public enum IntegerKernels {
         case .min: return x < y ? x : y
         case .pow: return integerPower(x, y)
         case .squaredDifference: return (x &- y) &* (x &- y)
+        case .prelu: return x >= 0 ? x : x &* y
         }
     }
 

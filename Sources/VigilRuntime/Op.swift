@@ -146,6 +146,9 @@ public enum Op: Sendable, Equatable {
     /// (x − y)² elementwise, broadcasting as Add (TFLite SQUARED_DIFFERENCE, the
     /// variance in LayerNormalization's moments).
     case squaredDifference(activation: Activation)
+    /// x ≥ 0 ? x : slope·x elementwise, the slope (often per channel) broadcasting as
+    /// Add (Keras PReLU, ONNX PRelu, TFLite PRELU).
+    case prelu(activation: Activation)
     /// Axis counts the batch dimension as 0, as Keras and ONNX do; negative from the end.
     /// Constant operands (at least one operand is not) hold one sample, repeated for
     /// every batch item.
@@ -229,6 +232,7 @@ public enum Op: Sendable, Equatable {
         case .minimum: return "Minimum"
         case .power: return "Pow"
         case .squaredDifference: return "SquaredDifference"
+        case .prelu: return "PRelu"
         case .concatenate: return "Concatenate"
         case .reshape: return "Reshape"
         case .zeroPadding1D: return "ZeroPadding1D"

@@ -21,6 +21,7 @@ struct OpTableTests {
         case .maximum: return .maximum(activation: .relu)
         case .power: return .power(activation: .linear)
         case .squaredDifference: return .squaredDifference(activation: .relu)
+        case .prelu: return .prelu(activation: .relu)
         case .minimum: return .minimum(activation: .linear)
         case .concatenate: return .concatenate(axis: v)
         case .reshape: return .reshape(shape: [v, v])
@@ -83,7 +84,7 @@ struct OpTableTests {
             .zeroPadding1D: 10, .maxPool1D: 11, .averagePool1D: 12, .globalAveragePool1D: 13, .globalMaxPool1D: 14,
             .activation: 15, .softmax: 16, .affine: 17, .gru: 18, .lstm: 19, .quantize: 20, .dequantize: 21,
             .convND: 40, .maxPoolND: 41, .averagePoolND: 42, .transpose: 50, .slice: 51, .gather: 52, .expand: 53,
-            .gruWithDirection: 54, .lstmWithDirection: 55, .clamp: 60, .batchNormalizationTraining: 61, .layerNormalization: 70, .logSoftmax: 71, .simpleRNN: 56, .maximum: 80, .minimum: 81, .power: 82, .squaredDifference: 83,
+            .gruWithDirection: 54, .lstmWithDirection: 55, .clamp: 60, .batchNormalizationTraining: 61, .layerNormalization: 70, .logSoftmax: 71, .simpleRNN: 56, .maximum: 80, .minimum: 81, .power: 82, .squaredDifference: 83, .prelu: 84,
         ]
         #expect(OpTag.allCases.count == expected.count)
         for tag in OpTag.allCases { #expect(tag.rawValue == expected[tag], "\(tag)") }

@@ -130,8 +130,8 @@ extension KerasGraphTranslator {
 }
 
 extension KerasGraphTranslator {
-    /// Keras `PReLU`: max(x, 0) + alpha·min(x, 0) with the learned alpha, whose axes in
-    /// `shared_axes` are 1 (broadcast).
+    /// Keras `PReLU`: x ≥ 0 ? x : alpha·x (Vigil's PRelu) with the learned alpha, whose
+    /// axes in `shared_axes` are 1 (broadcast).
     mutating func preluLayer(_ call: KerasCall) throws(ImportError) -> TensorID {
         let layer = call.layer
         let x = try singleInput(call)
@@ -141,12 +141,8 @@ extension KerasGraphTranslator {
         guard shape.count == x.shape.count, zip(shape, x.shape).allSatisfy({ $0 == $1 || $0 == 1 }) else {
             throw .shapeMismatch(node: layer.name, reason: "PReLU alpha of shape \(alpha.shape) does not broadcast to the input \(x.shape)")
         }
-        let zero = builder.constant(call.nodeName + "/zero", shape: [1], values: [Float(0)])
         let slope = builder.constant(alpha.name, shape: shape, values: alpha.values)
-        let negative = builder.node(.minimum(activation: .linear), [x.id, zero], name: call.nodeName + "/negative")
-        let scaled = builder.node(.mul(activation: .linear), [negative, slope], name: call.nodeName + "/scaled")
-        let positive = builder.activation(x.id, .relu, name: call.nodeName + "/positive")
-        return builder.node(.add(activation: .linear), [positive, scaled], name: call.nodeName)
+        return builder.node(.prelu(activation: .linear), [x.id, slope], name: call.nodeName)
     }
 }
 

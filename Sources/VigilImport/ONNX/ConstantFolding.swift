@@ -42,6 +42,7 @@ enum ConstantFolding {
                 case .min: out[i] = Swift.min(u[i], v[i])
                 case .pow: out[i] = IntegerKernels.integerPower(u[i], v[i])
                 case .squaredDifference: out[i] = (u[i] &- v[i]) &* (u[i] &- v[i])
+                case .prelu: out[i] = u[i] >= 0 ? u[i] : u[i] &* v[i]
                 }
             }
             return ConstantTensor(shape: shape, ints: out)
@@ -59,6 +60,7 @@ enum ConstantFolding {
             case .min: out[i] = u[i].isNaN || v[i].isNaN ? .nan : Swift.min(u[i], v[i])
             case .pow: out[i] = VMath.pow(u[i], v[i])
             case .squaredDifference: out[i] = (u[i] - v[i]) * (u[i] - v[i])
+            case .prelu: out[i] = u[i] >= 0 ? u[i] : v[i] * u[i]
             }
         }
         return ConstantTensor(shape: shape, floats: out)
@@ -74,7 +76,7 @@ enum ConstantFolding {
         case .mul:
             if let f = ConstantTensor.batchFactor(a), ConstantTensor.batchFactor(b) == nil, b > 0, b <= Int64(ConstantTensor.maxElements / f) { return ConstantTensor.batchTimes(f * Int(b)) }
             if let f = ConstantTensor.batchFactor(b), ConstantTensor.batchFactor(a) == nil, a > 0, a <= Int64(ConstantTensor.maxElements / f) { return ConstantTensor.batchTimes(f * Int(a)) }
-        case .add, .sub, .div, .pow, .squaredDifference:
+        case .add, .sub, .div, .pow, .squaredDifference, .prelu:
             break
         }
         throw .batchDependent

@@ -138,12 +138,7 @@ extension ONNXGraphConverter {
 
     /// PRelu: max(x, 0) + slope·min(x, 0), the slope broadcasting to x as in Mul.
     mutating func prelu(_ node: ONNXNode) throws {
-        let x = try input(node, 0), slope = try input(node, 1)
-        let zero = ONNXValue.constant(ConstantTensor(shape: [1], floats: [0]))
-        let negative = try combine(node, .min, x, zero, suffix: "/negative")
-        let scaled = try combine(node, .mul, negative, slope, suffix: "/scaled")
-        let positive = try combine(node, .max, x, zero, suffix: "/positive")
-        try setOutput(node, 0, try combine(node, .add, positive, scaled))
+        try setOutput(node, 0, try combine(node, .prelu, try input(node, 0), try input(node, 1)))
     }
 
     static func isWholeNumber(_ v: Float) -> Bool {
@@ -160,6 +155,7 @@ extension ONNXGraphConverter {
         case .min: .minimum(activation: .linear)
         case .pow: .power(activation: .linear)
         case .squaredDifference: .squaredDifference(activation: .linear)
+        case .prelu: .prelu(activation: .linear)
         }
         var b = b
         // An integer base with a float exponent of whole numbers (ONNX Pow allows the
@@ -290,7 +286,7 @@ extension ONNXGraphConverter {
             let scale = arithmetic == .mul ? per : per.map { 1 / $0 }
             for j in weight.indices { weight[j] *= scale[j % channels] }
             for j in 0..<channels { bias[j] *= scale[j] }
-        case .max, .min, .pow, .squaredDifference:
+        case .max, .min, .pow, .squaredDifference, .prelu:
             return false
         }
         let w = try self.weight(graph.tensors[producer.inputs[1]].name, shape: graph.tensors[producer.inputs[1]].shape, values: weight, tensor: tensor)

@@ -17,7 +17,7 @@ public enum TFLiteImporter {
         "EXPAND_DIMS", "FULLY_CONNECTED", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "PAD", "QUANTIZE",
         "REDUCE_MAX", "RELU", "RELU6", "RESHAPE", "SOFTMAX", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SQUEEZE", "SUB", "TANH",
         "LEAKY_RELU", "HARD_SWISH", "GELU", "ABS", "RSQRT", "NEG", "TRANSPOSE", "SQUARED_DIFFERENCE", "STRIDED_SLICE",
-        "BATCH_MATMUL", "SHAPE", "GATHER", "REDUCE_PROD", "PACK", "SPLIT", "SPLIT_V", "UNPACK",
+        "BATCH_MATMUL", "SHAPE", "GATHER", "REDUCE_PROD", "PACK", "SPLIT", "SPLIT_V", "UNPACK", "PRELU",
     ]
 
     public static func importModel(atPath path: String) throws(ImportError) -> ImportedModel {
@@ -508,8 +508,9 @@ struct TFLiteConverter {
             let act = try fusedActivation(try options(op, node: name).u8(0), node: name)
             try elementwise(builtin == .add ? .add(activation: act) : builtin == .sub ? .sub(activation: act) : .mul(activation: act))
 
-        case .maximum, .minimum, .squaredDifference:
-            try elementwise(builtin == .maximum ? .maximum(activation: .linear) : builtin == .minimum ? .minimum(activation: .linear) : .squaredDifference(activation: .linear))
+        case .maximum, .minimum, .squaredDifference, .prelu:
+            try elementwise(builtin == .maximum ? .maximum(activation: .linear) : builtin == .minimum ? .minimum(activation: .linear)
+                : builtin == .prelu ? .prelu(activation: .linear) : .squaredDifference(activation: .linear))
 
         case .concatenation:
             if try foldedConcatenation(op, name: name) { return }

@@ -189,6 +189,7 @@ enum BuiltinOperator: Int32, CaseIterable {
     case hardSwish = 117
     case batchMatMul = 126
     case unpack = 88
+    case prelu = 54
     case splitV = 102
     case gelu = 150
 
@@ -198,6 +199,7 @@ enum BuiltinOperator: Int32, CaseIterable {
         case .add: return "ADD"
         case .batchMatMul: return "BATCH_MATMUL"
         case .unpack: return "UNPACK"
+        case .prelu: return "PRELU"
         case .splitV: return "SPLIT_V"
         case .averagePool2D: return "AVERAGE_POOL_2D"
         case .concatenation: return "CONCATENATION"

@@ -202,7 +202,7 @@ private struct Rewriter {
         case .dense:
             // The weight must be the [In, Out] constant (it is, after validation).
             return isConstant(node.inputs[1])
-        case .add, .sub, .mul:
+        case .add, .sub, .mul, .prelu:
             // A constant operand is quantized per tensor, as TensorFlow's converter does.
             return anyInt8Input && node.inputs.count == 2
         case .concatenate:
@@ -308,7 +308,7 @@ private struct Rewriter {
                                               quantization: QuantizationParameters(scales: bs, zeroPoints: [Int32](repeating: 0, count: bs.count), axis: 0)))
             }
             outParameters = parameters(of: outSource)
-        case .add, .sub, .mul:
+        case .add, .sub, .mul, .prelu:
             inputs = node.inputs.map { isConstant($0) ? quantizedConstant($0) : int8Tensor($0) }
             outParameters = parameters(of: outSource)
         case .concatenate:

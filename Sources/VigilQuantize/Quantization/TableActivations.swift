@@ -22,7 +22,7 @@ extension PostTrainingQuantizer {
             case .add(let a):
                 fused = a
                 if !fused.isClamp { node.op = .add(activation: .linear) }
-            case .matMul, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
+            case .matMul, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .prelu, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
                  .globalAveragePool1D, .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax,
                  .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp,
                  .batchNormalizationTraining, .layerNormalization:

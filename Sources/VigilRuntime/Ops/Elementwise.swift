@@ -1,8 +1,9 @@
-/// Add, Sub, Mul, Div, Max, Min and Pow: elementwise with numpy broadcasting, in float
-/// (any fused activation), int8 (Add, Sub, Mul, Max and Min: TFLite's ADD, SUB, MUL,
-/// MAXIMUM and MINIMUM) and plain integers (wrapping, as ONNX).
+/// Add, Sub, Mul, Div, Max, Min, Pow, SquaredDifference and PRelu: elementwise with
+/// numpy broadcasting, in float (any fused activation), int8 (Add, Sub, Mul, Max, Min,
+/// SquaredDifference and PRelu: TFLite's ADD, SUB, MUL, MAXIMUM, MINIMUM,
+/// SQUARED_DIFFERENCE and PRELU) and plain integers (wrapping, as ONNX).
 
-public enum BinaryOperator: Sendable, Equatable { case add, sub, mul, div, max, min, pow, squaredDifference }
+public enum BinaryOperator: Sendable, Equatable { case add, sub, mul, div, max, min, pow, squaredDifference, prelu }
 
 extension Op {
     /// The arithmetic of an elementwise Add/Sub/Mul/Div node, for the float and the
@@ -17,6 +18,7 @@ extension Op {
         case .minimum: return .min
         case .power: return .pow
         case .squaredDifference: return .squaredDifference
+        case .prelu: return .prelu
         case .conv1D, .dense, .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D, .globalAveragePool1D,
              .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN, .quantize,
              .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
@@ -58,7 +60,7 @@ extension Graph {
         case .max, .min:
             let y = try int8Output(c, inheriting: c.ins[0].quantization)
             try requireSameParameters(c, y, x); try requireSameParameters(c, y, z)
-        case .add, .sub, .mul, .div, .pow, .squaredDifference, nil:
+        case .add, .sub, .mul, .div, .pow, .squaredDifference, .prelu, nil:
             _ = try int8Output(c)
         }
     }
@@ -133,6 +135,11 @@ extension Interpreter {
                 p.leftShift = q.left
                 (p.input1Multiplier, p.input1Shift, p.input2Multiplier, p.input2Shift) = (q.m1, q.s1, q.m2, q.s2)
                 (p.outputMultiplier, p.outputShift) = (q.mo, q.so)
+            case .prelu:
+                // TFLite PRELU: the identity part at s_x / s_y (input 1's multiplier), the
+                // negative part x·α at s_x·s_α / s_y (the output multiplier).
+                (p.input1Multiplier, p.input1Shift) = FixedPoint.quantizeMultiplier(Double(x.scale) / Double(y.scale))
+                (p.outputMultiplier, p.outputShift) = FixedPoint.quantizeMultiplier(Double(x.scale) * Double(z.scale) / Double(y.scale))
             case .max, .min:
                 break  // stored values compared: checkInt8Binary requires shared parameters
             case .div, .pow:
@@ -189,6 +196,7 @@ extension ReferenceKernels {
             case .min: return x.isNaN || y.isNaN ? .nan : (x < y ? x : y)
             case .pow: return VMath.pow(x, y)
             case .squaredDifference: return (x - y) * (x - y)
+            case .prelu: return x >= 0 ? x : y * x
             }
         }
         p.forEachElement { i, j, out in output[out] = apply(p.activation, combine(a[i], b[j])) }
@@ -206,6 +214,7 @@ extension Int8ReferenceKernels {
         case .max: p.shape.forEachElement { i, j, out in output[out] = clampOne(p, Int32(max(a[i], b[j]))) }
         case .min: p.shape.forEachElement { i, j, out in output[out] = clampOne(p, Int32(min(a[i], b[j]))) }
         case .squaredDifference: p.shape.forEachElement { i, j, out in output[out] = squaredDifferenceOne(p, a[i], b[j]) }
+        case .prelu: p.shape.forEachElement { i, j, out in output[out] = preluOne(p, a[i], b[j]) }
         case .div, .pow: break  // no int8 kernel: never compiled (compileElementwise refuses)
         }
     }
@@ -230,6 +239,17 @@ extension Int8ReferenceKernels {
         let scaled2 = FixedPoint.multiplyByQuantizedMultiplier(shifted2, p.input2Multiplier, p.input2Shift)
         let difference = scaled1 &- scaled2
         return clampOne(p, FixedPoint.multiplyByQuantizedMultiplier(difference &* difference, p.outputMultiplier, p.outputShift) &+ p.outputOffset)
+    }
+
+    /// TFLite's int8 PRELU: (x − z_x) requantized alone where it is ≥ 0, else its product
+    /// with (α − z_α) at the second multiplier.
+    @inlinable @inline(__always)
+    public static func preluOne(_ p: Int8BinaryParameters, _ x: Int8, _ slope: Int8) -> Int8 {
+        let v = p.input1Offset &+ Int32(x)
+        let scaled = v >= 0
+            ? FixedPoint.multiplyByQuantizedMultiplier(v, p.input1Multiplier, p.input1Shift)
+            : FixedPoint.multiplyByQuantizedMultiplier(v &* (p.input2Offset &+ Int32(slope)), p.outputMultiplier, p.outputShift)
+        return clampOne(p, scaled &+ p.outputOffset)
     }
 
     @inlinable @inline(__always)

@@ -61,6 +61,7 @@ public enum OpTag: UInt8, CaseIterable, Sendable {
     case minimum = 81
     case power = 82
     case squaredDifference = 83
+    case prelu = 84
     case logSoftmax = 71
 }
 
@@ -79,6 +80,7 @@ extension Op {
         case .minimum: return .minimum
         case .power: return .power
         case .squaredDifference: return .squaredDifference
+        case .prelu: return .prelu
         case .concatenate: return .concatenate
         case .reshape: return .reshape
         case .zeroPadding1D: return .zeroPadding1D
@@ -124,7 +126,7 @@ extension Op {
         case .gru(let a), .lstm(let a), .simpleRNN(let a): return [a.units]
         case .transpose(let permutation): return permutation
         case .slice(let starts, let steps, let sizes): return starts + steps + sizes
-        case .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .globalAveragePool1D, .globalMaxPool1D, .activation, .affine,
+        case .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .prelu, .globalAveragePool1D, .globalMaxPool1D, .activation, .affine,
              .quantize, .dequantize, .clamp, .batchNormalizationTraining, .layerNormalization:
             return []
         }
@@ -133,7 +135,7 @@ extension Op {
     /// Whether the op has an int8 kernel (run when its first input is int8).
     var hasInt8Kernel: Bool {
         switch self {
-        case .conv1D, .dense, .add, .sub, .mul, .maximum, .minimum, .squaredDifference, .concatenate, .reshape, .maxPool1D, .averagePool1D,
+        case .conv1D, .dense, .add, .sub, .mul, .maximum, .minimum, .squaredDifference, .prelu, .concatenate, .reshape, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax, .transpose, .slice, .gather, .expand, .matMul:
             return true
         case .logSoftmax, .div, .power, .zeroPadding1D, .convND, .maxPoolND, .averagePoolND, .affine, .gru, .lstm, .simpleRNN,
@@ -148,7 +150,7 @@ extension Op {
         switch self {
         case .transpose, .slice, .gather, .expand:
             return true
-        case .conv1D, .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .concatenate, .reshape, .zeroPadding1D,
+        case .conv1D, .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .prelu, .concatenate, .reshape, .zeroPadding1D,
              .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation,
              .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize, .clamp, .batchNormalizationTraining,
              .layerNormalization:
@@ -160,7 +162,7 @@ extension Op {
     /// integer). Reshape only moves bytes.
     var hasIntegerKernel: Bool {
         switch self {
-        case .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .clamp, .maxPool1D, .maxPoolND, .reshape:
+        case .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .prelu, .clamp, .maxPool1D, .maxPoolND, .reshape:
             return true
         case .conv1D, .dense, .matMul, .concatenate, .zeroPadding1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
              .convND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize,
@@ -179,7 +181,7 @@ extension Op {
         case .conv1D(let a): return a.activation
         case .convND(let a): return a.activation
         case .dense(let act): return act
-        case .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
+        case .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .prelu, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return nil
@@ -189,7 +191,7 @@ extension Op {
     /// The activation the op fuses, for ops that fuse one; nil for the others.
     public var fusedActivation: Activation? {
         switch self {
-        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act), .squaredDifference(let act): return act
+        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act), .squaredDifference(let act), .prelu(let act): return act
         case .conv1D, .convND, .dense, .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
@@ -211,6 +213,7 @@ extension Op {
         case .minimum: return .minimum(activation: activation)
         case .power: return .power(activation: activation)
         case .squaredDifference: return .squaredDifference(activation: activation)
+        case .prelu: return .prelu(activation: activation)
         case .matMul, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D, .globalAveragePool1D, .globalMaxPool1D,
              .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine, .gru, .lstm, .simpleRNN, .quantize, .dequantize,
              .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
@@ -227,7 +230,7 @@ extension Graph {
         case .conv1D(let a): try inferConv1D(c, a)
         case .dense(let act): try inferDense(c, act)
         case .matMul: try inferMatMul(c)
-        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act), .squaredDifference(let act): try inferElementwise(c, act)
+        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act), .squaredDifference(let act), .prelu(let act): try inferElementwise(c, act)
         case .concatenate(let axis): try inferConcatenate(c, axis)
         case .reshape(let target): try inferReshape(c, target)
         case .zeroPadding1D(let left, let right): try inferZeroPadding1D(c, left: left, right: right)
@@ -258,7 +261,7 @@ extension Graph {
         switch c.node.op {
         case .conv1D(let a): try checkInt8Conv1D(c, a)
         case .dense(let act): try checkInt8Dense(c, act)
-        case .add(let act), .sub(let act), .mul(let act), .maximum(let act), .minimum(let act), .squaredDifference(let act): try checkInt8Binary(c, act)
+        case .add(let act), .sub(let act), .mul(let act), .maximum(let act), .minimum(let act), .squaredDifference(let act), .prelu(let act): try checkInt8Binary(c, act)
         case .concatenate: try checkInt8Concatenate(c)
         case .reshape, .maxPool1D, .averagePool1D, .globalMaxPool1D, .transpose, .slice, .gather, .expand: try checkInt8KeepingParameters(c)
         case .globalAveragePool1D: try checkInt8GlobalAveragePool1D(c)
@@ -274,7 +277,7 @@ extension Graph {
     /// The op's own checks of an integer node (IntegerGraph.swift types the outputs).
     func checkIntegerOp(_ c: NodeContext) throws(GraphError) {
         switch c.node.op {
-        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act), .squaredDifference(let act): try checkIntegerElementwise(c, act)
+        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act), .squaredDifference(let act), .prelu(let act): try checkIntegerElementwise(c, act)
         case .clamp: try checkIntegerClamp(c)
         case .maxPoolND: try checkIntegerMaxPoolND(c)
         case .maxPool1D, .reshape: break
@@ -294,7 +297,7 @@ extension MemoryPlanner {
         case .convND: return convNDMACs(node, in: graph)
         case .dense, .matMul: return denseMACs(node, in: graph)
         case .gru(let a), .lstm(let a), .simpleRNN(let a): return recurrentMACs(node, a, in: graph)
-        case .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
+        case .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .prelu, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
@@ -316,7 +319,7 @@ extension MemoryPlanner {
         switch node.op {
         case .maxPool1D(let p), .averagePool1D(let p): return pool1DVisits(node, p, in: graph)
         case .maxPoolND(let p, _), .averagePoolND(let p, _): return poolNDVisits(node, p, in: graph)
-        case .conv1D, .convND, .dense, .matMul, .gru, .lstm, .simpleRNN, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .concatenate, .reshape, .zeroPadding1D,
+        case .conv1D, .convND, .dense, .matMul, .gru, .lstm, .simpleRNN, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .prelu, .concatenate, .reshape, .zeroPadding1D,
              .globalAveragePool1D, .globalMaxPool1D, .activation, .softmax, .logSoftmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
@@ -332,7 +335,7 @@ extension Interpreter {
         case .gru(let a): return gruScratchBytes(g, node, a, batch: batch)
         case .lstm(let a): return lstmScratchBytes(g, node, a, batch: batch)
         case .simpleRNN(let a): return simpleRNNScratchBytes(g, node, a, batch: batch)
-        case .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
+        case .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .prelu, .concatenate, .reshape, .zeroPadding1D, .maxPool1D, .averagePool1D,
              .globalAveragePool1D, .globalMaxPool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine,
              .quantize, .dequantize, .transpose, .slice, .gather, .expand, .clamp, .batchNormalizationTraining, .layerNormalization:
             return 0
@@ -346,7 +349,7 @@ extension Interpreter {
         case .conv1D(let a): try compileConv1D(&b, a)
         case .dense(let act): try compileDense(&b, act)
         case .matMul: try compileMatMul(&b)
-        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act), .squaredDifference(let act): try compileElementwise(&b, act)
+        case .add(let act), .sub(let act), .mul(let act), .div(let act), .maximum(let act), .minimum(let act), .power(let act), .squaredDifference(let act), .prelu(let act): try compileElementwise(&b, act)
         case .concatenate(let axis): compileConcatenate(&b, axis)
         case .reshape: compileCopy(&b)
         case .zeroPadding1D(let left, let right): compileZeroPadding1D(&b, left: left, right: right)

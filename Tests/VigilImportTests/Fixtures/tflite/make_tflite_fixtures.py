@@ -199,6 +199,17 @@ def split_model():
     return keras.Model(x_in, out)
 
 
+def prelu_model():
+    """PReLU with one slope per channel, which the converter writes as int8 PRELU."""
+    keras.utils.set_random_seed(41)
+    x_in = keras.Input((64, 2), name="signal")
+    a = keras.layers.Conv1D(8, 5, padding="same")(x_in)
+    a = keras.layers.PReLU(shared_axes=[1], alpha_initializer=keras.initializers.RandomUniform(-0.5, 0.5))(a)
+    a = keras.layers.Conv1D(4, 3)(a)
+    a = keras.layers.GlobalAveragePooling1D()(a)
+    return keras.Model(x_in, keras.layers.Dense(3)(a))
+
+
 def family(name):
     """A trained issue-#10 family, as ../families/make_family_fixtures.py saved it."""
     return lambda: keras.saving.load_model(os.path.join(HERE, "..", "families", name + ".keras"))
@@ -220,6 +231,7 @@ CASES = [
     ("layer_norm_int8", layer_norm_model, 504, True),
     ("slice_int8", slice_model, 505, True),
     ("split_int8", split_model, 506, True),
+    ("prelu_int8", prelu_model, 507, True),
 ]
 
 
