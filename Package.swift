@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"]),
         .testTarget(name: "VigilRuntimeTests", dependencies: ["VigilRuntime", "VigilReferenceModel", "VigilTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels", "VigilReferenceModel", "VigilTestSupport", "CAllocationCounter"]),
-        .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels", "VigilNumPy", "VigilReferenceModel", "VigilTestSupport",
+        .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels", "VigilNumPy", "VigilQuantize", "VigilReferenceModel", "VigilTestSupport",
                                                             .product(name: "SwiftProtobuf", package: "swift-protobuf")], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "VigilNumPy", "VigilRuntime", "VigilReferenceModel", "VigilTestSupport", "VigilImport", "VigilKernels"]),
         .testTarget(name: "VigilFirmwareTests", dependencies: ["VigilFirmware", "VigilRuntime", "VigilImport", "VigilSignal", "VigilSignalCore"]),

@@ -146,9 +146,14 @@ struct QuantizeCommand: ParsableCommand {
         let quantizer = PostTrainingQuantizer(observer: CalibrationObserver(name: observer)!, floatHead: floatHead,
                                              keepFloat: Set(keepFloat.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }))
         let floatPackage = try PackageFiles.read(package)
-        try PostTrainingQuantizer.requireFloat(floatPackage, name: package)
+        // A model quantized in ONNX's QDQ or QOperator format carries its own parameters:
+        // it is lowered to int8 kernels, and the data only feeds the report.
+        let carriesQuantization = PostTrainingQuantizer.carriesQuantization(floatPackage.graph)
+        if !carriesQuantization { try PostTrainingQuantizer.requireFloat(floatPackage, name: package) }
         let calibrationData = try data(calibration, records: calibrationRecords, beats: calibrationBeats, for: floatPackage, option: "--calibration")
-        var (int8Package, summary) = try quantizer.quantize(package: floatPackage, name: package, calibration: calibrationData)
+        var (int8Package, summary) = carriesQuantization
+            ? try quantizer.lower(package: floatPackage)
+            : try quantizer.quantize(package: floatPackage, name: package, calibration: calibrationData)
         // A model fed by the beat chain (WFDB data, or --beat-classifier) gets the whole
         // input contract; otherwise the package keeps the one it had (its layouts).
         let names = classNames.map { $0.split(separator: ",").map(String.init) } ?? []
@@ -159,8 +164,9 @@ struct QuantizeCommand: ParsableCommand {
 
         // The comparison: validation data when given, else the calibration set.
         let validationData = try validation.isEmpty ? nil : data(validation, records: validationRecords, beats: validationBeats, for: floatPackage, option: "--validation")
-        let report = try QuantizationReport(package: package, output: output, float: floatPackage, int8: int8Package, summary: summary,
+        var report = try QuantizationReport(package: package, output: output, float: floatPackage, int8: int8Package, summary: summary,
                                             observer: quantizer.observer, calibration: calibrationData, validation: validationData, classNames: names)
+        report.loweredQDQ = carriesQuantization
         print(report.text(verbose: verbose))
         if let reportPath = self.report {
             do {

@@ -37,4 +37,20 @@ extension PostTrainingQuantizer {
         do { package.golden = try GoldenVectors.recorded(for: result.graph, tolerance: floatIslands ? 1e-4 : 0) } catch { throw .invalidGraph(error) }
         return (package, result.summary)
     }
+
+    /// Lowers a package imported from ONNX's QDQ or QOperator format to Vigil's int8
+    /// kernels with the model's own parameters (`lowerQDQ`); no calibration. Its manifest
+    /// records "vigil quantize (QDQ lowered)", and new golden vectors.
+    public func lower(package source: ModelPackage) throws(QuantizationError) -> (package: ModelPackage, summary: Summary) {
+        let result = try lowerQDQ(source.graph)
+        var manifest = source.manifest
+        manifest.provenance = source.manifest.provenance.isEmpty ? "vigil quantize (QDQ lowered)" : source.manifest.provenance + "; vigil quantize (QDQ lowered)"
+        manifest.metadata.removeAll { $0.key.hasPrefix("quantization.") }
+        manifest.metadata.append(("quantization.scheme", "the model's own QDQ parameters on int8 kernels (TFLite requantization)"))
+        if !keepFloat.isEmpty { manifest.metadata.append(("quantization.keep_float", keepFloat.sorted().joined(separator: ","))) }
+        var package = ModelPackage(manifest: manifest, graph: result.graph, inputContract: source.inputContract)
+        let floatIslands = result.graph.nodes.contains { $0.op != .dequantize && result.graph.tensors[$0.outputs[0]].dtype == .float32 }
+        do { package.golden = try GoldenVectors.recorded(for: result.graph, tolerance: floatIslands ? 1e-4 : 0) } catch { throw .invalidGraph(error) }
+        return (package, result.summary)
+    }
 }

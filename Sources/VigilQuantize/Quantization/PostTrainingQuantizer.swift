@@ -128,7 +128,7 @@ public struct PostTrainingQuantizer {
 
 /// Builds the int8 graph node by node; tensor IDs of the source map to a float and/or
 /// an int8 tensor of the result.
-private struct Rewriter {
+struct Rewriter {
     let source: Graph
     let statistics: CalibrationStatistics
     let observer: CalibrationObserver
@@ -146,8 +146,13 @@ private struct Rewriter {
     /// in float the decision keeps the int8 features' own resolution, for a few float
     /// MACs and exponentials.
     let head: Set<String>
+    /// Parameters the model itself fixes (a QDQ graph's, `lowerQDQ`): used instead of
+    /// the statistics, and a node whose output has none stays float.
+    let fixed: [TensorID: QuantizationParameters]?
 
-    init(source: Graph, statistics: CalibrationStatistics, observer: CalibrationObserver, floatHead: Bool, keepFloat: Set<String>) {
+    init(source: Graph, statistics: CalibrationStatistics, observer: CalibrationObserver, floatHead: Bool, keepFloat: Set<String>,
+         fixed: [TensorID: QuantizationParameters]? = nil) {
+        self.fixed = fixed
         self.source = source
         self.statistics = statistics
         self.observer = observer
@@ -196,6 +201,7 @@ private struct Rewriter {
         let activations = node.inputs.filter { !isConstant($0) }
         let anyInt8Input = activations.contains { int8ID[$0] != nil }
         if head.contains(node.name) { return false }
+        if let fixed, !fixedParametersAllow(node, fixed) { return false }
         switch node.op {
         case .conv1D:
             return true
@@ -216,7 +222,41 @@ private struct Rewriter {
         }
     }
 
+    /// With fixed parameters: every activation the node reads has some (or is already
+    /// int8), and its output has the ones the int8 kernel gives it (Softmax, sigmoid and
+    /// tanh fix theirs; pools and reshapes keep their input's), or any for the others.
+    func fixedParametersAllow(_ node: Node, _ fixed: [TensorID: QuantizationParameters]) -> Bool {
+        for id in node.inputs where !isConstant(id) && int8ID[id] == nil && fixed[id] == nil { return false }
+        guard let out = fixed[node.outputs[0]] else { return false }
+        // The output parameters the int8 kernel sets itself, as `int8Node` gives them.
+        var required: QuantizationParameters? = nil
+        if case .softmax = node.op { required = QuantizationParameters(scale: 1.0 / 256.0, zeroPoint: -128) }
+        if case .activation(let a) = node.op {
+            if case .sigmoid = a { required = QuantizationParameters(scale: 1.0 / 256.0, zeroPoint: -128) }
+            if case .hardSigmoid = a { required = QuantizationParameters(scale: 1.0 / 256.0, zeroPoint: -128) }
+            if case .tanh = a { required = QuantizationParameters(scale: 1.0 / 128.0, zeroPoint: 0) }
+        }
+        if Self.keepsInputParameters(node.op) { required = node.inputs.first.flatMap { fixed[$0] } }
+        if let required {
+            return out.zeroPoints == required.zeroPoints && abs(out.scales[0] - required.scales[0]) <= 1e-6 * required.scales[0]
+        }
+        return true
+    }
+
+    /// The int8 ops whose output keeps their input's parameters (`int8Node`).
+    static func keepsInputParameters(_ op: Op) -> Bool {
+        switch op {
+        case .reshape, .maxPool1D, .averagePool1D, .globalMaxPool1D, .transpose, .slice, .expand:
+            return true
+        case .conv1D, .dense, .matMul, .add, .sub, .mul, .div, .maximum, .minimum, .power, .squaredDifference, .prelu, .concatenate,
+             .zeroPadding1D, .globalAveragePool1D, .convND, .maxPoolND, .averagePoolND, .activation, .softmax, .logSoftmax, .affine,
+             .gru, .lstm, .simpleRNN, .quantize, .dequantize, .gather, .clamp, .batchNormalizationTraining, .layerNormalization:
+            return false
+        }
+    }
+
     func parameters(of id: TensorID) -> QuantizationParameters {
+        if let p = fixed?[id] { return p }
         let range = statistics.tensors[id]?.range(observer) ?? (min: 0, max: 0)
         return PostTrainingQuantizer.activationParameters(min: range.min, max: range.max)
     }
@@ -315,6 +355,7 @@ private struct Rewriter {
             inputs = node.inputs.map { int8Tensor($0) }
             outParameters = parameters(of: outSource)
         case .reshape, .maxPool1D, .averagePool1D, .globalMaxPool1D, .transpose, .slice, .expand:
+            // `keepsInputParameters`.
             let x = int8Tensor(node.inputs[0])
             inputs = [x]
             outParameters = out.tensors[x].quantization!

@@ -27,6 +27,8 @@ public struct QuantizationReport: Sendable {
     public var output: String
     public var observer: CalibrationObserver
     public var calibrationSamples: Int
+    /// The package carried its own quantization (QDQ) and was lowered, not calibrated.
+    public var loweredQDQ = false
     public var calibrationSource: String?
     /// Whether the comparison ran on validation data rather than the calibration data.
     public var onValidation: Bool
@@ -96,7 +98,9 @@ public struct QuantizationReport: Sendable {
     /// The report as `vigil quantize` prints it; `verbose` lists every int8 activation.
     public func text(verbose: Bool = false) -> String {
         var lines: [String] = []
-        lines.append("quantized \(package) → \(output) (observer \(observer), \(calibrationSamples) calibration samples)")
+        lines.append(loweredQDQ
+            ? "lowered \(package) → \(output) to int8 kernels with the model's own QDQ parameters (no calibration; \"float\" below is the QDQ model run op by op)"
+            : "quantized \(package) → \(output) (observer \(observer), \(calibrationSamples) calibration samples)")
         if let calibrationSource { lines.append("  calibration: \(calibrationSource)") }
         if onValidation, let validationSource { lines.append("  validation: \(validationSource)") }
         lines.append("  \(summary.int8Nodes.count) int8 ops, \(summary.floatNodes.count) float ops, \(summary.quantizeNodes) quantize, \(summary.dequantizeNodes) dequantize")
