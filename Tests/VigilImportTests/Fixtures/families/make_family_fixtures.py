@@ -22,7 +22,7 @@ The int8 .tflite of each family is written by ../tflite/make_tflite_fixtures.py 
 NAME.keras. Regenerate (pinned versions in ../onnx/requirements.txt and
 ../keras/requirements.txt):
 
-    python Tests/VigilImportTests/Fixtures/families/make_family_fixtures.py [NAME ...]
+    python Tests/VigilImportTests/Fixtures/families/make_family_fixtures.py [--seed N --out DIR] [NAME ...]
 """
 import os
 import sys
@@ -42,12 +42,24 @@ SAMPLES = 64
 
 
 def main():
-    names = sys.argv[1:] or list(FAMILIES)
+    # --seed N trains with another seed and --out DIR writes there (the README's seed
+    # study); the fixtures are written with the default seeds into this folder.
+    args = sys.argv[1:]
+    seed, out = None, HERE
+    while args and args[0].startswith("--"):
+        flag, value, args = args[0], args[1], args[2:]
+        if flag == "--seed":
+            seed = int(value)
+        elif flag == "--out":
+            out = value
+        else:
+            sys.exit(f"unknown option {flag}")
+    names = args or list(FAMILIES)
     x_train, y_train = calibration_data()
     x_val, _ = validation_data()
     for name in names:
         build, uses_rr = FAMILIES[name]
-        keras.utils.set_random_seed(1000 + sorted(FAMILIES).index(name))
+        keras.utils.set_random_seed(seed if seed is not None else 1000 + sorted(FAMILIES).index(name))
         model = build(x_train[1])
         model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         inputs = x_train if uses_rr else x_train[:1]
@@ -55,18 +67,18 @@ def main():
         weights = {c: float(len(y_train) / (5 * counts[c])) if counts[c] else 0.0 for c in range(5)}
         h = model.fit(inputs, y_train, epochs=40, batch_size=32, class_weight=weights, verbose=0)
         print(name, "train accuracy", round(float(h.history["accuracy"][-1]), 3), file=sys.stderr)
-        model.save(os.path.join(HERE, name + ".keras"))
-        model.save(os.path.join(HERE, name + ".h5"))
+        model.save(os.path.join(out, name + ".keras"))
+        model.save(os.path.join(out, name + ".h5"))
         sample = [x[:SAMPLES] for x in (x_val if uses_rr else x_val[:1])]
         arrays = {f"input_{i}": x for i, x in enumerate(sample)}
         arrays["keras_0"] = np.asarray(model.predict(sample, verbose=0), dtype=np.float32)
-        onnx_outputs = write_onnx(model, name, sample)
+        onnx_outputs = write_onnx(model, name, sample, out)
         if onnx_outputs is not None:
             arrays["onnx_0"] = onnx_outputs
-        np.savez(os.path.join(HERE, name + ".npz"), **arrays)
+        np.savez(os.path.join(out, name + ".npz"), **arrays)
 
 
-def write_onnx(model, name, sample):
+def write_onnx(model, name, sample, out):
     import onnxruntime as ort
     import tf2onnx
     spec = [tf.TensorSpec((None,) + tuple(x.shape[1:]), tf.float32, name=f"input_{i}") for i, x in enumerate(sample)]
@@ -75,7 +87,7 @@ def write_onnx(model, name, sample):
     except Exception as e:  # noqa: BLE001 - reported, the family then has no .onnx
         print(name, "tf2onnx failed:", str(e)[:200], file=sys.stderr)
         return None
-    path = os.path.join(HERE, name + ".onnx")
+    path = os.path.join(out, name + ".onnx")
     with open(path, "wb") as f:
         f.write(proto.SerializeToString())
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
