@@ -134,10 +134,18 @@ extension TFLiteConverter {
         var elements = 1
         for d in graph.tensors[xID].shape { elements *= d }
         var rest = Array(t.dropFirst())
+        // Sizes as vigilShape bounds them, so that no product below overflows.
+        if rest.contains(where: { $0 > 1 << 24 }) || (Self.batchFactor(t[0]) ?? 0) > 1 << 24 {
+            throw .malformedFile(path: path, reason: "RESHAPE '\(name)' to \(t): a dimension is too large")
+        }
         if rest.contains(where: { Self.batchFactor($0) != nil }) || rest.contains(where: { $0 < -1 || $0 == 0 }) || rest.filter({ $0 == -1 }).count + (t[0] == -1 ? 1 : 0) > 1 {
             throw .unsupportedAttribute(node: name, reason: "RESHAPE to \(t.map { Self.batchFactor($0).map { "batch·\($0)" } ?? "\($0)" }); Vigil keeps the batch first")
         }
-        let known = rest.filter { $0 > 0 }.reduce(1, *)
+        var known = 1
+        for d in rest where d > 0 {
+            known *= d
+            if known > 1 << 28 { throw .malformedFile(path: path, reason: "RESHAPE '\(name)' to \(t) is too large") }
+        }
         var rows: Int
         if let k = Self.batchFactor(t[0]) {
             rows = k

@@ -87,6 +87,7 @@ public enum Calibration {
                     let count = b * g.tensors[id].elementCount
                     let values = UnsafeBufferPointer(rebasing: interpreter.output(k)[0..<count])
                     record(&stats.tensors[id]!, values, pass: pass)
+                    if pass == 0 { stats.tensors[id]!.observeChannels(values, channels: g.tensors[id].shape.last ?? 1) }
                 }
                 start += b
             }

@@ -57,6 +57,8 @@ public struct TensorStatistics: Sendable, Equatable {
     public private(set) var signed: [Double] = []
     /// Histogram of |x| over [0, max(|minimum|, |maximum|)].
     public private(set) var magnitude: [Double] = []
+    /// The largest |x| of each channel (the last axis), for cross-layer equalization.
+    public private(set) var channelMagnitudes: [Float] = []
 
     public init() {}
 
@@ -78,6 +80,15 @@ public struct TensorStatistics: Sendable, Equatable {
             n += 1
         }
         minimum = lo; maximum = hi; count += n
+    }
+
+    /// With the first pass: the largest |x| per channel of values laid out [..., channels].
+    public mutating func observeChannels(_ values: UnsafeBufferPointer<Float>, channels: Int) {
+        guard channels > 0 else { return }
+        if channelMagnitudes.count != channels { channelMagnitudes = [Float](repeating: 0, count: channels) }
+        for (i, v) in values.enumerated() where v.isFinite && abs(v) > channelMagnitudes[i % channels] {
+            channelMagnitudes[i % channels] = abs(v)
+        }
     }
 
     /// Second pass, after every `observeRange`.

@@ -17,8 +17,12 @@ extension PostTrainingQuantizer {
     /// metadata (scheme, observer, samples, data source), and new golden vectors.
     public func quantize(package floatPackage: ModelPackage, name: String, calibration: QuantizeDataset) throws(QuantizationError) -> (package: ModelPackage, summary: Summary) {
         try PostTrainingQuantizer.requireFloat(floatPackage, name: name)
-        let graph = PostTrainingQuantizer.prepared(floatPackage.graph)
-        let stats = try Calibration.collect(graph, inputs: calibration.inputs, samples: calibration.count, observer: observer, kernels: HostKernels.self)
+        var graph = PostTrainingQuantizer.prepared(floatPackage.graph)
+        var stats = try Calibration.collect(graph, inputs: calibration.inputs, samples: calibration.count, observer: observer, kernels: HostKernels.self)
+        if let equalized = PostTrainingQuantizer.equalized(graph, statistics: stats) {
+            graph = equalized
+            stats = try Calibration.collect(graph, inputs: calibration.inputs, samples: calibration.count, observer: observer, kernels: HostKernels.self)
+        }
         let result = try quantize(graph, statistics: stats)
 
         var manifest = floatPackage.manifest

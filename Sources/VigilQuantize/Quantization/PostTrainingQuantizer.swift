@@ -36,10 +36,11 @@ public struct PostTrainingQuantizer {
         self.keepFloat = keepFloat
     }
 
-    /// The float graph as calibration and quantization see it: Affines over [L, C] as
-    /// depthwise convolutions, table activations separated. It computes the same values.
+    /// The float graph as calibration and quantization see it: Affines folded forward into
+    /// the layer after them where that is exact, the others over [L, C] as depthwise
+    /// convolutions, table activations separated. It computes the same values.
     public static func prepared(_ graph: Graph) -> Graph {
-        separatingTableActivations(affinesAsDepthwiseConvolutions(graph))
+        separatingTableActivations(affinesAsDepthwiseConvolutions(affinesFoldedForward(graph)))
     }
 
     /// What the quantizer did, for reports.

@@ -26,12 +26,19 @@ def _layers():
 def bn_after_act(rr):
     keras, L = _layers()
     beat = keras.Input((256, 1), name="beat")
-    h = L.Conv1D(8, 7, activation="relu")(beat)
-    h = L.BatchNormalization()(h)
+    # Training-time noise as in residual and transformer (README, "Whole models").
+    x = L.GaussianNoise(0.02)(beat)
+    h = L.Conv1D(8, 7, activation="relu")(x)
+    # Momentum 0.9: 40 epochs of 300 beats are 400 steps, which leave Keras' default
+    # (0.99) moving statistics near their initial values, and the model then gave one
+    # class to every beat at inference.
+    h = L.BatchNormalization(momentum=0.9)(h)
+    h = L.GaussianNoise(0.3)(h)
     h = L.MaxPooling1D(2)(h)
     h = L.Conv1D(16, 5, strides=2, activation="relu")(h)
-    h = L.BatchNormalization()(h)
+    h = L.BatchNormalization(momentum=0.9)(h)
     h = L.GlobalAveragePooling1D()(h)
+    h = L.GaussianNoise(0.3)(h)
     return keras.Model(beat, L.Dense(5, activation="softmax")(h), name="bn_after_act")
 
 
@@ -41,10 +48,12 @@ def rr_norm(rr):
     rr_in = keras.Input((4,), name="rr")
     norm = L.Normalization()
     norm.adapt(rr)
-    h = L.Conv1D(8, 7, strides=2, activation="relu")(beat)
+    x = L.GaussianNoise(0.02)(beat)  # training-time noise as in residual
+    h = L.Conv1D(8, 7, strides=2, activation="relu")(x)
     h = L.MaxPooling1D(2)(h)
     h = L.Conv1D(16, 5, strides=2, activation="relu")(h)
     h = L.GlobalAveragePooling1D()(h)
+    h = L.GaussianNoise(0.3)(h)
     h = L.Concatenate()([h, norm(rr_in)])
     return keras.Model([beat, rr_in], L.Dense(5, activation="softmax")(h), name="rr_norm")
 
