@@ -21,13 +21,7 @@ extension PostTrainingQuantizer {
     }
 
     private static func foldOneAffineForward(_ g: Graph) -> Graph? {
-        var readers = [Int](repeating: 0, count: g.tensors.count)
-        for node in g.nodes { for id in node.inputs { readers[id] += 1 } }
-        for id in g.outputs { readers[id] += 1 }
-        func soleReader(_ id: TensorID) -> Int? {
-            guard readers[id] == 1, !g.outputs.contains(id) else { return nil }
-            return g.nodes.firstIndex { $0.inputs.contains(id) }
-        }
+        let soleReader = Self.soleReaders(g)
         for (ia, affine) in g.nodes.enumerated() where affine.op == .affine && affine.inputs.count == 3 {
             guard g.tensors[affine.inputs[1]].isConstant, g.tensors[affine.inputs[2]].isConstant,
                   g.tensors[affine.inputs[0]].dtype == .float32 else { continue }
@@ -96,5 +90,17 @@ extension PostTrainingQuantizer {
     private static func isMaxPool(_ op: Op) -> Bool {
         if case .maxPool1D = op { return true }
         return false
+    }
+
+    /// The node index of a tensor's only reader, nil when it has several or none or is a
+    /// graph output: the chains the float rewrites follow.
+    static func soleReaders(_ g: Graph) -> (TensorID) -> Int? {
+        var readers = [Int](repeating: 0, count: g.tensors.count)
+        for node in g.nodes { for id in node.inputs { readers[id] += 1 } }
+        for id in g.outputs { readers[id] += 1 }
+        return { id in
+            guard readers[id] == 1, !g.outputs.contains(id) else { return nil }
+            return g.nodes.firstIndex { $0.inputs.contains(id) }
+        }
     }
 }

@@ -13,13 +13,7 @@ extension PostTrainingQuantizer {
     /// levels. Zero padding of the next layer commutes with the scale, so any padding
     /// is exact. Nil when nothing is equalized.
     public static func equalized(_ g: Graph, statistics: CalibrationStatistics) -> Graph? {
-        var readers = [Int](repeating: 0, count: g.tensors.count)
-        for node in g.nodes { for id in node.inputs { readers[id] += 1 } }
-        for id in g.outputs { readers[id] += 1 }
-        func soleReader(_ id: TensorID) -> Int? {
-            guard readers[id] == 1, !g.outputs.contains(id) else { return nil }
-            return g.nodes.firstIndex { $0.inputs.contains(id) }
-        }
+        let soleReader = Self.soleReaders(g)
         /// A Conv1D without groups or a Dense with constant weights: its weight's
         /// input-channel axis and fused activation.
         func layer(_ node: Node) -> (inputAxis: Int, activation: Activation)? {
