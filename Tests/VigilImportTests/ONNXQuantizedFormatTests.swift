@@ -105,13 +105,7 @@ struct ONNXQuantizedFormatTests {
     /// Replaces initializer `name` with `values` of ONNX element type `type`.
     static func set(_ m: inout Onnx_ModelProto, _ name: String, type: Int32, dims: [Int64] = [], ints: [Int32] = [], floats: [Float] = []) {
         let i = m.graph.initializer.firstIndex { $0.name == name }!
-        var t = Onnx_TensorProto()
-        t.name = name
-        t.dataType = type
-        t.dims = dims
-        t.int32Data = ints
-        t.floatData = floats
-        m.graph.initializer[i] = t
+        m.graph.initializer[i] = ONNXIntegerImportTests.initializer(name, type, dims, ints: ints, floats: floats)
     }
 
     static func node(_ m: Onnx_ModelProto, _ name: String) -> Int { m.graph.node.firstIndex { $0.name == name }! }

@@ -37,12 +37,13 @@ extension PostTrainingQuantizer {
                     current = node.outputs[0]
                     continue
                 }
-                let w = g.tensors[node.inputs[1 < node.inputs.count ? 1 : 0]]
+                guard node.inputs.count > 1, g.tensors[node.inputs[1]].isConstant else { break }
+                let w = g.tensors[node.inputs[1]].shape
                 if case .conv1D(let c) = node.op, c.padding == .valid || c.padding == .explicit(left: 0, right: 0),
-                   w.isConstant, w.shape.count == 3, w.shape[1] * c.groups == channels {
+                   w.count == 3, w[1] * c.groups == channels {
                     target = n
                 }
-                if case .dense = node.op, w.isConstant, w.shape.count == 2, w.shape[0] == channels { target = n }
+                if case .dense = node.op, w.count == 2, w[0] == channels { target = n }
                 break
             }
             guard let t = target else { continue }

@@ -17,13 +17,7 @@ extension PostTrainingQuantizer {
     /// metadata (scheme, observer, samples, data source), and new golden vectors.
     public func quantize(package floatPackage: ModelPackage, name: String, calibration: QuantizeDataset) throws(QuantizationError) -> (package: ModelPackage, summary: Summary) {
         try PostTrainingQuantizer.requireFloat(floatPackage, name: name)
-        var graph = PostTrainingQuantizer.prepared(floatPackage.graph)
-        var stats = try Calibration.collect(graph, inputs: calibration.inputs, samples: calibration.count, observer: observer, kernels: HostKernels.self)
-        if let equalized = PostTrainingQuantizer.equalized(graph, statistics: stats) {
-            graph = equalized
-            stats = try Calibration.collect(graph, inputs: calibration.inputs, samples: calibration.count, observer: observer, kernels: HostKernels.self)
-        }
-        let result = try quantize(graph, statistics: stats)
+        let result = try quantize(floatPackage.graph, calibrationInputs: calibration.inputs, samples: calibration.count, kernels: HostKernels.self)
 
         var manifest = floatPackage.manifest
         manifest.provenance = floatPackage.manifest.provenance.isEmpty ? "vigil quantize" : floatPackage.manifest.provenance + "; vigil quantize"

@@ -74,11 +74,17 @@ public struct PostTrainingQuantizer {
         return (result, rewriter.summary)
     }
 
-    /// Calibrates with `kernels` and quantizes: the whole pipeline in one call.
+    /// Calibrates with `kernels` and quantizes: the whole pipeline in one call. The
+    /// prepared graph is calibrated, equalized across layers where that balances its
+    /// channels (`equalized`), calibrated again, and quantized.
     public func quantize<K: KernelSet>(_ graph: Graph, calibrationInputs: [[Float]], samples: Int, kernels: K.Type) throws(QuantizationError) -> (graph: Graph, summary: Summary) {
-        let separated = PostTrainingQuantizer.prepared(graph)
-        let stats = try Calibration.collect(separated, inputs: calibrationInputs, samples: samples, observer: observer, kernels: kernels)
-        return try quantize(separated, statistics: stats)
+        var prepared = PostTrainingQuantizer.prepared(graph)
+        var stats = try Calibration.collect(prepared, inputs: calibrationInputs, samples: samples, observer: observer, kernels: kernels)
+        if let equalized = PostTrainingQuantizer.equalized(prepared, statistics: stats) {
+            prepared = equalized
+            stats = try Calibration.collect(prepared, inputs: calibrationInputs, samples: samples, observer: observer, kernels: kernels)
+        }
+        return try quantize(prepared, statistics: stats)
     }
 
     // MARK: - Parameter arithmetic
@@ -140,8 +146,9 @@ struct Rewriter {
     var constantID: [TensorID: TensorID] = [:]
     let graphOutputs: Set<TensorID>
 
-    /// The nodes kept float: `keepFloat`, and with `floatHead` the classifier head: walking back from each graph output
-    /// through Softmax, activations and reshapes to the Dense that computes the logits.
+    /// The nodes kept float: `keepFloat`, and with `floatHead` the classifier head:
+    /// walking back from each graph output through Softmax, activations and reshapes to
+    /// the Dense that computes the logits.
     /// It then stays float: int8 logits are steps of (range / 256) and int8
     /// probabilities of 1/256, so beats near a tie tie and the lower class index wins;
     /// in float the decision keeps the int8 features' own resolution, for a few float

@@ -79,30 +79,25 @@ extension PostTrainingQuantizer {
         let g: Graph
         do { g = try graph.validated() } catch { throw .invalidGraph(error) }
         let (stripped, quantized) = try Self.strippedQDQ(g)
-        // A reshape holds its input's values: either side quantized is the other
-        // quantized alike (the importer's layout reshapes sit on either side of a
-        // QuantizeLinear, and optimization may remove the side that has them).
-        var fixed = quantized
+        // No graph optimization here, nor `prepared`'s forward folding of Affines: each
+        // quantized tensor is a rounding and clamping point of the model (a ReLU that ONNX
+        // Runtime removed lives on as the zero point −128), so folding ops across one
+        // would change what the model computes.
+        let prepared: Graph
+        do { prepared = try Self.separatingTableActivations(Self.affinesAsDepthwiseConvolutions(stripped)).validated() } catch { throw .invalidGraph(error) }
+        // Parameters pass through the ops that keep their input's: forward to an output
+        // the model did not quantize itself (the importer's own layout reshapes), and,
+        // a reshape holding its input's values, backward too (the importer's reshapes
+        // sit on either side of a QuantizeLinear).
+        var parameters = quantized
         var changed = true
         while changed {
             changed = false
-            for node in stripped.nodes {
-                guard case .reshape = node.op else { continue }
+            for node in prepared.nodes where Rewriter.keepsInputParameters(node.op) {
                 let (x, y) = (node.inputs[0], node.outputs[0])
-                if fixed[y] == nil, let p = fixed[x] { fixed[y] = p; changed = true }
-                if fixed[x] == nil, let p = fixed[y] { fixed[x] = p; changed = true }
+                if parameters[y] == nil, let p = parameters[x] { parameters[y] = p; changed = true }
+                if case .reshape = node.op, parameters[x] == nil, let p = parameters[y] { parameters[x] = p; changed = true }
             }
-        }
-        // No graph optimization here: each quantized tensor is a rounding and clamping
-        // point of the model (a ReLU that ONNX Runtime removed lives on as the zero
-        // point −128), so folding ops across one would change what the model computes.
-        let prepared: Graph
-        do { prepared = try Self.prepared(stripped).validated() } catch { throw .invalidGraph(error) }
-        var parameters = fixed
-        // Reshapes and other ops that keep their input's parameters pass them on to an
-        // output the model did not quantize itself (the importer's own layout reshapes).
-        for node in prepared.nodes where Rewriter.keepsInputParameters(node.op) && parameters[node.outputs[0]] == nil {
-            if let p = parameters[node.inputs[0]] { parameters[node.outputs[0]] = p }
         }
         var rewriter = Rewriter(source: prepared, statistics: CalibrationStatistics(), observer: observer, floatHead: floatHead,
                                 keepFloat: keepFloat, fixed: parameters)
