@@ -80,3 +80,48 @@ struct GraphPreparationTests {
         #expect(abs(r1 - r0.squareRoot()) < 1e-3, "\(r0) → \(r1)")
     }
 }
+
+/// QDQ graphs `lowerQDQ` cannot lower are refused with the node named.
+struct QDQLoweringRefusalTests {
+    static let p1 = QuantizationParameters(scale: 0.1, zeroPoint: 0)
+    static let p2 = QuantizationParameters(scale: 0.2, zeroPoint: 3)
+
+    /// x → Quantize (q), and int8 `consumer` of q: quantized data computed on directly.
+    @Test func quantizedDataReadByAComputingOpIsRefused() throws {
+        var g = Graph()
+        let x = g.addTensor(name: "x", shape: [4])
+        g.inputs = [x]
+        let q = g.addTensor(name: "q", dtype: .int8)
+        g.tensors[q].quantization = Self.p1
+        let y = g.addTensor(name: "y", dtype: .int8)
+        g.tensors[y].quantization = Self.p2
+        g.nodes = [Node(name: "quantize", op: .quantize, inputs: [x], outputs: [q]),
+                   Node(name: "sum", op: .add(activation: .linear), inputs: [q, q], outputs: [y])]
+        g.outputs = [y]
+        #expect(throws: QuantizationError.invalidGraph(.typeMismatch(node: "sum", reason: "reads quantized data other than through Dequantize; Vigil lowers QDQ graphs whose int8 data only moves"))) {
+            try PostTrainingQuantizer().lowerQDQ(g)
+        }
+    }
+
+    /// One float tensor quantized with two sets of parameters.
+    @Test func aTensorQuantizedTwiceDifferentlyIsRefused() throws {
+        var g = Graph()
+        let x = g.addTensor(name: "x", shape: [4])
+        g.inputs = [x]
+        var deq: [TensorID] = []
+        for (k, p) in [Self.p1, Self.p2].enumerated() {
+            let q = g.addTensor(name: "q\(k)", dtype: .int8)
+            g.tensors[q].quantization = p
+            let f = g.addTensor(name: "f\(k)")
+            g.nodes += [Node(name: "quantize\(k)", op: .quantize, inputs: [x], outputs: [q]),
+                        Node(name: "dequantize\(k)", op: .dequantize, inputs: [q], outputs: [f])]
+            deq.append(f)
+        }
+        let y = g.addTensor(name: "y")
+        g.nodes.append(Node(name: "sum", op: .add(activation: .linear), inputs: deq, outputs: [y]))
+        g.outputs = [y]
+        #expect(throws: QuantizationError.invalidGraph(.quantizationMismatch(node: "quantize1", tensor: "x", reason: "quantized twice with different parameters"))) {
+            try PostTrainingQuantizer().lowerQDQ(g)
+        }
+    }
+}
