@@ -7,7 +7,7 @@ APT_PACKAGES := libopenblas-dev libhdf5-dev libssl-dev zlib1g-dev pkg-config pyt
 VENV := .venv-ci
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test embedded-check device-selftest bench onnx-node-tests fuzz tuf-interop tuf-conformance
+.PHONY: deps build demo test embedded-check device-test bench onnx-node-tests fuzz tuf-interop tuf-conformance
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -31,21 +31,27 @@ bench: build
 embedded-check:
 	Scripts/embedded-check.sh
 
-# The runtime on the emulated Cortex-M4F (Device/): the self-test image built with
-# Embedded Swift, ld.lld and picolibc, run on QEMU's mps2-an386 over int8 packages
-# (converter-written .tflite fixtures, the quantized reference model); each must pass
-# its golden vectors as on the host, and a truncated package must be refused.
-DEVICE_FIXTURES := design_int8 family_transformer_int8 family_residual_int8 prelu_int8 split_int8
-device-selftest: deps
+# The runtime on the emulated Cortex-M4F (Device/, `vigil device run`): the image built
+# with Embedded Swift, ld.lld and picolibc, each int8 package linked into its model slot
+# and run on QEMU's mps2-an386. Every package (the converter-written .tflite fixtures,
+# the DESIGN §11 model among them, the quantized reference model, and every int8
+# package in Models/) must pass its golden vectors and give outputs bit-identical to the
+# host's reference kernels on 100 inputs; the beat loop must label 5 minutes of DS1
+# record 208 as the host's does; a truncated package must be refused.
+DATASETS ?= ../shared/datasets
+device-test: deps
 	swift build --product vigil
-	Device/build.sh
-	mkdir -p .build-device/packages
-	for f in $(DEVICE_FIXTURES); do .build/debug/vigil import Tests/VigilImportTests/Fixtures/tflite/$$f.tflite -o .build-device/packages/$$f.vpkg > /dev/null; done
-	.build/debug/vigil import Models/arrhythmia/reference.onnx -o .build-device/packages/reference.vpkg > /dev/null
-	.build/debug/vigil quantize .build-device/packages/reference.vpkg --calibration Models/arrhythmia/calibration.npz -o .build-device/packages/reference.int8.vpkg > /dev/null
-	Device/selftest.sh $(patsubst %,.build-device/packages/%.vpkg,$(DEVICE_FIXTURES)) .build-device/packages/reference.int8.vpkg
-	head -c 4000 .build-device/packages/reference.int8.vpkg > .build-device/packages/truncated.vpkg
-	! Device/selftest.sh .build-device/packages/truncated.vpkg
+	Device/packages.sh
+	for p in .build-device/packages/*_int8.vpkg $(wildcard Models/*/*.int8.vpkg); do \
+	  echo "== $$p"; .build/debug/vigil device run $$p --random 100 || exit 1; done
+	if [ -f $(DATASETS)/mitdb-ds1/208.hea ]; then \
+	  .build/debug/vigil device run .build-device/packages/arrhythmia_reference_int8.vpkg --record $(DATASETS)/mitdb-ds1/208 --seconds 300; \
+	else echo "device beat-loop check skipped: $(DATASETS)/mitdb-ds1 is absent"; fi
+	head -c 4000 .build-device/packages/arrhythmia_reference_int8.vpkg > .build-device/packages/truncated.vpkg
+	! .build/debug/vigil device run .build-device/packages/truncated.vpkg
+	Device/build.sh .build-device/packages/truncated.vpkg .build-device/truncated.elf > /dev/null
+	status=0; Device/run.sh .build-device/truncated.elf selftest > .build-device/truncated.out || status=$$?; cat .build-device/truncated.out; \
+	test $$status = 1 && grep -q "refused: file: truncated" .build-device/truncated.out
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -79,7 +85,7 @@ test: deps
 	swift build --build-tests
 	swift test --skip-build
 	$(MAKE) embedded-check
-	$(MAKE) device-selftest
+	$(MAKE) device-test
 	$(MAKE) tuf-interop
 	$(MAKE) fuzz
 	$(MAKE) onnx-node-tests

@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "VigilKernels", targets: ["VigilKernels"]),
         .library(name: "VigilSignal", targets: ["VigilSignal"]),
         .library(name: "VigilFirmware", targets: ["VigilFirmware"]),
+        .library(name: "VigilImplant", targets: ["VigilImplant"]),
         .executable(name: "vigil", targets: ["vigil"]),
         .executable(name: "vigil-tuf-client", targets: ["vigil-tuf-client"]),
     ],
@@ -76,11 +77,12 @@ let package = Package(
         // The Update Framework: metadata, signatures (OpenSSL libcrypto), repository tooling
         // and the gateway's client (DESIGN §7).
         .target(name: "VigilTUF", dependencies: ["COpenSSL"]),
+        .target(name: "VigilImplant", dependencies: ["VigilRuntime", "VigilKernels", "VigilFirmware", "VigilSignal", "VigilSignalCore"], resources: [.copy("Measurements")]),
         .target(name: "VigilQuantize", dependencies: ["VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilNumPy", "VigilImport"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilDatasets", "VigilReferenceModel", "VigilHDF5", "VigilImport", "VigilQuantize", "VigilNumPy", "VigilTUF", "CAllocationCounter",
+                "VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilDatasets", "VigilReferenceModel", "VigilHDF5", "VigilImport", "VigilQuantize", "VigilNumPy", "VigilTUF", "VigilImplant", "VigilFirmware", "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -98,6 +100,7 @@ let package = Package(
         .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels", "VigilNumPy", "VigilQuantize", "VigilReferenceModel", "VigilTestSupport",
                                                             .product(name: "SwiftProtobuf", package: "swift-protobuf")], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "VigilNumPy", "VigilRuntime", "VigilReferenceModel", "VigilTestSupport", "VigilImport", "VigilKernels"]),
+        .testTarget(name: "VigilImplantTests", dependencies: ["VigilImplant", "VigilFirmware", "VigilRuntime", "VigilSignal", "VigilSignalCore", "VigilTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilFirmwareTests", dependencies: ["VigilFirmware", "VigilRuntime", "VigilImport", "VigilSignal", "VigilSignalCore"]),
         .testTarget(name: "VigilQuantizeTests", dependencies: ["VigilQuantize", "VigilRuntime", "VigilSignal", "VigilSignalCore", "VigilTestSupport"]),
         .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy", "VigilZip", "VigilTestSupport"], resources: [.copy("Fixtures")]),

@@ -1,25 +1,52 @@
 #!/usr/bin/env bash
-# Builds the device self-test image: VigilCrypto and VigilRuntime compiled whole as
+# Builds the device image for one model package:
+#   Device/build.sh PACKAGE.vpkg [IMAGE.elf]     (default .build-device/vigil-device.elf)
+# VigilCrypto, VigilRuntime, VigilSignalCore and VigilFirmware compiled whole as
 # Embedded Swift for the Cortex-M4F (armv7em, hard float, -Osize, function sections),
-# Device/SelfTest/main.swift against them, linked by the Swift toolchain's ld.lld with
-# --gc-sections against Debian's picolibc (thumb/v7e-m+fp/hard, semihosting) and
-# gcc-arm-none-eabi's libgcc (the EABI helpers), with Device/implant-m4.ld.
-# Writes .build-device/selftest.elf and prints its section sizes.
+# Device/Image/main.swift and device.c against them, the package placed in model slot
+# A by an .incbin, all linked by the Swift toolchain's ld.lld with --gc-sections
+# against Debian's picolibc (thumb/v7e-m+fp/hard, semihosting) and gcc-arm-none-eabi's
+# libgcc (the EABI helpers), with Device/implant-m4.ld. Objects are rebuilt only when
+# a source is newer; linking a package takes a moment. Prints the section sizes.
 set -euo pipefail
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then echo "usage: Device/build.sh PACKAGE.vpkg [IMAGE.elf]" >&2; exit 2; fi
+package=$(realpath "$1")
+[ -f "$package" ] || { echo "error: $1: no such package" >&2; exit 1; }
 cd "$(dirname "$0")/.."
 out=.build-device
+image=${2:-$out/vigil-device.elf}
 mkdir -p "$out/modules"
 picolibc=/usr/lib/picolibc/arm-none-eabi/lib/thumb/v7e-m+fp/hard
-libgcc=$(arm-none-eabi-gcc -mthumb -mcpu=cortex-m4 -mfloat-abi=hard -mfpu=fpv4-sp-d16 -print-libgcc-file-name)
+cpu=(-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16)
+libgcc=$(arm-none-eabi-gcc "${cpu[@]}" -print-libgcc-file-name)
 flags=(-target armv7em-none-none-eabi -enable-experimental-feature Embedded -enable-experimental-feature Extern
        -wmo -Osize -parse-as-library -Xcc -mcpu=cortex-m4 -Xcc -mfloat-abi=hard -Xcc -mfpu=fpv4-sp-d16
        -Xllvm -float-abi=hard -Xfrontend -function-sections -I "$out/modules")
-for module in VigilCrypto VigilRuntime; do
-  mapfile -t files < <(find "Sources/$module" -name '*.swift' | sort)
-  swiftc "${flags[@]}" -module-name "$module" -emit-module -emit-module-path "$out/modules/$module.swiftmodule" \
-    -c "${files[@]}" -o "$out/modules/$module.o"
+stale() { # target sources...: true when the target is missing or older than a source
+  local target=$1; shift
+  [ -f "$target" ] || return 0
+  [ -n "$(find "$@" -newer "$target" -print -quit)" ]
+}
+changed=0
+for module in VigilCrypto VigilRuntime VigilSignalCore VigilFirmware; do
+  if [ $changed = 1 ] || stale "$out/modules/$module.o" "Sources/$module" Device/build.sh; then
+    mapfile -t files < <(find "Sources/$module" -name '*.swift' | sort)
+    swiftc "${flags[@]}" -module-name "$module" -emit-module -emit-module-path "$out/modules/$module.swiftmodule" \
+      -c "${files[@]}" -o "$out/modules/$module.o"
+    touch "$out/modules/$module.o"  # the compiler leaves an unchanged object's time alone
+    changed=1
+  fi
 done
-swiftc "${flags[@]}" -c Device/SelfTest/main.swift -o "$out/selftest.o"
-ld.lld -T Device/implant-m4.ld --gc-sections "$picolibc/crt0-semihost.o" "$out/selftest.o" \
-  "$out/modules/VigilRuntime.o" "$out/modules/VigilCrypto.o" -L"$picolibc" -lc -lsemihost "$libgcc" -o "$out/selftest.elf"
-arm-none-eabi-size "$out/selftest.elf"
+if [ $changed = 1 ] || stale "$out/main.o" Device/Image/main.swift; then
+  swiftc "${flags[@]}" -c Device/Image/main.swift -o "$out/main.o"
+  touch "$out/main.o"
+fi
+if stale "$out/device.o" Device/Image/device.c; then
+  clang --target=armv7em-none-eabi "${cpu[@]}" -Os -ffreestanding -ffunction-sections -c Device/Image/device.c -o "$out/device.o"
+fi
+printf '\t.section .vigil.model, "a"\n\t.balign 64\n\t.incbin "%s"\n' "$package" > "$out/model.S"
+clang --target=armv7em-none-eabi "${cpu[@]}" -c "$out/model.S" -o "$out/model.o"
+ld.lld -T Device/implant-m4.ld --gc-sections "$picolibc/crt0-semihost.o" "$out/main.o" "$out/device.o" "$out/model.o" \
+  "$out/modules/VigilFirmware.o" "$out/modules/VigilSignalCore.o" "$out/modules/VigilRuntime.o" "$out/modules/VigilCrypto.o" \
+  -L"$picolibc" -lc -lsemihost "$libgcc" -o "$image"
+arm-none-eabi-size -A "$image" | awk '$1 ~ /^\.(init|text|rodata|ARM.exidx|data|tdata|tbss|bss|model)$/ {printf "%s %s  ", $1, $2} END {print ""}'

@@ -36,13 +36,24 @@ public final class BeatLoop<Kernels: KernelSet> {
 
     /// Decodes and verifies a package from its bytes, checks that its contract is one
     /// this loop can feed, and runs its golden vectors before it accepts it.
-    public convenience init(packageBytes: UnsafeRawBufferPointer) throws(FirmwareError) {
+    /// - Parameter inPlace: read the weights where the bytes lie (a package in flash),
+    ///   which must then stay valid and unchanged for the loop's life; otherwise the
+    ///   interpreter keeps its own copy.
+    public convenience init(packageBytes: UnsafeRawBufferPointer, inPlace: Bool = false) throws(FirmwareError) {
         let package: ModelPackage
-        do { package = try ModelPackage.decode(packageBytes) } catch { throw .package(error) }
-        try self.init(package: package)
+        var constants: UnsafeRawPointer?
+        do {
+            package = try ModelPackage.decode(packageBytes)
+            if inPlace, let range = try ModelPackage.layout(of: packageBytes).range(of: .constants) {
+                constants = packageBytes.baseAddress! + range.lowerBound
+            }
+        } catch { throw .package(error) }
+        try self.init(package: package, constants: constants)
     }
 
-    public init(package: ModelPackage) throws(FirmwareError) {
+    /// - Parameter constants: where the graph's constants already lie (see
+    ///   `Interpreter.init`); nil copies them.
+    public init(package: ModelPackage, constants: UnsafeRawPointer? = nil) throws(FirmwareError) {
         guard let contract = package.inputContract else {
             throw .contract("the package states no input contract, so the beat loop cannot know what its inputs hold")
         }
@@ -58,11 +69,11 @@ public final class BeatLoop<Kernels: KernelSet> {
         if c.highPassHz != implemented.highPassHz || c.lowPassHz != implemented.lowPassHz {
             throw .contract("the package asks for \(c.highPassHz)–\(c.lowPassHz) Hz conditioning; this firmware conditions with \(implemented.highPassHz)–\(implemented.lowPassHz) Hz")
         }
-        let check = package.selfTest(kernels: Kernels.self)
+        let check = package.selfTest(kernels: Kernels.self, constants: constants)
         if !check.passed { throw .selfTest(check.failure) }
 
         self.contract = contract
-        do { interpreter = try Interpreter<Kernels>(graph: package.graph, batch: 1) } catch { throw .graph(error) }
+        do { interpreter = try Interpreter<Kernels>(graph: package.graph, batch: 1, constants: constants) } catch { throw .graph(error) }
         var windowInput: Int?, rrInput: Int?, scoreOutput = 0
         for (i, b) in contract.inputs.enumerated() {
             if b.role == .beatWindow { windowInput = i }

@@ -64,7 +64,9 @@ extension Step {
 /// without allocating. All activations live in one arena laid out by
 /// `MemoryPlanner`; constants are read in place.
 public final class Interpreter<Kernels: KernelSet> {
-    public let graph: Graph
+    /// The validated graph; its `constantData` is empty when the constants are read in
+    /// place (`constants` given to `init`).
+    public private(set) var graph: Graph
     public let plan: MemoryPlan
     @usableFromInline let steps: [Step]
     /// The node each step belongs to (concatenation takes one step per input).
@@ -112,6 +114,8 @@ public final class Interpreter<Kernels: KernelSet> {
         self.int8Tables = builder.tables
         self.steps = builder.steps
         self.stepNodes = builder.stepNodes
+        // Constants read in place (a device's flash) are not kept a second time.
+        if constants != nil { self.graph.constantData = [] }
     }
 
     deinit {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VigilImplant
 import VigilImport
 import VigilQuantize
 import VigilRuntime
@@ -12,7 +13,7 @@ struct Vigil: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Vigil: an on-device inference runtime for cardiac implants.",
-        subcommands: [DemoCommand.self, BenchCommand.self, ImportCommand.self, InspectCommand.self, RunCommand.self, QuantizeCommand.self, DatasetCommand.self, QRSCommand.self, RepoCommand.self, SupportedCommand.self]
+        subcommands: [DemoCommand.self, BenchCommand.self, ImportCommand.self, InspectCommand.self, RunCommand.self, QuantizeCommand.self, DatasetCommand.self, QRSCommand.self, DeviceCommand.self, ImplantCommand.self, RepoCommand.self, SupportedCommand.self]
     )
 
     /// Errors go to stderr as `error: …`; exit 1 for failures, 2 for usage errors.
@@ -30,6 +31,12 @@ struct Vigil: ParsableCommand {
             printError(error.description)
             Glibc.exit(1)
         } catch let error as QuantizationError {
+            printError(error.description)
+            Glibc.exit(1)
+        } catch let error as DeviceError {
+            printError(error.description)
+            Glibc.exit(1)
+        } catch let error as ImplantError {
             printError(error.description)
             Glibc.exit(1)
         } catch let error as GraphError {

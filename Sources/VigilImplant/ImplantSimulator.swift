@@ -1,0 +1,258 @@
+import Foundation
+import VigilFirmware
+import VigilKernels
+import VigilRuntime
+import VigilSignal
+import VigilSignalCore
+
+/// One entry of the implant's event log, stamped with device time.
+public struct ImplantEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// Three or more consecutive ventricular beats.
+        case ventricularRun = "ventricular_run"
+        /// Three or more consecutive supraventricular ectopic beats.
+        case supraventricularRun = "supraventricular_run"
+        /// No beat for longer than `ImplantSimulator.pauseSeconds`.
+        case pause
+        /// A periodic lead-impedance reading outside the profile's normal range.
+        case leadImpedance = "lead_impedance"
+        /// ADC codes at a rail for over a tenth of a second.
+        case saturation
+    }
+    public var kind: Kind
+    /// Device time in seconds since the start of the replay.
+    public var seconds: Double
+    public var detail: String
+}
+
+/// A fault injected during a replay: the signal chain's synthesis applied to a stretch
+/// of the sensed signal and the impedance channel. Spec: `KIND@START+DURATION`
+/// (seconds), KIND one of lead_fracture, lead_off, insulation_breach, saturation,
+/// mains_interference, dropout.
+public struct FaultInjection: Sendable, Equatable {
+    public var kind: FaultKind
+    public var start: Double
+    public var duration: Double
+
+    public static let kinds: [FaultKind] = [.leadFracture, .leadOff, .insulationBreach, .saturation, .mainsInterference, .dropout]
+
+    public init(spec: String) throws(ImplantError) {
+        let usage = "'\(spec)' is not KIND@START+DURATION (seconds; KIND one of \(Self.kinds.map(\.name).joined(separator: ", ")))"
+        let at = spec.split(separator: "@", omittingEmptySubsequences: false)
+        guard at.count == 2, let kind = Self.kinds.first(where: { $0.name == at[0] }) else { throw .injection(usage) }
+        let times = at[1].split(separator: "+", omittingEmptySubsequences: false)
+        guard times.count == 2, let start = Double(times[0]), let duration = Double(times[1]),
+              start.isFinite, duration.isFinite, start >= 0, duration > 0 else { throw .injection(usage) }
+        self.kind = kind; self.start = start; self.duration = duration
+    }
+}
+
+/// What a replay reports.
+public struct ImplantReport: Sendable {
+    public var profile: String
+    public var record: String
+    public var model: String
+    public var seconds: Double
+    public var classes: [String]
+    public var beatsByClass: [Int]
+    public var labels: [BeatLabel]
+    public var events: [ImplantEvent]
+    public var clippedSamples: Int
+    /// Cycles of the worst beat (signal chain for its sample, beat-loop overhead, the model).
+    public var worstBeatCycles: Double
+    public var deadlineCycles: Double
+    public var deadlineMisses: Int
+    /// Per day at the replay's beat rate, and that rate.
+    public var beatsPerDay: Double
+    public var modelInstructions: Double
+    public var inferenceJoulesPerDay: Double
+    public var signalJoulesPerDay: Double
+    public var sleepJoulesPerDay: Double
+    public var radioJoulesPerDay: Double
+    public var otherJoulesPerDay: Double
+    public var batteryYears: Double
+    public var wallSeconds: Double
+    public var beats: Int { labels.count }
+}
+
+/// The simulated implant: the profile's front end, the firmware beat loop (the same
+/// `VigilFirmware` code the device runs, on the host's kernels, bit-exact with it),
+/// fault injection, an event log, per-beat deadline accounting and an energy ledger,
+/// both from the cost model fitted on the emulated device.
+public struct ImplantSimulator {
+    public let profile: ImplantProfile
+    public let package: ModelPackage
+    public let packageBytes: [UInt8]
+    public let costModel: CostModel
+    public let beatLoopCost: BeatLoopMeasurement
+    /// Instructions of one inference of the model, from the cost model.
+    public let modelInstructions: Double
+
+    public static let pauseSeconds = 3.0
+
+    public init(profile: ImplantProfile, packageBytes: [UInt8], costModel: CostModel, beatLoopCost: BeatLoopMeasurement) throws(ImplantError) {
+        self.profile = try profile.validated()
+        let package: ModelPackage
+        do { package = try ModelPackage.decode(packageBytes) } catch { throw .model(error.message) }
+        if packageBytes.count > profile.modelSlotBytes {
+            throw .model("the package is \(packageBytes.count) bytes; a model slot of \(profile.name) holds \(profile.modelSlotBytes)")
+        }
+        guard let contract = package.inputContract else { throw .model("the package states no input contract") }
+        if contract.sampleRate != profile.sampleRateHz {
+            throw .model("the model takes \(contract.sampleRate) Hz; \(profile.name)'s front end samples at \(profile.sampleRateHz) Hz")
+        }
+        let interpreter: Interpreter<PortableKernels>
+        do { interpreter = try Interpreter<PortableKernels>(graph: package.graph, batch: 1, arenaBudget: profile.arenaBytes) } catch {
+            throw .model("\(error.message) (\(profile.name)'s inference arena is \(profile.arenaBytes) bytes)")
+        }
+        self.package = package
+        self.packageBytes = packageBytes
+        self.costModel = costModel
+        self.beatLoopCost = beatLoopCost
+        modelInstructions = try costModel.instructions(graph: interpreter.graph, plan: interpreter.plan)
+    }
+
+    public func run(record path: String, injections: [FaultInjection] = [], seconds limit: Double? = nil) throws(ImplantError) -> ImplantReport {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let contract = package.inputContract!
+        let frontEnd = SensingFrontEnd(profile: profile)
+        var signal = try frontEnd.sense(record: path, lead: contract.lead)
+        let rate = Double(profile.sampleRateHz)
+        if let limit { signal.samples = Array(signal.samples.prefix(Int(limit * rate))) }
+        if signal.samples.count < Int(rate) { throw .record("\(path): under one second of signal") }
+        var impedance = [Float](repeating: 0, count: signal.samples.count)
+        var leadModel = LeadImpedanceModel(sampleRate: rate, seed: 7)
+        for i in impedance.indices { impedance[i] = leadModel.next() }
+        var synthesizer = FaultSynthesizer(sampleRate: rate, seed: 11)
+        synthesizer.rail = Float(profile.adcRangeMillivolts / 2)
+        for injection in injections {
+            let start = Int(injection.start * rate), end = min(signal.samples.count, start + Int(injection.duration * rate))
+            if start >= end { throw .injection("\(injection.kind.name) at \(injection.start) s starts after the record's \(Double(signal.samples.count) / rate) s") }
+            var segment = FaultedSegment(ecg: Array(signal.samples[start..<end]), impedance: Array(impedance[start..<end]))
+            synthesizer.apply(injection.kind, to: &segment)
+            signal.samples.replaceSubrange(start..<end, with: segment.ecg)
+            impedance.replaceSubrange(start..<end, with: segment.impedance)
+        }
+        let (codes, clipped) = frontEnd.digitize(signal.samples)
+
+        let loop: BeatLoop<HostKernels>
+        do { loop = try BeatLoop<HostKernels>.from(packageBytes) } catch {
+            throw .model(error.message)
+        }
+        var labels: [BeatLabel] = []
+        labels.reserveCapacity(codes.count / Int(rate) * 3)
+        var events: [ImplantEvent] = []
+        let impedanceEvery = max(1, Int(profile.impedancePeriodSeconds * rate))
+        var railRun = 0
+        for (i, code) in codes.enumerated() {
+            if let label = loop.process(millivolts: frontEnd.millivolts(code)) { labels.append(label) }
+            if i % impedanceEvery == 0, !profile.impedanceNormalOhms.contains(Double(impedance[i])) {
+                events.append(ImplantEvent(kind: .leadImpedance, seconds: Double(i) / rate, detail: "\(Int(impedance[i].rounded())) Ω"))
+            }
+            if Int32(code) == frontEnd.highestCode || Int32(code) == frontEnd.lowestCode {
+                railRun += 1
+                if railRun == Int(rate / 10) { events.append(ImplantEvent(kind: .saturation, seconds: Double(i) / rate, detail: "ADC at a rail")) }
+            } else { railRun = 0 }
+        }
+        events += rhythmEvents(labels, classes: contract.classes, rate: rate)
+        events.sort { $0.seconds < $1.seconds }
+
+        var byClass = [Int](repeating: 0, count: contract.classes.count)
+        for label in labels where label.classIndex < byClass.count { byClass[label.classIndex] += 1 }
+        let seconds = Double(codes.count) / rate
+        let cpi = profile.cyclesPerInstruction
+        let beatInstructions = beatLoopCost.beatOverheadInstructions + modelInstructions
+        let worstBeat = (beatLoopCost.signalInstructionsPerSample + beatLoopCost.beatOverheadMaxInstructions + modelInstructions) * cpi
+        let deadline = profile.beatDeadlineSeconds * profile.clockHz
+        let beatsPerDay = Double(labels.count) / seconds * 86_400
+        let joulesPerCycle = profile.activeNanojoulesPerCycle * 1e-9
+        let inferenceCycles = beatsPerDay * beatInstructions * cpi
+        let signalCycles = rate * 86_400 * beatLoopCost.signalInstructionsPerSample * cpi
+        let activeSeconds = (inferenceCycles + signalCycles) / profile.clockHz
+        let sleep = max(0, 86_400 - activeSeconds) * profile.sleepMicrowatts * 1e-6
+        let radio = profile.radioBytesPerDay * profile.radioNanojoulesPerByte * 1e-9
+        let inference = inferenceCycles * joulesPerCycle, signalEnergy = signalCycles * joulesPerCycle
+        let perDay = inference + signalEnergy + sleep + radio + profile.otherJoulesPerDay
+        return ImplantReport(
+            profile: profile.name, record: signal.recordName, model: package.manifest.name, seconds: seconds, classes: contract.classes,
+            beatsByClass: byClass, labels: labels, events: events, clippedSamples: clipped,
+            worstBeatCycles: worstBeat, deadlineCycles: deadline, deadlineMisses: worstBeat > deadline ? labels.count : 0,
+            beatsPerDay: beatsPerDay, modelInstructions: modelInstructions,
+            inferenceJoulesPerDay: inference, signalJoulesPerDay: signalEnergy, sleepJoulesPerDay: sleep, radioJoulesPerDay: radio,
+            otherJoulesPerDay: profile.otherJoulesPerDay, batteryYears: profile.batteryJoules / perDay / 365.25,
+            wallSeconds: Self.seconds(clock.now - started))
+    }
+
+    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+
+    /// Runs of three or more V (or S) beats, and pauses, from the label stream.
+    func rhythmEvents(_ labels: [BeatLabel], classes: [String], rate: Double) -> [ImplantEvent] {
+        var events: [ImplantEvent] = []
+        for (symbol, kind) in [("V", ImplantEvent.Kind.ventricularRun), ("S", .supraventricularRun)] {
+            guard let target = classes.firstIndex(of: symbol) else { continue }
+            var runStart = -1
+            for i in 0...labels.count {
+                if i < labels.count && labels[i].classIndex == target {
+                    if runStart < 0 { runStart = i }
+                } else if runStart >= 0 {
+                    let count = i - runStart
+                    if count >= 3 {
+                        let span = Double(labels[i - 1].sample - labels[runStart].sample) / rate
+                        let bpm = span > 0 ? Double(count - 1) / span * 60 : 0
+                        events.append(ImplantEvent(kind: kind, seconds: Double(labels[runStart].sample) / rate, detail: "\(count) beats at \(Int(bpm.rounded())) bpm"))
+                    }
+                    runStart = -1
+                }
+            }
+        }
+        for (a, b) in zip(labels, labels.dropFirst()) where Double(b.sample - a.sample) / rate > Self.pauseSeconds {
+            events.append(ImplantEvent(kind: .pause, seconds: Double(a.sample) / rate, detail: String(format: "%.1f s without a beat", Double(b.sample - a.sample) / rate)))
+        }
+        return events
+    }
+
+    /// The implant's labels as a WFDB annotation file (annotator `vigil`), at the
+    /// record's own sampling rate: N, S as A, V, F, Q.
+    public static func writeAnnotations(_ report: ImplantReport, originalRate: Double, deviceRate: Double, to path: String) throws(ImplantError) {
+        let symbols = ["N": "N", "S": "A", "V": "V", "F": "F", "Q": "Q"]
+        let annotations = report.labels.map { label -> Annotation in
+            let name = label.classIndex < report.classes.count ? report.classes[label.classIndex] : "Q"
+            let code = AnnotationCode(symbol: symbols[name] ?? "Q") ?? AnnotationCode(symbol: "Q")!
+            return Annotation(sample: Int((Double(label.sample) * originalRate / deviceRate).rounded()), code: code)
+        }
+        do { try AnnotationFile.write(annotations, to: path) } catch { throw .record("\(path): \(error.description)") }
+    }
+}
+
+/// The firmware beat loop's own cost on the emulated device (Device/measure.sh over a
+/// DS1 excerpt): the signal chain per sample, and per beat what is not the model's
+/// nodes (window and RR features, input quantization, the interpreter's loop, the label).
+public struct BeatLoopMeasurement: Sendable, Equatable {
+    public var signalInstructionsPerSample: Double
+    public var beatOverheadInstructions: Double
+    public var beatOverheadMaxInstructions: Double
+
+    public init(signalInstructionsPerSample: Double, beatOverheadInstructions: Double, beatOverheadMaxInstructions: Double) {
+        self.signalInstructionsPerSample = signalInstructionsPerSample
+        self.beatOverheadInstructions = beatOverheadInstructions
+        self.beatOverheadMaxInstructions = beatOverheadMaxInstructions
+    }
+
+    public var json: [String: Any] {
+        ["signal_instructions_per_sample": signalInstructionsPerSample, "beat_overhead_instructions": beatOverheadInstructions,
+         "beat_overhead_max_instructions": beatOverheadMaxInstructions]
+    }
+
+    /// The shipped measurement (Sources/VigilImplant/Measurements/beat-loop.json).
+    public static func shipped() throws(ImplantError) -> BeatLoopMeasurement {
+        guard let url = Bundle.module.url(forResource: "Measurements", withExtension: nil)?.appendingPathComponent("beat-loop.json"),
+              let data = FileManager.default.contents(atPath: url.path),
+              let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let s = o["signal_instructions_per_sample"] as? Double, let b = o["beat_overhead_instructions"] as? Double,
+              let m = o["beat_overhead_max_instructions"] as? Double else {
+            throw .model("the beat-loop measurement is missing from the build (Device/measure.sh writes it)")
+        }
+        return BeatLoopMeasurement(signalInstructionsPerSample: s, beatOverheadInstructions: b, beatOverheadMaxInstructions: m)
+    }
+}
