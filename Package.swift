@@ -52,6 +52,8 @@ let package = Package(
         // The core calls sqrtf and rintf, which the C library provides (picolibc on a device).
         .target(name: "VigilRuntime", dependencies: ["VigilCrypto"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "VigilSignalCore"),
+        .target(name: "CVigilDSP"),
+        .target(name: "VigilKernelsM4", dependencies: ["VigilRuntime", "CVigilDSP"]),
         .target(name: "VigilFirmware", dependencies: ["VigilRuntime", "VigilSignalCore", "VigilCrypto"]),
 
         // The host half.
@@ -96,7 +98,7 @@ let package = Package(
 
         .testTarget(name: "VigilCryptoTests", dependencies: ["VigilCrypto", "VigilTestSupport"]),
         .testTarget(name: "VigilRuntimeTests", dependencies: ["VigilRuntime", "VigilReferenceModel", "VigilTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels", "VigilReferenceModel", "VigilTestSupport", "CAllocationCounter"]),
+        .testTarget(name: "VigilKernelsTests", dependencies: ["VigilRuntime", "VigilKernels", "VigilKernelsM4", "VigilReferenceModel", "VigilTestSupport", "CAllocationCounter"]),
         .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels", "VigilNumPy", "VigilQuantize", "VigilReferenceModel", "VigilTestSupport",
                                                             .product(name: "SwiftProtobuf", package: "swift-protobuf")], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "VigilNumPy", "VigilRuntime", "VigilReferenceModel", "VigilTestSupport", "VigilImport", "VigilKernels"]),

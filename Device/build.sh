@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the device image for one model package:
 #   Device/build.sh PACKAGE.vpkg [IMAGE.elf]     (default .build-device/vigil-device.elf)
-# VigilCrypto, VigilRuntime, VigilSignalCore and VigilFirmware compiled whole as
+# VigilCrypto, VigilRuntime, VigilKernelsM4 (its DSP header Sources/CVigilDSP),
+# VigilSignalCore and VigilFirmware compiled whole as
 # Embedded Swift for the Cortex-M4F (armv7em, hard float, -Osize, function sections),
 # Device/Image/main.swift and device.c against them, the package placed in model slot
 # A by an .incbin, all linked by the Swift toolchain's ld.lld with --gc-sections
@@ -21,15 +22,15 @@ cpu=(-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16)
 libgcc=$(arm-none-eabi-gcc "${cpu[@]}" -print-libgcc-file-name)
 flags=(-target armv7em-none-none-eabi -enable-experimental-feature Embedded -enable-experimental-feature Extern
        -wmo -Osize -parse-as-library -Xcc -mcpu=cortex-m4 -Xcc -mfloat-abi=hard -Xcc -mfpu=fpv4-sp-d16
-       -Xllvm -float-abi=hard -Xfrontend -function-sections -I "$out/modules")
+       -Xllvm -float-abi=hard -Xfrontend -function-sections -I "$out/modules" -I Sources/CVigilDSP/include)
 stale() { # target sources...: true when the target is missing or older than a source
   local target=$1; shift
   [ -f "$target" ] || return 0
   [ -n "$(find "$@" -newer "$target" -print -quit)" ]
 }
 changed=0
-for module in VigilCrypto VigilRuntime VigilSignalCore VigilFirmware; do
-  if [ $changed = 1 ] || stale "$out/modules/$module.o" "Sources/$module" Device/build.sh; then
+for module in VigilCrypto VigilRuntime VigilKernelsM4 VigilSignalCore VigilFirmware; do
+  if [ $changed = 1 ] || stale "$out/modules/$module.o" "Sources/$module" Sources/CVigilDSP Device/build.sh; then
     mapfile -t files < <(find "Sources/$module" -name '*.swift' | sort)
     swiftc "${flags[@]}" -module-name "$module" -emit-module -emit-module-path "$out/modules/$module.swiftmodule" \
       -c "${files[@]}" -o "$out/modules/$module.o"
@@ -47,6 +48,6 @@ fi
 printf '\t.section .vigil.model, "a"\n\t.balign 64\n\t.incbin "%s"\n' "$package" > "$out/model.S"
 clang --target=armv7em-none-eabi "${cpu[@]}" -c "$out/model.S" -o "$out/model.o"
 ld.lld -T Device/implant-m4.ld --gc-sections "$picolibc/crt0-semihost.o" "$out/main.o" "$out/device.o" "$out/model.o" \
-  "$out/modules/VigilFirmware.o" "$out/modules/VigilSignalCore.o" "$out/modules/VigilRuntime.o" "$out/modules/VigilCrypto.o" \
+  "$out/modules/VigilFirmware.o" "$out/modules/VigilSignalCore.o" "$out/modules/VigilKernelsM4.o" "$out/modules/VigilRuntime.o" "$out/modules/VigilCrypto.o" \
   -L"$picolibc" -lc -lsemihost "$libgcc" -o "$image"
 arm-none-eabi-size -A "$image" | awk '$1 ~ /^\.(init|text|rodata|ARM.exidx|data|tdata|tbss|bss|model)$/ {printf "%s %s  ", $1, $2} END {print ""}'

@@ -7,7 +7,7 @@
 set -euo pipefail
 
 # The device modules, dependencies first. VigilFirmware joins when it exists.
-modules=(VigilCrypto VigilRuntime VigilSignalCore VigilFirmware)
+modules=(VigilCrypto VigilRuntime VigilKernelsM4 VigilSignalCore VigilFirmware)
 
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
@@ -19,7 +19,7 @@ for module in "${modules[@]}"; do
   fi
   mapfile -t files < <(find "Sources/$module" -name '*.swift' | sort)
   swiftc -target armv7em-none-none-eabi -enable-experimental-feature Embedded -wmo -Osize \
-    -parse-as-library -module-name "$module" -I "$out" \
+    -parse-as-library -module-name "$module" -I "$out" -I Sources/CVigilDSP/include \
     -emit-module -emit-module-path "$out/$module.swiftmodule" \
     -c "${files[@]}" -o "$out/$module.o"
   echo "embedded check: $module compiles for armv7em-none-none-eabi (${#files[@]} files, object $(stat -c %s "$out/$module.o") bytes)"

@@ -4,6 +4,7 @@
 // before it) and carries the files:
 //
 //   selftest                 the package's golden vectors on the device's kernels
+//                            (CortexM4Kernels: SXTB16/SMLAD convolution, reference otherwise)
 //   model INPUTS OUTPUTS     one inference per sample of INPUTS (each graph input's
 //                            bytes for batch 1, in order), outputs written likewise
 //   beats SAMPLES LABELS GAIN  the firmware beat loop over int16 ADC samples at the
@@ -15,6 +16,7 @@
 // counts come from the icount clock in device.c and are exact to one tick (40
 // instructions). Exit status: 0 done, 1 refused or failed, 2 usage.
 import VigilFirmware
+import VigilKernelsM4
 import VigilRuntime
 
 @_extern(c, "fopen") func fopen(_ path: UnsafePointer<CChar>, _ mode: UnsafePointer<CChar>) -> OpaquePointer?
@@ -54,7 +56,7 @@ func slotPackage() -> (package: ModelPackage, constants: UnsafeRawPointer, bytes
 
 func selfTest() -> Int32 {
     guard let slot = slotPackage() else { return 1 }
-    let result = slot.package.selfTest(kernels: PortableKernels.self, constants: slot.constants)
+    let result = slot.package.selfTest(kernels: CortexM4Kernels.self, constants: slot.constants)
     print("selftest \(result.summary)")
     return result.passed ? 0 : 1
 }
@@ -73,8 +75,8 @@ func readExactly(_ file: OpaquePointer, _ target: UnsafeMutableRawBufferPointer,
 
 func runModel(_ inputPath: UnsafePointer<CChar>, _ outputPath: UnsafePointer<CChar>) -> Int32 {
     guard let slot = slotPackage() else { return 1 }
-    let interpreter: Interpreter<PortableKernels>
-    do { interpreter = try Interpreter<PortableKernels>(graph: slot.package.graph, batch: 1, constants: slot.constants) } catch {
+    let interpreter: Interpreter<CortexM4Kernels>
+    do { interpreter = try Interpreter<CortexM4Kernels>(graph: slot.package.graph, batch: 1, constants: slot.constants) } catch {
         print("error: \(error.message)")
         return 1
     }
@@ -138,8 +140,8 @@ func runBeats(_ samplesPath: UnsafePointer<CChar>, _ labelsPath: UnsafePointer<C
     guard let gain = parseDecimal(gainText) else { print("error: the ADC gain must be a positive decimal"); return 2 }
     let bytes = UnsafeRawBufferPointer(start: vigil_model_start(), count: Int(vigil_model_size()))
     print("package_bytes \(bytes.count)")
-    let loop: BeatLoop<PortableKernels>
-    do { loop = try BeatLoop<PortableKernels>(packageBytes: bytes, inPlace: true) } catch {
+    let loop: BeatLoop<CortexM4Kernels>
+    do { loop = try BeatLoop<CortexM4Kernels>(packageBytes: bytes, inPlace: true) } catch {
         print("error: the beat loop refuses the package: \(error.message)")
         return 1
     }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilRuntime
 @testable import VigilKernels
+import VigilKernelsM4
 import VigilTestSupport
 
 fileprivate extension SplitMix64 {
@@ -59,7 +60,16 @@ struct Int8KernelEquivalenceTests {
     /// fused max pool of 2 (the pooled tiles) or 3 (the reference fallback). The fused
     /// reference is itself checked against a convolution followed by MaxPool1D.
     @Test(arguments: 0..<72)
-    func conv1DMatchesReference(_ seed: Int) {
+    func conv1DMatchesReference(_ seed: Int) { Self.conv1DCase(seed, HostKernels.self) }
+
+    /// The device's DSP convolution (here through the portable C of vigil_dsp.h; on the
+    /// emulated Cortex-M4 `make device-test` checks the SXTB16/SMLAD build) on the same
+    /// shapes. Padding, ragged channel counts (1–3 left over after groups of 4) and
+    /// receptive fields that are not a multiple of 4 bytes are all among them.
+    @Test(arguments: 0..<72)
+    func cortexM4Conv1DMatchesReference(_ seed: Int) { Self.conv1DCase(seed, CortexM4Kernels.self) }
+
+    static func conv1DCase<K: KernelSet>(_ seed: Int, _ kernels: K.Type) {
         var g = SplitMix64(seed: 0x1A7_0000 + UInt64(seed))
         let tables = Tables()
         let outChannels = [1, 3, 5, 8, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 80, 96, 100, 128][seed % 18]
@@ -86,21 +96,21 @@ struct Int8KernelEquivalenceTests {
         let count = batch * (outLength / pool) * outChannels
         var expected = [Int8](repeating: 0, count: count)
         var got = [Int8](repeating: 99, count: count + 64)
-        let preparedBytes = HostKernels.int8Conv1DPreparedBytes(conv)
-        let scratchBytes = HostKernels.int8Conv1DScratchBytes(conv)
-        #expect(preparedBytes > 0 && scratchBytes > 0)
+        let preparedBytes = K.int8Conv1DPreparedBytes(conv)
+        let scratchBytes = K.int8Conv1DScratchBytes(conv)
+        #expect(preparedBytes > 0)
         let prepared = UnsafeMutableRawPointer.allocate(byteCount: preparedBytes, alignment: 64)
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(scratchBytes, 1), alignment: 64)
         defer { prepared.deallocate(); scratch.deallocate() }
-        scratch.initializeMemory(as: UInt8.self, repeating: 0xA5, count: scratchBytes)
+        scratch.initializeMemory(as: UInt8.self, repeating: 0xA5, count: max(scratchBytes, 1))
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 func run(_ b: UnsafePointer<Int32>?) {
                     Int8ReferenceKernels.conv1D(p, input: x.baseAddress!, weight: w.baseAddress!, bias: b, output: &expected)
-                    HostKernels.int8Conv1DPrepare(p, weight: w.baseAddress!, bias: b, into: prepared)
+                    K.int8Conv1DPrepare(p, weight: w.baseAddress!, bias: b, into: prepared)
                     p.prepared = UnsafeRawPointer(prepared)
                     got.withUnsafeMutableBufferPointer { y in
-                        HostKernels.int8Conv1D(p, input: x.baseAddress!, weight: w.baseAddress!, bias: b, output: y.baseAddress!, scratch: scratch)
+                        K.int8Conv1D(p, input: x.baseAddress!, weight: w.baseAddress!, bias: b, output: y.baseAddress!, scratch: scratch)
                     }
                 }
                 if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
