@@ -79,7 +79,7 @@ let package = Package(
         // The Update Framework: metadata, signatures (OpenSSL libcrypto), repository tooling
         // and the gateway's client (DESIGN §7).
         .target(name: "VigilTUF", dependencies: ["COpenSSL"]),
-        .target(name: "VigilImplant", dependencies: ["VigilRuntime", "VigilKernels", "VigilFirmware", "VigilSignal", "VigilSignalCore"], resources: [.copy("Measurements")]),
+        .target(name: "VigilImplant", dependencies: ["VigilRuntime", "VigilKernels", "VigilKernelsM4", "VigilFirmware", "VigilSignal", "VigilSignalCore"], resources: [.copy("Measurements")]),
         .target(name: "VigilQuantize", dependencies: ["VigilRuntime", "VigilKernels", "VigilSignalCore", "VigilSignal", "VigilNumPy", "VigilImport"]),
         .executableTarget(
             name: "vigil",

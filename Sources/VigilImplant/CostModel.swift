@@ -1,4 +1,5 @@
 import Foundation
+import VigilKernelsM4
 import VigilRuntime
 
 /// Instructions to cycles on the Cortex-M4 (Device/README.md, "Cycle model").
@@ -14,8 +15,9 @@ public struct NodeMeasurement: Sendable, Equatable {
     public var macs: Int
     public var inputElements: Int
     public var outputElements: Int
-    /// Convolution windows times kernel taps (the kernel's loop over input channels
-    /// starts once per tap); 0 for other ops.
+    /// Trips of a convolution's inner loop: on the DSP kernel (`CortexM4Kernels`) the
+    /// receptive field's 4-byte words per output, on the reference kernel its taps per
+    /// output (the loop over input channels starts once per tap); 0 for other ops.
     public var taps: Int
     public var instructions: Int
 
@@ -27,14 +29,22 @@ public struct NodeMeasurement: Sendable, Equatable {
     /// The node `index` of a graph, with a measured count.
     public init(graph: Graph, plan: MemoryPlan, node index: Int, instructions: Int) {
         let node = graph.nodes[index]
-        // Kernels differ by element type: the key is the op and its output's type.
-        op = node.op.name + "/" + (node.outputs.first.map { graph.tensors[$0].dtype.name } ?? "")
+        // Kernels differ by element type, and an int8 convolution by which device kernel
+        // runs it: the key is the op, its output's type and, for those, the kernel.
+        let dtype = node.outputs.first.map { graph.tensors[$0].dtype } ?? .float32
+        op = node.op.name + "/" + dtype.name
         macs = plan.macsPerNode[index]
         inputElements = node.inputs.reduce(0) { graph.tensors[$1].isConstant ? $0 : $0 + graph.tensors[$1].elementCount }
         outputElements = node.outputs.reduce(0) { $0 + graph.tensors[$1].elementCount }
         switch node.op {
-        case .conv1D(let a): taps = outputElements * a.kernelSize
-        default: taps = 0
+        case .conv1D(let a) where dtype == .int8 && CortexM4Kernels.usesDSP(groups: a.groups, dilation: a.dilation):
+            let fieldBytes = outputElements > 0 ? macs / outputElements : 0
+            taps = outputElements * ((fieldBytes + 3) / 4)
+            op += "/dsp"
+        case .conv1D(let a):
+            taps = outputElements * a.kernelSize
+        default:
+            taps = 0
         }
         self.instructions = instructions
     }

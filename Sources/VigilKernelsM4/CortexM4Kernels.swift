@@ -19,7 +19,10 @@ public enum CortexM4Kernels: KernelSet {
     /// Whether the fast path applies: one group (dense over channels), no dilation, so
     /// that an output position's receptive field is `kernelSize · inChannels`
     /// contiguous input bytes. Other convolutions run the reference kernel.
-    static func applies(_ p: Conv1DParameters) -> Bool { p.groups == 1 && p.dilation == 1 }
+    static func applies(_ p: Conv1DParameters) -> Bool { usesDSP(groups: p.groups, dilation: p.dilation) }
+
+    /// Which convolutions take the DSP kernel (the cost model asks too).
+    public static func usesDSP(groups: Int, dilation: Int) -> Bool { groups == 1 && dilation == 1 }
 
     /// The prepared buffer, in Vigil's terms: per output channel its receptive field's
     /// weights (CMSIS-NN's `arm_convolve_s8` order), `kernelSize · inChannels` of them
