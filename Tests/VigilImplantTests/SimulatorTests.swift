@@ -97,6 +97,18 @@ struct SimulatorTests {
         #expect(pause == [ImplantEvent(kind: .pause, seconds: 1, detail: "4.0 s without a beat")])
     }
 
+    /// A record at 360.5 Hz: the front end's resampler takes integer rates only.
+    @Test func aRecordTheFrontEndCannotResampleIsRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("odd 1 360.5 1000\nodd.dat 212 200 11 1024 0 0 0 MLII\n".utf8).write(to: folder.appendingPathComponent("odd.hea"))
+        try Data(repeating: 0, count: 1500).write(to: folder.appendingPathComponent("odd.dat"))
+        #expect { _ = try Fixture.simulator().run(record: folder.appendingPathComponent("odd").path) } throws: { error in
+            guard case .record(let message) = error as? ImplantError else { return false }
+            return message.contains("non-integer rate 360.5 Hz")
+        }
+    }
+
     @Test func anInjectionPastTheRecordIsRefused() throws {
         guard Fixture.datasetsPresent else { return }
         #expect(throws: ImplantError.self) {
