@@ -50,7 +50,7 @@ device-test: deps
 	head -c 4000 .build-device/packages/arrhythmia_reference_int8.vpkg > .build-device/packages/truncated.vpkg
 	! .build/debug/vigil device run .build-device/packages/truncated.vpkg
 	Device/build.sh .build-device/packages/truncated.vpkg .build-device/truncated.elf > /dev/null
-	status=0; Device/run.sh .build-device/truncated.elf selftest > .build-device/truncated.out || status=$$?; cat .build-device/truncated.out; \
+	status=0; Device/run.sh .build-device/truncated.elf selftest > .build-device/truncated.out 2>&1 || status=$$?; cat .build-device/truncated.out; \
 	test $$status = 1 && grep -q "refused: file: truncated" .build-device/truncated.out
 
 $(VENV)/bin/python:

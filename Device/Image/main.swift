@@ -7,6 +7,7 @@
 //                            (CortexM4Kernels: SXTB16/SMLAD convolution, reference otherwise)
 //   model INPUTS OUTPUTS     one inference per sample of INPUTS (each graph input's
 //                            bytes for batch 1, in order), outputs written likewise
+//   model-reference INPUTS OUTPUTS  the same on the reference kernels only
 //   beats SAMPLES LABELS GAIN  the firmware beat loop over int16 ADC samples at the
 //                            contract's rate, GAIN ADC units per mV (a decimal); each
 //                            label written as two int32: R-peak sample, class index
@@ -73,10 +74,10 @@ func readExactly(_ file: OpaquePointer, _ target: UnsafeMutableRawBufferPointer,
     return true
 }
 
-func runModel(_ inputPath: UnsafePointer<CChar>, _ outputPath: UnsafePointer<CChar>) -> Int32 {
+func runModel<Kernels: KernelSet>(_ inputPath: UnsafePointer<CChar>, _ outputPath: UnsafePointer<CChar>, _ kernels: Kernels.Type) -> Int32 {
     guard let slot = slotPackage() else { return 1 }
-    let interpreter: Interpreter<CortexM4Kernels>
-    do { interpreter = try Interpreter<CortexM4Kernels>(graph: slot.package.graph, batch: 1, constants: slot.constants) } catch {
+    let interpreter: Interpreter<Kernels>
+    do { interpreter = try Interpreter<Kernels>(graph: slot.package.graph, batch: 1, constants: slot.constants) } catch {
         print("error: \(error.message)")
         return 1
     }
@@ -194,13 +195,15 @@ func calibrate() -> Int32 {
     return 0
 }
 
+let usage = "usage: vigil-device.elf selftest | model INPUTS OUTPUTS | model-reference INPUTS OUTPUTS | beats SAMPLES LABELS GAIN | calibrate"
+
 @_cdecl("main")
 func deviceMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
     vigil_stack_paint()
     vigil_clock_start()
     func argument(_ i: Int) -> UnsafePointer<CChar>? { i < Int(argc) ? UnsafePointer(argv[i]) : nil }
     guard let mode = argument(1) else {
-        print("usage: vigil-device.elf selftest | model INPUTS OUTPUTS | beats SAMPLES LABELS GAIN | calibrate")
+        print(usage)
         return 2
     }
     func named(_ text: StaticString) -> Bool { strcmp(mode, text.utf8Start) == 0 }
@@ -208,13 +211,15 @@ func deviceMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer
     if named("selftest") && argc == 2 {
         status = selfTest()
     } else if named("model"), argc == 4, let inputs = argument(2), let outputs = argument(3) {
-        status = runModel(inputs, outputs)
+        status = runModel(inputs, outputs, CortexM4Kernels.self)
+    } else if named("model-reference"), argc == 4, let inputs = argument(2), let outputs = argument(3) {
+        status = runModel(inputs, outputs, PortableKernels.self)
     } else if named("beats"), argc == 5, let samples = argument(2), let labels = argument(3), let gain = argument(4) {
         status = runBeats(samples, labels, gain)
     } else if named("calibrate") && argc == 2 {
         status = calibrate()
     } else {
-        print("usage: vigil-device.elf selftest | model INPUTS OUTPUTS | beats SAMPLES LABELS GAIN | calibrate")
+        print(usage)
         return 2
     }
     print("stack_high_water_bytes \(vigil_stack_high_water())")

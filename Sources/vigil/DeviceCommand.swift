@@ -43,6 +43,9 @@ struct DeviceRunCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the device's outputs here (.npy; a model with one output).")
     var output: String?
 
+    @Option(help: "Device kernels for model mode: dsp (CortexM4Kernels, what the firmware runs) or reference (the portable reference kernels).")
+    var kernels: DeviceKernels = .dsp
+
     @Option(help: "A WFDB record (path without extension) for beat-loop mode.")
     var record: String?
 
@@ -67,6 +70,7 @@ struct DeviceRunCommand: ParsableCommand {
         if output != nil && inputs.isEmpty && random == nil { throw ValidationError("-o needs --input or --random") }
         if !(seconds > 0) || seconds > 86_400 { throw ValidationError("--seconds must be in (0, 86400]") }
         if beatLoopMeasurement != nil && (random == nil || record == nil) { throw ValidationError("--beat-loop-measurement needs --random and --record") }
+        if measurement != nil && kernels != .dsp { throw ValidationError("--measurement records the firmware's (dsp) kernels") }
     }
 
     func run() throws {
@@ -92,7 +96,7 @@ struct DeviceRunCommand: ParsableCommand {
 
         if selfTest.status == 0 && (!inputs.isEmpty || random != nil) {
             let samples = try inputSamples(package)
-            let run = try DeviceComparison.model(package, image: image, samples: samples, on: device)
+            let run = try DeviceComparison.model(package, image: image, samples: samples, on: device, referenceKernels: kernels == .reference)
             let plan = try MemoryPlanner.plan(package.graph, batch: 1, scratchBytes: [Int](repeating: 0, count: package.graph.nodes.count))
             let total = run.report.integer("instructions_per_inference") ?? 0
             modelInstructions = total
@@ -107,13 +111,15 @@ struct DeviceRunCommand: ParsableCommand {
                        ("ops", "[" + nodes.enumerated().map { i, n in
                            "{\"node\": \(JSON.string(package.graph.nodes[i].name)), \"op\": \(JSON.string(n.op)), \"macs\": \(n.macs), \"instructions\": \(n.instructions)}"
                        }.joined(separator: ", ") + "]")]
-            text.append("model mode: \(samples.count) inferences, \(run.mismatchedSamples.isEmpty ? "outputs bit-identical to the host's reference kernels" : "\(run.mismatchedSamples.count) samples DIFFER from the host (first \(run.mismatchedSamples[0]))")")
+            result.append(("kernels", JSON.string(kernels.rawValue)))
+            text.append("model mode (\(kernels.rawValue) kernels): \(samples.count) inferences, \(run.mismatchedSamples.isEmpty ? "outputs bit-identical to the host's reference kernels" : "\(run.mismatchedSamples.count) samples DIFFER from the host (first \(run.mismatchedSamples[0]))")")
             text.append("instructions per inference \(total) (min \(run.report.integer("instructions_per_inference_min") ?? 0), max \(run.report.integer("instructions_per_inference_max") ?? 0)), "
                         + "\(plan.totalMACs) MACs; arena \(run.report.integer("arena_bytes") ?? 0) B, stack high-water \(run.report.integer("stack_high_water_bytes") ?? 0) B")
             text.append("  " + "op".padding(toLength: 20, withPad: " ", startingAt: 0) + "MACs".leftPadded(10) + "instructions".leftPadded(14) + "per MAC".leftPadded(9) + "  node")
             for (i, n) in nodes.enumerated() {
                 let perMAC = n.macs > 0 ? String(format: "%.2f", Double(n.instructions) / Double(n.macs)) : "-"
-                let columns: [String] = [n.op.padding(toLength: 20, withPad: " ", startingAt: 0), String(n.macs).leftPadded(10),
+                let op = kernels == .reference ? n.op.replacingOccurrences(of: "/dsp", with: "") : n.op
+                let columns: [String] = [op.padding(toLength: 20, withPad: " ", startingAt: 0), String(n.macs).leftPadded(10),
                                          String(n.instructions).leftPadded(14), perMAC.leftPadded(9)]
                 text.append("  " + columns.joined() + "  " + package.graph.nodes[i].name)
             }
@@ -209,6 +215,10 @@ struct DeviceRunCommand: ParsableCommand {
         guard let framework = PackageArrays.rearrange(native, layout, toVigil: false) else { throw CLIError("the output does not fit its framework layout") }
         do { try framework.write(path: path) } catch { throw CLIError("\(path): cannot write: \(error)") }
     }
+}
+
+enum DeviceKernels: String, ExpressibleByArgument, CaseIterable {
+    case dsp, reference
 }
 
 func writeJSON(_ object: Any, to path: String) throws {
