@@ -9,6 +9,8 @@
 # against Debian's picolibc (thumb/v7e-m+fp/hard, semihosting) and gcc-arm-none-eabi's
 # libgcc (the EABI helpers), with Device/implant-m4.ld. Objects are rebuilt only when
 # a source is newer; linking a package takes a moment. Prints the section sizes.
+# KERNELS=reference builds an image that runs the reference kernels only (to measure
+# what the device kernels save); the default, dsp, runs CortexM4Kernels.
 set -euo pipefail
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then echo "usage: Device/build.sh PACKAGE.vpkg [IMAGE.elf]" >&2; exit 2; fi
 package=$(realpath "$1")
@@ -38,16 +40,21 @@ for module in VigilCrypto VigilRuntime VigilKernelsM4 VigilSignalCore VigilFirmw
     changed=1
   fi
 done
-if [ $changed = 1 ] || stale "$out/main.o" Device/Image/main.swift; then
-  swiftc "${flags[@]}" -c Device/Image/main.swift -o "$out/main.o"
-  touch "$out/main.o"
+case "${KERNELS:-dsp}" in
+  dsp) main=$out/main.o; defines=() ;;
+  reference) main=$out/main-reference.o; defines=(-D VIGIL_REFERENCE_KERNELS) ;;
+  *) echo "error: KERNELS must be dsp or reference, not $KERNELS" >&2; exit 2 ;;
+esac
+if [ $changed = 1 ] || stale "$main" Device/Image/main.swift; then
+  swiftc "${flags[@]}" "${defines[@]}" -c Device/Image/main.swift -o "$main"
+  touch "$main"
 fi
 if stale "$out/device.o" Device/Image/device.c; then
   clang --target=armv7em-none-eabi "${cpu[@]}" -Os -ffreestanding -ffunction-sections -c Device/Image/device.c -o "$out/device.o"
 fi
 printf '\t.section .vigil.model, "a"\n\t.balign 64\n\t.incbin "%s"\n' "$package" > "$out/model.S"
 clang --target=armv7em-none-eabi "${cpu[@]}" -c "$out/model.S" -o "$out/model.o"
-ld.lld -T Device/implant-m4.ld --gc-sections "$picolibc/crt0-semihost.o" "$out/main.o" "$out/device.o" "$out/model.o" \
+ld.lld -T Device/implant-m4.ld --gc-sections "$picolibc/crt0-semihost.o" "$main" "$out/device.o" "$out/model.o" \
   "$out/modules/VigilFirmware.o" "$out/modules/VigilSignalCore.o" "$out/modules/VigilKernelsM4.o" "$out/modules/VigilRuntime.o" "$out/modules/VigilCrypto.o" \
   -L"$picolibc" -lc -lsemihost "$libgcc" -o "$image"
 arm-none-eabi-size -A "$image" | awk '$1 ~ /^\.(init|text|rodata|ARM.exidx|data|tdata|tbss|bss|model)$/ {printf "%s %s  ", $1, $2} END {print ""}'

@@ -4,10 +4,8 @@
 // before it) and carries the files:
 //
 //   selftest                 the package's golden vectors on the device's kernels
-//                            (CortexM4Kernels: SXTB16/SMLAD convolution, reference otherwise)
 //   model INPUTS OUTPUTS     one inference per sample of INPUTS (each graph input's
 //                            bytes for batch 1, in order), outputs written likewise
-//   model-reference INPUTS OUTPUTS  the same on the reference kernels only
 //   beats SAMPLES LABELS GAIN  the firmware beat loop over int16 ADC samples at the
 //                            contract's rate, GAIN ADC units per mV (a decimal); each
 //                            label written as two int32: R-peak sample, class index
@@ -33,6 +31,15 @@ import VigilRuntime
 @_extern(c, "vigil_model_start") func vigil_model_start() -> UnsafePointer<UInt8>
 @_extern(c, "vigil_model_size") func vigil_model_size() -> UInt32
 
+/// The device's kernels: CortexM4Kernels (SXTB16/SMLAD convolution and dense layers,
+/// the reference kernels for the rest); an image built with KERNELS=reference
+/// (Device/build.sh) runs the reference kernels only, to measure what the DSP ones save.
+#if VIGIL_REFERENCE_KERNELS
+typealias DeviceKernels = PortableKernels
+#else
+typealias DeviceKernels = CortexM4Kernels
+#endif
+
 /// QEMU's instruction clock as the interpreter's profiling clock.
 enum InstructionClock: TickSource {
     static func now() -> UInt64 { vigil_clock_ticks() }
@@ -57,7 +64,7 @@ func slotPackage() -> (package: ModelPackage, constants: UnsafeRawPointer, bytes
 
 func selfTest() -> Int32 {
     guard let slot = slotPackage() else { return 1 }
-    let result = slot.package.selfTest(kernels: CortexM4Kernels.self, constants: slot.constants)
+    let result = slot.package.selfTest(kernels: DeviceKernels.self, constants: slot.constants)
     print("selftest \(result.summary)")
     return result.passed ? 0 : 1
 }
@@ -141,8 +148,8 @@ func runBeats(_ samplesPath: UnsafePointer<CChar>, _ labelsPath: UnsafePointer<C
     guard let gain = parseDecimal(gainText) else { print("error: the ADC gain must be a positive decimal"); return 2 }
     let bytes = UnsafeRawBufferPointer(start: vigil_model_start(), count: Int(vigil_model_size()))
     print("package_bytes \(bytes.count)")
-    let loop: BeatLoop<CortexM4Kernels>
-    do { loop = try BeatLoop<CortexM4Kernels>(packageBytes: bytes, inPlace: true) } catch {
+    let loop: BeatLoop<DeviceKernels>
+    do { loop = try BeatLoop<DeviceKernels>(packageBytes: bytes, inPlace: true) } catch {
         print("error: the beat loop refuses the package: \(error.message)")
         return 1
     }
@@ -195,7 +202,7 @@ func calibrate() -> Int32 {
     return 0
 }
 
-let usage = "usage: vigil-device.elf selftest | model INPUTS OUTPUTS | model-reference INPUTS OUTPUTS | beats SAMPLES LABELS GAIN | calibrate"
+let usage = "usage: vigil-device.elf selftest | model INPUTS OUTPUTS | beats SAMPLES LABELS GAIN | calibrate"
 
 @_cdecl("main")
 func deviceMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
@@ -211,9 +218,7 @@ func deviceMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer
     if named("selftest") && argc == 2 {
         status = selfTest()
     } else if named("model"), argc == 4, let inputs = argument(2), let outputs = argument(3) {
-        status = runModel(inputs, outputs, CortexM4Kernels.self)
-    } else if named("model-reference"), argc == 4, let inputs = argument(2), let outputs = argument(3) {
-        status = runModel(inputs, outputs, PortableKernels.self)
+        status = runModel(inputs, outputs, DeviceKernels.self)
     } else if named("beats"), argc == 5, let samples = argument(2), let labels = argument(3), let gain = argument(4) {
         status = runBeats(samples, labels, gain)
     } else if named("calibrate") && argc == 2 {

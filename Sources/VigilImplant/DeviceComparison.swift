@@ -34,9 +34,7 @@ public enum DeviceComparison {
         }
     }
 
-    /// - Parameter referenceKernels: run the device's reference kernels instead of its
-    ///   DSP kernels (`CortexM4Kernels`), to compare their costs.
-    public static func model(_ package: ModelPackage, image: URL, samples: [[UInt8]], on device: EmulatedDevice, referenceKernels: Bool = false) throws(DeviceError) -> ModelRun {
+    public static func model(_ package: ModelPackage, image: URL, samples: [[UInt8]], on device: EmulatedDevice) throws(DeviceError) -> ModelRun {
         let perSample = sampleBytes(of: package.graph)
         if let bad = samples.firstIndex(where: { $0.count != perSample }) {
             throw DeviceError("sample \(bad) holds \(samples[bad].count) bytes; the model's inputs take \(perSample)")
@@ -45,7 +43,7 @@ public enum DeviceComparison {
         let inputs = device.exchangeFile("inputs.bin"), outputs = device.exchangeFile("outputs.bin")
         defer { try? FileManager.default.removeItem(at: inputs); try? FileManager.default.removeItem(at: outputs) }
         do { try Data(samples.flatMap { $0 }).write(to: inputs) } catch { throw DeviceError("cannot write \(inputs.path): \(error.localizedDescription)") }
-        let report = try device.run(image: image, [referenceKernels ? "model-reference" : "model", inputs.path, outputs.path])
+        let report = try device.run(image: image, ["model", inputs.path, outputs.path])
         if report.status != 0 { throw DeviceError("the device refused the run (status \(report.status)): \(report.messages.joined(separator: "; "))") }
         guard let data = FileManager.default.contents(atPath: outputs.path) else { throw DeviceError("the device wrote no outputs") }
         let outputBytes = expected.first?.count ?? 0

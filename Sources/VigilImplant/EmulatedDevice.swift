@@ -85,8 +85,9 @@ public struct EmulatedDevice: Sendable {
 
     /// Runs a program, returning its status and standard output; standard error is
     /// folded into the output.
-    static func execute(_ executable: String, _ arguments: [String], in directory: URL) throws(DeviceError) -> (status: Int32, output: String) {
+    static func execute(_ executable: String, _ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws(DeviceError) -> (status: Int32, output: String) {
         let process = Process()
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [executable] + arguments
         process.currentDirectoryURL = directory
@@ -100,13 +101,16 @@ public struct EmulatedDevice: Sendable {
     }
 
     /// Builds the image for the package at `packagePath`; returns its path and footprint.
-    public func buildImage(package packagePath: String) throws(DeviceError) -> (image: URL, footprint: ImageFootprint) {
+    /// - Parameter referenceKernels: an image that runs the reference kernels only, to
+    ///   compare with the device kernels (`CortexM4Kernels`).
+    public func buildImage(package packagePath: String, referenceKernels: Bool = false) throws(DeviceError) -> (image: URL, footprint: ImageFootprint) {
         do { try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true) } catch {
             throw DeviceError("cannot create \(workDirectory.path): \(error.localizedDescription)")
         }
         let image = workDirectory.appendingPathComponent("vigil-device-\(ProcessInfo.processInfo.processIdentifier).elf")
         let package = URL(fileURLWithPath: packagePath).standardizedFileURL.path
-        let built = try Self.execute(root.appendingPathComponent("Device/build.sh").path, [package, image.path], in: root)
+        let built = try Self.execute(root.appendingPathComponent("Device/build.sh").path, [package, image.path], in: root,
+                                     environment: ["KERNELS": referenceKernels ? "reference" : "dsp"])
         if built.status != 0 { throw DeviceError("the device image did not build:\n\(built.output)") }
         let size = try Self.execute("arm-none-eabi-size", ["-A", image.path], in: root)
         if size.status != 0 { throw DeviceError("arm-none-eabi-size failed: \(size.output)") }

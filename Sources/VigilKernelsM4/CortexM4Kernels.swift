@@ -1,7 +1,7 @@
 import CVigilDSP
 import VigilRuntime
 
-/// The device's kernel set: the int8 convolution and fully connected layers on the
+/// The device's kernel set: the int8 convolution and fully connected layer on the
 /// Cortex-M4's DSP extension (SXTB16 unpacks four int8 values into two pairs of
 /// halfwords, SMLAD multiplies both pairs and accumulates), bit-identical to the
 /// reference kernels; everything else is the reference kernel.
@@ -43,24 +43,65 @@ public enum CortexM4Kernels: KernelSet {
     @inline(__always) static func paddedLength(_ p: Conv1DParameters) -> Int { (p.kernelSize * p.inChannels + 3) / 4 * 4 }
 
     public static func int8Conv1DPrepare(_ p: Int8Conv1DParameters, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, into prepared: UnsafeMutableRawPointer) {
-        let c = p.conv
-        let n = c.kernelSize * c.inChannels, padded = paddedLength(c)
+        prepareRows(weight, n: p.conv.kernelSize * p.conv.inChannels, channels: p.conv.outChannels, inputOffset: p.inputOffset, bias: bias, into: prepared)
+    }
+
+    /// The prepared layout of `channels` rows of n weights each, weight j of row o at
+    /// `weight[j · channels + o]` (a convolution's [k][i][o], a dense layer's [i][o]).
+    static func prepareRows(_ weight: UnsafePointer<Int8>, n: Int, channels: Int, inputOffset: Int32, bias: UnsafePointer<Int32>?, into prepared: UnsafeMutableRawPointer) {
+        let padded = (n + 3) / 4 * 4
         let words = prepared.assumingMemoryBound(to: UInt32.self)
-        let base = (prepared + 2 * c.outChannels * padded).assumingMemoryBound(to: Int32.self)
-        for o in 0..<c.outChannels {
+        let base = (prepared + 2 * channels * padded).assumingMemoryBound(to: Int32.self)
+        for o in 0..<channels {
             var sum: Int32 = 0
             for q in 0..<(padded / 4) {
                 var packed: UInt32 = 0
                 for b in 0..<4 {
-                    let j = 4 * q + b  // j = k · inChannels + i; the reference weight is [k][i][o]
-                    let value = j < n ? weight[j * c.outChannels + o] : 0
+                    let j = 4 * q + b
+                    let value = j < n ? weight[j * channels + o] : 0
                     sum = sum &+ Int32(value)
                     packed |= UInt32(UInt8(bitPattern: value)) << UInt32(8 * b)
                 }
-                words[wordIndex(o, q, c.outChannels, padded)] = vigil_sxtb16(packed)
-                words[wordIndex(o, q, c.outChannels, padded) + 1] = vigil_sxtb16_odd(packed)
+                words[wordIndex(o, q, channels, padded)] = vigil_sxtb16(packed)
+                words[wordIndex(o, q, channels, padded) + 1] = vigil_sxtb16_odd(packed)
             }
-            base[o] = (bias?[o] ?? 0) &+ p.inputOffset &* sum
+            base[o] = (bias?[o] ?? 0) &+ inputOffset &* sum
+        }
+    }
+
+    // MARK: fully connected
+
+    /// A dense layer is a convolution of kernel 1 over its rows: the same prepared rows
+    /// (n = inFeatures) and dot products; requantized as LiteRT's FULLY_CONNECTED.
+    public static func int8DensePreparedBytes(_ p: Int8DenseParameters) -> Int {
+        2 * p.outFeatures * ((p.inFeatures + 3) / 4 * 4) + 4 * p.outFeatures
+    }
+
+    public static func int8DensePrepare(_ p: Int8DenseParameters, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, into prepared: UnsafeMutableRawPointer) {
+        prepareRows(weight, n: p.inFeatures, channels: p.outFeatures, inputOffset: p.inputOffset, bias: bias, into: prepared)
+    }
+
+    public static func int8Dense(_ p: Int8DenseParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>) {
+        guard let prepared = p.prepared else {
+            Int8ReferenceKernels.dense(p, input: input, weight: weight, bias: bias, output: output)
+            return
+        }
+        let n = p.inFeatures, rowWords = (n + 3) / 4 * 2
+        let words = prepared.assumingMemoryBound(to: UInt32.self)
+        let base = (prepared + 2 * p.outFeatures * ((n + 3) / 4 * 4)).assumingMemoryBound(to: Int32.self)
+        for r in 0..<p.rows {
+            let x = input + r * n, y = output + r * p.outFeatures
+            var o = 0
+            while o &+ 4 <= p.outFeatures {
+                let a = dot4(x, n: n, words + o &* rowWords, base + o)
+                y[o] = p.output.apply(a.0, channel: o); y[o &+ 1] = p.output.apply(a.1, channel: o &+ 1)
+                y[o &+ 2] = p.output.apply(a.2, channel: o &+ 2); y[o &+ 3] = p.output.apply(a.3, channel: o &+ 3)
+                o &+= 4
+            }
+            while o < p.outFeatures {
+                y[o] = p.output.apply(dot1(x, n: n, words + o &* rowWords, base[o]), channel: o)
+                o &+= 1
+            }
         }
     }
 

@@ -134,6 +134,12 @@ public protocol KernelSet {
     /// int8 fully connected, layouts as `dense`, requantized as LiteRT's reference
     /// FULLY_CONNECTED does. No scratch; no aliasing.
     static func int8Dense(_ p: Int8DenseParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>)
+    /// Bytes of constant data `int8DensePrepare` derives from a fully connected layer's
+    /// constant weights and bias once, at compile time (0: none; `p.prepared` stays nil).
+    static func int8DensePreparedBytes(_ p: Int8DenseParameters) -> Int
+    /// Fills `prepared` (`int8DensePreparedBytes(p)` bytes, 64-byte aligned, owned by
+    /// the interpreter) from the constant weight and bias.
+    static func int8DensePrepare(_ p: Int8DenseParameters, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, into prepared: UnsafeMutableRawPointer)
     /// Bytes of constant data `int8Conv1DPrepare` derives from a convolution's constant
     /// weights and bias once, at compile time (0: none; the kernel gets `prepared` nil).
     static func int8Conv1DPreparedBytes(_ p: Conv1DParameters) -> Int
@@ -328,6 +334,10 @@ extension KernelSet {
     public static func int8Dense(_ p: Int8DenseParameters, input: UnsafePointer<Int8>, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, output: UnsafeMutablePointer<Int8>) {
         Int8ReferenceKernels.dense(p, input: input, weight: weight, bias: bias, output: output)
     }
+
+    public static func int8DensePreparedBytes(_ p: Int8DenseParameters) -> Int { 0 }
+
+    public static func int8DensePrepare(_ p: Int8DenseParameters, weight: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, into prepared: UnsafeMutableRawPointer) {}
 
     public static func int8Conv1DPreparedBytes(_ p: Conv1DParameters) -> Int { 0 }
 

@@ -43,7 +43,7 @@ struct DeviceRunCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the device's outputs here (.npy; a model with one output).")
     var output: String?
 
-    @Option(help: "Device kernels for model mode: dsp (CortexM4Kernels, what the firmware runs) or reference (the portable reference kernels).")
+    @Option(help: "The image's kernels: dsp (CortexM4Kernels, what the firmware runs) or reference (the reference kernels only, to compare).")
     var kernels: DeviceKernels = .dsp
 
     @Option(help: "A WFDB record (path without extension) for beat-loop mode.")
@@ -77,7 +77,7 @@ struct DeviceRunCommand: ParsableCommand {
         let package = try PackageFiles.read(self.package)
         guard let packageData = FileManager.default.contents(atPath: self.package) else { throw CLIError("\(self.package): cannot read") }
         let device = try EmulatedDevice()
-        let (image, footprint) = try device.buildImage(package: self.package)
+        let (image, footprint) = try device.buildImage(package: self.package, referenceKernels: kernels == .reference)
         defer { try? FileManager.default.removeItem(at: image) }
         var result: [(String, String)] = [("package", JSON.string(self.package)), ("text_bytes", "\(footprint.text)"),
                                           ("rodata_bytes", "\(footprint.rodata)"), ("data_bytes", "\(footprint.data)"),
@@ -96,7 +96,7 @@ struct DeviceRunCommand: ParsableCommand {
 
         if selfTest.status == 0 && (!inputs.isEmpty || random != nil) {
             let samples = try inputSamples(package)
-            let run = try DeviceComparison.model(package, image: image, samples: samples, on: device, referenceKernels: kernels == .reference)
+            let run = try DeviceComparison.model(package, image: image, samples: samples, on: device)
             let plan = try MemoryPlanner.plan(package.graph, batch: 1, scratchBytes: [Int](repeating: 0, count: package.graph.nodes.count))
             let total = run.report.integer("instructions_per_inference") ?? 0
             modelInstructions = total

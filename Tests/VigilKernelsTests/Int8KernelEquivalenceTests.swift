@@ -276,15 +276,21 @@ struct Int8KernelEquivalenceTests {
         let (lo, hi) = activationRange(&g, zeroPoint: zp)
         let p = Int8DenseParameters(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, inputOffset: -Int32(g.int8Range(-128...127)),
                                     output: Int8ExactRequantization(mantissas: tables.u64(mantissas), exponents: tables.i32(exponents), outputOffset: zp, activationMin: lo, activationMax: hi))
-        var expected = [Int8](repeating: 0, count: rows * outFeatures), got = expected
-        if let bias {
-            Int8ReferenceKernels.dense(p, input: x, weight: w, bias: bias, output: &expected)
-            HostKernels.int8Dense(p, input: x, weight: w, bias: bias, output: &got)
-        } else {
-            Int8ReferenceKernels.dense(p, input: x, weight: w, bias: nil, output: &expected)
-            HostKernels.int8Dense(p, input: x, weight: w, bias: nil, output: &got)
+        var expected = [Int8](repeating: 0, count: rows * outFeatures), got = expected, device = expected
+        func run(_ b: UnsafePointer<Int32>?) {
+            Int8ReferenceKernels.dense(p, input: x, weight: w, bias: b, output: &expected)
+            HostKernels.int8Dense(p, input: x, weight: w, bias: b, output: &got)
+            // The device's DSP dense (portable C here), from its prepared rows.
+            var q = p
+            let prepared = UnsafeMutableRawPointer.allocate(byteCount: CortexM4Kernels.int8DensePreparedBytes(p), alignment: 64)
+            defer { prepared.deallocate() }
+            CortexM4Kernels.int8DensePrepare(p, weight: w, bias: b, into: prepared)
+            q.prepared = UnsafeRawPointer(prepared)
+            CortexM4Kernels.int8Dense(q, input: x, weight: w, bias: b, output: &device)
         }
+        if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
         #expect(got == expected, "rows \(rows) in \(inFeatures) out \(outFeatures)")
+        #expect(device == expected, "CortexM4Kernels: rows \(rows) in \(inFeatures) out \(outFeatures)")
     }
 
     @Test(arguments: 0..<30)

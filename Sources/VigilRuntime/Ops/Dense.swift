@@ -75,10 +75,13 @@ public struct Int8DenseParameters {
     public var outFeatures: Int
     public var inputOffset: Int32
     public var output: Int8ExactRequantization
+    /// Constant data the kernel set derived from the weights and bias once, at compile
+    /// time (`KernelSet.int8DensePrepare`); nil when it wants none.
+    public var prepared: UnsafeRawPointer?
 
-    public init(rows: Int, inFeatures: Int, outFeatures: Int, inputOffset: Int32, output: Int8ExactRequantization) {
+    public init(rows: Int, inFeatures: Int, outFeatures: Int, inputOffset: Int32, output: Int8ExactRequantization, prepared: UnsafeRawPointer? = nil) {
         self.rows = rows; self.inFeatures = inFeatures; self.outFeatures = outFeatures
-        self.inputOffset = inputOffset; self.output = output
+        self.inputOffset = inputOffset; self.output = output; self.prepared = prepared
     }
 }
 
@@ -114,7 +117,13 @@ extension Interpreter {
         let range = Int8Quantization.activationRange(act, scale: y.scale, zeroPoint: y.zeroPoint)
         let output = Int8ExactRequantization(mantissas: b.table(mantissas), exponents: b.table(exponents), outputOffset: y.zeroPoint,
                                              activationMin: range.min, activationMax: range.max)
-        let p = Int8DenseParameters(rows: rows, inFeatures: w[0], outFeatures: w[1], inputOffset: -x.zeroPoint, output: output)
+        var p = Int8DenseParameters(rows: rows, inFeatures: w[0], outFeatures: w[1], inputOffset: -x.zeroPoint, output: output)
+        let preparedBytes = Kernels.int8DensePreparedBytes(p)
+        if preparedBytes > 0 && ins[1].isConstant && (ins.count < 3 || ins[2].isConstant) {
+            let buffer = b.buffer(bytes: preparedBytes)
+            Kernels.int8DensePrepare(p, weight: b.ci8(node.inputs[1]), bias: b.bias32(2), into: buffer)
+            p.prepared = UnsafeRawPointer(buffer)
+        }
         b.append(.int8Dense(p, b.ci8(node.inputs[0]), b.ci8(node.inputs[1]), b.bias32(2), b.i8(b.out)))
     }
 }
