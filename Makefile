@@ -37,7 +37,8 @@ embedded-check:
 # the DESIGN §11 model among them, the quantized reference model, and every int8
 # package in Models/) must pass its golden vectors and give outputs bit-identical to the
 # host's reference kernels on 100 inputs; the beat loop must label 5 minutes of DS1
-# record 208 as the host's does; a truncated package must be refused.
+# record 208 as the host's does; a truncated package must be refused, and so must a
+# package that needs a kernel the image was built without.
 DATASETS ?= ../shared/datasets
 device-test: deps
 	swift build --product vigil
@@ -52,6 +53,9 @@ device-test: deps
 	Device/build.sh .build-device/packages/truncated.vpkg .build-device/truncated.elf > /dev/null
 	status=0; Device/run.sh .build-device/truncated.elf selftest > .build-device/truncated.out 2>&1 || status=$$?; cat .build-device/truncated.out; \
 	test $$status = 1 && grep -q "refused: file: truncated" .build-device/truncated.out
+	LINK="int8Conv1D int8Dense" Device/build.sh .build-device/packages/design_int8.vpkg .build-device/partial.elf > /dev/null
+	status=0; Device/run.sh .build-device/partial.elf selftest > .build-device/partial.out 2>&1 || status=$$?; cat .build-device/partial.out; \
+	test $$status = 1 && grep -q "needs the interleave kernel, which this image does not link" .build-device/partial.out
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)

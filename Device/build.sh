@@ -10,7 +10,8 @@
 # libgcc (the EABI helpers), with Device/implant-m4.ld. Objects are rebuilt only when
 # a source is newer; linking a package takes a moment. Prints the section sizes.
 # KERNELS=reference builds an image that runs the reference kernels only (to measure
-# what the device kernels save); the default, dsp, runs CortexM4Kernels.
+# what the device kernels save); the default, dsp, runs CortexM4Kernels, linking only
+# the kernels LINK names (see below; `vigil device run` passes the package's).
 set -euo pipefail
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then echo "usage: Device/build.sh PACKAGE.vpkg [IMAGE.elf]" >&2; exit 2; fi
 package=$(realpath "$1")
@@ -40,13 +41,32 @@ for module in VigilCrypto VigilRuntime VigilKernelsM4 VigilSignalCore VigilFirmw
     changed=1
   fi
 done
+# The kernels the image links (Device/Image/SelectedKernels.swift): LINK names
+# KernelSet requirements, space-separated, or "all" (the default).
+all=$(grep -o '#if LINK_[A-Za-z0-9]*' Device/Image/SelectedKernels.swift | sed 's/#if LINK_//' | tr '\n' ' ')
+link=${LINK:-all}; [ "$link" = all ] && link=$all
+defines=()
 case "${KERNELS:-dsp}" in
-  dsp) main=$out/main.o; defines=() ;;
-  reference) main=$out/main-reference.o; defines=(-D VIGIL_REFERENCE_KERNELS) ;;
+  dsp)
+    for k in $link; do
+      case " $all " in *" $k "*) defines+=(-D "LINK_$k") ;; *) echo "error: LINK names no kernel '$k'" >&2; exit 2 ;; esac
+    done
+    list=$(for k in $link; do printf '"%s", ' "$k"; done)
+    printf '// Written by Device/build.sh.\nlet linkedKernels: [String]? = [%s]\n' "$list" > "$out/linked.swift.new" ;;
+  reference)
+    defines=(-D VIGIL_REFERENCE_KERNELS)
+    printf '// Written by Device/build.sh.\nlet linkedKernels: [String]? = nil\n' > "$out/linked.swift.new" ;;
   *) echo "error: KERNELS must be dsp or reference, not $KERNELS" >&2; exit 2 ;;
 esac
-if [ $changed = 1 ] || stale "$main" Device/Image/main.swift; then
-  swiftc "${flags[@]}" "${defines[@]}" -c Device/Image/main.swift -o "$main"
+# One object per selection, kept for the next build with the same one.
+key=$(printf '%s %s' "${KERNELS:-dsp}" "$link" | sha256sum | cut -c1-16)
+main=$out/main-$key.o
+mkdir -p "$out/selection-$key"
+cmp -s "$out/linked.swift.new" "$out/selection-$key/linked.swift" || mv "$out/linked.swift.new" "$out/selection-$key/linked.swift"
+rm -f "$out/linked.swift.new"
+if [ $changed = 1 ] || stale "$main" Device/Image/main.swift Device/Image/SelectedKernels.swift; then
+  swiftc "${flags[@]}" "${defines[@]}" -module-name VigilDevice -c Device/Image/main.swift Device/Image/SelectedKernels.swift \
+    "$out/selection-$key/linked.swift" -o "$main"
   touch "$main"
 fi
 if stale "$out/device.o" Device/Image/device.c; then

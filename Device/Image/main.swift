@@ -32,13 +32,39 @@ import VigilRuntime
 @_extern(c, "vigil_model_size") func vigil_model_size() -> UInt32
 
 /// The device's kernels: CortexM4Kernels (SXTB16/SMLAD convolution and dense layers,
-/// the reference kernels for the rest); an image built with KERNELS=reference
-/// (Device/build.sh) runs the reference kernels only, to measure what the DSP ones save.
+/// the reference kernels for the rest), only those the build selected
+/// (SelectedKernels.swift); an image built with KERNELS=reference (Device/build.sh)
+/// runs the reference kernels only, every one linked, to measure what the DSP ones save.
 #if VIGIL_REFERENCE_KERNELS
 typealias DeviceKernels = PortableKernels
 #else
-typealias DeviceKernels = CortexM4Kernels
+typealias DeviceKernels = SelectedKernels
 #endif
+
+/// Refuses a graph that needs a kernel this image does not link (before anything runs).
+func kernelsLinked(_ graph: Graph, _ constants: UnsafeRawPointer) -> Bool {
+    guard let linked = linkedKernels else { return true }
+    let interpreter: Interpreter<DeviceKernels>
+    do { interpreter = try Interpreter<DeviceKernels>(graph: graph, batch: 1, constants: constants) } catch {
+        print("error: \(error.message)")
+        return false
+    }
+    // Byte comparison: Embedded Swift's String == would need Unicode normalization data.
+    for name in interpreter.kernelNames where !linked.contains(where: { $0.utf8.elementsEqual(name.utf8) }) {
+        print("error: the package needs the \(name) kernel, which this image does not link")
+        return false
+    }
+    return true
+}
+
+/// One `key value` result line (one function for them all keeps the image small).
+@inline(never)
+func report(_ key: StaticString, _ value: UInt64) {
+    print(String(decoding: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount), as: UTF8.self) + " " + String(value))
+}
+
+@inline(never)
+func report(_ key: StaticString, _ value: Int) { report(key, UInt64(value)) }
 
 /// QEMU's instruction clock as the interpreter's profiling clock.
 enum InstructionClock: TickSource {
@@ -54,8 +80,9 @@ func slotPackage() -> (package: ModelPackage, constants: UnsafeRawPointer, bytes
     do {
         let package = try ModelPackage.decode(bytes)
         let range = try ModelPackage.layout(of: bytes).range(of: .constants)!
-        print("package_bytes \(bytes.count)")
-        return (package, bytes.baseAddress! + range.lowerBound, bytes)
+        report("package_bytes", bytes.count)
+        let constants = bytes.baseAddress! + range.lowerBound
+        return kernelsLinked(package.graph, constants) ? (package, constants, bytes) : nil
     } catch {
         print("error: the package in the model slot is refused: \(error.message)")
         return nil
@@ -65,7 +92,7 @@ func slotPackage() -> (package: ModelPackage, constants: UnsafeRawPointer, bytes
 func selfTest() -> Int32 {
     guard let slot = slotPackage() else { return 1 }
     let result = slot.package.selfTest(kernels: DeviceKernels.self, constants: slot.constants)
-    print("selftest \(result.summary)")
+    print("selftest " + result.summary)
     return result.passed ? 0 : 1
 }
 
@@ -115,14 +142,14 @@ func runModel<Kernels: KernelSet>(_ inputPath: UnsafePointer<CChar>, _ outputPat
         }
     }
     let k = InstructionClock.instructionsPerTick
-    print("inferences \(inferences)")
-    print("arena_bytes \(interpreter.plan.arenaBytes)")
+    report("inferences", inferences)
+    report("arena_bytes", interpreter.plan.arenaBytes)
     if inferences > 0 {
-        print("instructions_per_inference \(total * k / UInt64(inferences))")
-        print("instructions_per_inference_min \(least * k)")
-        print("instructions_per_inference_max \(most * k)")
+        report("instructions_per_inference", total * k / UInt64(inferences))
+        report("instructions_per_inference_min", least * k)
+        report("instructions_per_inference_max", most * k)
         for (node, ticks) in nodeTicks.enumerated() {
-            print("node_instructions \(node) \(ticks * k / UInt64(inferences))")
+            print("node_instructions " + String(node) + " " + String(ticks * k / UInt64(inferences)))
         }
     }
     return 0
@@ -146,8 +173,8 @@ func parseDecimal(_ text: UnsafePointer<CChar>) -> Float? {
 
 func runBeats(_ samplesPath: UnsafePointer<CChar>, _ labelsPath: UnsafePointer<CChar>, _ gainText: UnsafePointer<CChar>) -> Int32 {
     guard let gain = parseDecimal(gainText) else { print("error: the ADC gain must be a positive decimal"); return 2 }
+    guard slotPackage() != nil else { return 1 }
     let bytes = UnsafeRawBufferPointer(start: vigil_model_start(), count: Int(vigil_model_size()))
-    print("package_bytes \(bytes.count)")
     let loop: BeatLoop<DeviceKernels>
     do { loop = try BeatLoop<DeviceKernels>(packageBytes: bytes, inPlace: true) } catch {
         print("error: the beat loop refuses the package: \(error.message)")
@@ -178,13 +205,13 @@ func runBeats(_ samplesPath: UnsafePointer<CChar>, _ labelsPath: UnsafePointer<C
         }
     }
     let k = InstructionClock.instructionsPerTick
-    print("samples \(samples)")
-    print("beats \(beats)")
-    print("arena_bytes \(loop.interpreter.plan.arenaBytes)")
-    if samples > beats { print("signal_instructions_per_sample_x1000 \(sampleTicks * k * 1000 / UInt64(samples - beats))") }
+    report("samples", samples)
+    report("beats", beats)
+    report("arena_bytes", loop.interpreter.plan.arenaBytes)
+    if samples > beats { report("signal_instructions_per_sample_x1000", sampleTicks * k * 1000 / UInt64(samples - beats)) }
     if beats > 0 {
-        print("beat_instructions_mean \(beatTicks * k / UInt64(beats))")
-        print("beat_instructions_max \(worstBeat * k)")
+        report("beat_instructions_mean", beatTicks * k / UInt64(beats))
+        report("beat_instructions_max", worstBeat * k)
     }
     return 0
 }
@@ -196,9 +223,9 @@ func calibrate() -> Int32 {
     let ticks = vigil_clock_ticks() &- start
     var overhead: UInt64 = 0
     for _ in 0..<1000 { let a = vigil_clock_ticks(); overhead &+= vigil_clock_ticks() &- a }
-    print("calibration_loop_instructions \(2 * UInt64(n) + 2)")
-    print("calibration_loop_ticks \(ticks)")
-    print("clock_call_instructions_x1000 \(overhead * InstructionClock.instructionsPerTick)")
+    report("calibration_loop_instructions", 2 * UInt64(n) + 2)
+    report("calibration_loop_ticks", ticks)
+    report("clock_call_instructions_x1000", overhead * InstructionClock.instructionsPerTick)
     return 0
 }
 
@@ -227,6 +254,6 @@ func deviceMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer
         print(usage)
         return 2
     }
-    print("stack_high_water_bytes \(vigil_stack_high_water())")
+    report("stack_high_water_bytes", UInt64(vigil_stack_high_water()))
     return status
 }

@@ -1,4 +1,6 @@
 import Foundation
+import VigilKernelsM4
+import VigilRuntime
 
 /// Why a run on the emulated device failed.
 public struct DeviceError: Error, Sendable, CustomStringConvertible {
@@ -101,20 +103,29 @@ public struct EmulatedDevice: Sendable {
     }
 
     /// Builds the image for the package at `packagePath`; returns its path and footprint.
-    /// - Parameter referenceKernels: an image that runs the reference kernels only, to
-    ///   compare with the device kernels (`CortexM4Kernels`).
-    public func buildImage(package packagePath: String, referenceKernels: Bool = false) throws(DeviceError) -> (image: URL, footprint: ImageFootprint) {
+    /// - Parameters:
+    ///   - kernels: the `KernelSet` requirements to link (`Interpreter.kernelNames` of
+    ///     the package's graph); nil links every one.
+    ///   - referenceKernels: an image that runs the reference kernels only, every one
+    ///     linked, to compare with the device kernels (`CortexM4Kernels`).
+    public func buildImage(package packagePath: String, kernels: [String]? = nil, referenceKernels: Bool = false) throws(DeviceError) -> (image: URL, footprint: ImageFootprint) {
         do { try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true) } catch {
             throw DeviceError("cannot create \(workDirectory.path): \(error.localizedDescription)")
         }
         let image = workDirectory.appendingPathComponent("vigil-device-\(ProcessInfo.processInfo.processIdentifier).elf")
         let package = URL(fileURLWithPath: packagePath).standardizedFileURL.path
         let built = try Self.execute(root.appendingPathComponent("Device/build.sh").path, [package, image.path], in: root,
-                                     environment: ["KERNELS": referenceKernels ? "reference" : "dsp"])
+                                     environment: ["KERNELS": referenceKernels ? "reference" : "dsp", "LINK": kernels?.joined(separator: " ") ?? "all"])
         if built.status != 0 { throw DeviceError("the device image did not build:\n\(built.output)") }
         let size = try Self.execute("arm-none-eabi-size", ["-A", image.path], in: root)
         if size.status != 0 { throw DeviceError("arm-none-eabi-size failed: \(size.output)") }
         return (image, ImageFootprint(sizeOutput: size.output))
+    }
+
+    /// The kernels a device image must link to run `graph` (batch 1, the device's
+    /// kernel set), for `buildImage(package:kernels:)`.
+    public static func kernels(for graph: Graph) throws(DeviceError) -> [String] {
+        do { return try Interpreter<CortexM4Kernels>(graph: graph, batch: 1).kernelNames } catch { throw DeviceError(error.message) }
     }
 
     /// Runs the image in QEMU; arguments must not hold commas (semihosting's limit).

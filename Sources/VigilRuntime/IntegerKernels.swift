@@ -54,6 +54,16 @@ enum IntegerStep {
     /// Parameters out of line, as the float N-d window steps keep them.
     case maxPoolND(UnsafePointer<PoolNDParameters>, UnsafeRawPointer, UnsafeMutableRawPointer)
 
+    /// The `KernelSet` requirement the step calls.
+    var kernelName: String {
+        switch self {
+        case .binary: return "integerBinary"
+        case .clamp: return "integerClamp"
+        case .maxPool1D: return "integerMaxPool1D"
+        case .maxPoolND: return "integerMaxPoolND"
+        }
+    }
+
     @inlinable
     func run<K: KernelSet>(_ type: DType, _ kernels: K.Type) {
         switch type {

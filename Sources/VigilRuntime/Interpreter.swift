@@ -60,6 +60,51 @@ extension Step {
     }
 }
 
+extension Step {
+    /// The `KernelSet` requirement this step calls: a device image links the kernels
+    /// its package's steps name and no others (Device/Image/SelectedKernels.swift).
+    var kernelName: String {
+        switch self {
+        case .conv1D: return "conv1D"
+        case .dense: return "dense"
+        case .matMul: return "batchedMatMul"
+        case .binary: return "binary"
+        case .activation: return "activation"
+        case .maxPool: return "maxPool1D"
+        case .averagePool: return "averagePool1D"
+        case .globalPool: return "globalPool1D"
+        case .convND: return "convND"
+        case .poolND: return "poolND"
+        case .softmax: return "softmax"
+        case .logSoftmax: return "logSoftmax"
+        case .affine: return "affine"
+        case .zeroPadding: return "zeroPadding1D"
+        case .interleave: return "interleave"
+        case .stridedCopy: return "stridedCopy"
+        case .gather: return "gather"
+        case .gru: return "gru"
+        case .simpleRNN: return "simpleRNN"
+        case .lstm: return "lstm"
+        case .int8Conv1D: return "int8Conv1D"
+        case .int8Dense: return "int8Dense"
+        case .int8Binary: return "int8Binary"
+        case .int8MaxPool: return "int8MaxPool1D"
+        case .int8AveragePool: return "int8AveragePool1D"
+        case .int8Mean: return "int8Mean"
+        case .int8GlobalMax: return "int8GlobalMax"
+        case .int8Lookup: return "int8Lookup"
+        case .int8Softmax: return "int8Softmax"
+        case .int8MatMul: return "int8MatMul"
+        case .int8Requantize: return "int8Requantize"
+        case .quantize: return "quantize"
+        case .dequantize: return "dequantize"
+        case .integer(let step, _): return step.kernelName
+        case .batchNormalizationTraining: return "batchNormalizationTraining"
+        case .layerNormalization: return "layerNormalization"
+        }
+    }
+}
+
 /// Runs a validated graph: plans once, then `invoke` runs it any number of times
 /// without allocating. All activations live in one arena laid out by
 /// `MemoryPlanner`; constants are read in place.
@@ -151,6 +196,14 @@ public final class Interpreter<Kernels: KernelSet> {
     public func output(_ index: Int) -> UnsafeBufferPointer<Float> {
         let bytes = outputBytes(index)
         return UnsafeBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: Float.self), count: bytes.count / 4)
+    }
+
+    /// The `KernelSet` requirements the compiled steps call, each once, in step order.
+    public var kernelNames: [String] {
+        var names: [String] = []
+        // Compared as bytes: on the device String's == would need Unicode data.
+        for step in steps where !names.contains(where: { $0.utf8.elementsEqual(step.kernelName.utf8) }) { names.append(step.kernelName) }
+        return names
     }
 
     /// Runs the model on what the inputs hold. Allocates nothing.

@@ -77,13 +77,16 @@ struct DeviceRunCommand: ParsableCommand {
         let package = try PackageFiles.read(self.package)
         guard let packageData = FileManager.default.contents(atPath: self.package) else { throw CLIError("\(self.package): cannot read") }
         let device = try EmulatedDevice()
-        let (image, footprint) = try device.buildImage(package: self.package, referenceKernels: kernels == .reference)
+        let linked = try EmulatedDevice.kernels(for: package.graph)
+        let (image, footprint) = try device.buildImage(package: self.package, kernels: linked, referenceKernels: kernels == .reference)
         defer { try? FileManager.default.removeItem(at: image) }
         var result: [(String, String)] = [("package", JSON.string(self.package)), ("text_bytes", "\(footprint.text)"),
                                           ("rodata_bytes", "\(footprint.rodata)"), ("data_bytes", "\(footprint.data)"),
-                                          ("bss_bytes", "\(footprint.bss)"), ("model_bytes", "\(footprint.model)")]
+                                          ("bss_bytes", "\(footprint.bss)"), ("model_bytes", "\(footprint.model)"),
+                                          ("kernels_linked", "[" + (kernels == .reference ? [] : linked).map(JSON.string).joined(separator: ", ") + "]")]
         var text = ["image: .text \(footprint.text) B, .rodata \(footprint.rodata) B, .data \(footprint.data) B, .bss \(footprint.bss) B; "
-                    + "firmware flash \(footprint.firmwareFlash) B of a \(ImplantProfile.implantM4.firmwareSlotBytes) B slot; package \(footprint.model) B in model slot A"]
+                    + "firmware flash \(footprint.firmwareFlash) B of a \(ImplantProfile.implantM4.firmwareSlotBytes) B slot; package \(footprint.model) B in model slot A",
+                    kernels == .reference ? "kernels: the reference kernels, every one linked" : "kernels linked: " + linked.joined(separator: ", ")]
         var failed = false
         var modelInstructions: Int?
 
