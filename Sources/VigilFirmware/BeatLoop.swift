@@ -121,34 +121,11 @@ public final class BeatLoop<Kernels: KernelSet> {
         return BeatLabel(sample: beat.sample, classIndex: winningClass())
     }
 
-    /// Lets `fill` write float values for graph input `index`, straight into the arena
-    /// for a float input, or into staging and then quantized for an int8 input.
     private func write<R>(input index: Int, _ fill: (UnsafeMutablePointer<Float>) -> R) -> R {
-        let tensor = interpreter.graph.tensors[interpreter.graph.inputs[index]]
-        let bytes = interpreter.inputBytes(index)
-        if tensor.dtype == .int8, let q = tensor.quantization {
-            let result = fill(staging)
-            Int8ReferenceKernels.quantize(count: bytes.count, scale: q.scales[0], zeroPoint: q.zeroPoints[0], input: staging,
-                                          output: bytes.baseAddress!.assumingMemoryBound(to: Int8.self))
-            return result
-        }
-        return fill(bytes.baseAddress!.assumingMemoryBound(to: Float.self))
+        ContractIO.write(interpreter, input: index, staging: staging, fill)
     }
 
-    /// The class with the largest score (the first of equals), from float or int8 scores.
     private func winningClass() -> Int {
-        let tensor = interpreter.graph.tensors[interpreter.graph.outputs[scoreOutput]]
-        let bytes = interpreter.outputBytes(scoreOutput)
-        let classes = contract.classes.count
-        let base = bytes.count / tensor.dtype.byteSize - classes  // the last row
-        var best = 0
-        if tensor.dtype == .int8 {
-            let s = bytes.baseAddress!.assumingMemoryBound(to: Int8.self) + base
-            for k in 1..<classes where s[k] > s[best] { best = k }
-        } else {
-            let s = bytes.baseAddress!.assumingMemoryBound(to: Float.self) + base
-            for k in 1..<classes where s[k] > s[best] { best = k }
-        }
-        return best
+        ContractIO.winningClass(interpreter, output: scoreOutput, classes: contract.classes.count)
     }
 }

@@ -92,6 +92,10 @@ public struct CostModel: Sendable {
     public var overheadPerNode: Double
     public var fittedOn: [String]
 
+    public init(coefficients: [String: [Double]], overheadPerNode: Double, fittedOn: [String]) {
+        self.coefficients = coefficients; self.overheadPerNode = overheadPerNode; self.fittedOn = fittedOn
+    }
+
     /// The op kinds the fit covers.
     public var ops: Set<String> { Set(coefficients.keys) }
 

@@ -18,6 +18,8 @@ public struct ImplantEvent: Sendable, Equatable {
         case leadImpedance = "lead_impedance"
         /// ADC codes at a rail for over a tenth of a second.
         case saturation
+        /// The fault detector's winning class is not its first (the no-fault class).
+        case faultAlarm = "fault_alarm"
     }
     public var kind: Kind
     /// Device time in seconds since the start of the replay.
@@ -65,7 +67,12 @@ public struct ImplantReport: Sendable {
     /// Per day at the replay's beat rate, and that rate.
     public var beatsPerDay: Double
     public var modelInstructions: Double
+    /// The fault detector, when there is one: instructions per run, runs in the replay.
+    public var faultModelInstructions: Double?
+    public var faultRuns: Int
+    /// Both models (the arrhythmia model per beat, the fault detector per duty cycle).
     public var inferenceJoulesPerDay: Double
+    public var faultJoulesPerDay: Double
     public var signalJoulesPerDay: Double
     public var sleepJoulesPerDay: Double
     public var radioJoulesPerDay: Double
@@ -87,29 +94,58 @@ public struct ImplantSimulator {
     public let beatLoopCost: BeatLoopMeasurement
     /// Instructions of one inference of the model, from the cost model.
     public let modelInstructions: Double
+    /// The fault detector (`FaultMonitor`), its bytes and instructions per run.
+    public let faultPackage: ModelPackage?
+    public let faultPackageBytes: [UInt8]?
+    public let faultModelInstructions: Double?
 
     public static let pauseSeconds = 3.0
 
-    public init(profile: ImplantProfile, packageBytes: [UInt8], costModel: CostModel, beatLoopCost: BeatLoopMeasurement) throws(ImplantError) {
+    /// - Parameter faultPackageBytes: a lead-fault / signal-quality detector run every
+    ///   `profile.faultDutyCycleSeconds` (its contract: `InputContract.isFaultDetector`).
+    public init(profile: ImplantProfile, packageBytes: [UInt8], faultPackageBytes: [UInt8]? = nil,
+                costModel: CostModel, beatLoopCost: BeatLoopMeasurement) throws(ImplantError) {
         self.profile = try profile.validated()
-        let package: ModelPackage
-        do { package = try ModelPackage.decode(packageBytes) } catch { throw .model(error.message) }
-        if packageBytes.count > profile.modelSlotBytes {
-            throw .model("the package is \(packageBytes.count) bytes; a model slot of \(profile.name) holds \(profile.modelSlotBytes)")
-        }
-        guard let contract = package.inputContract else { throw .model("the package states no input contract") }
-        if contract.sampleRate != profile.sampleRateHz {
-            throw .model("the model takes \(contract.sampleRate) Hz; \(profile.name)'s front end samples at \(profile.sampleRateHz) Hz")
-        }
-        let interpreter: Interpreter<PortableKernels>
-        do { interpreter = try Interpreter<PortableKernels>(graph: package.graph, batch: 1, arenaBudget: profile.arenaBytes) } catch {
-            throw .model("\(error.message) (\(profile.name)'s inference arena is \(profile.arenaBytes) bytes)")
-        }
+        let (package, interpreter) = try Self.admit(packageBytes, profile: profile, arena: profile.arenaBytes, role: "")
+        guard package.inputContract!.isBeatClassifier else { throw .model("the model's contract is not a beat classifier's (beat window and/or RR features in, class scores out)") }
         self.package = package
         self.packageBytes = packageBytes
         self.costModel = costModel
         self.beatLoopCost = beatLoopCost
         modelInstructions = try costModel.instructions(graph: interpreter.graph, plan: interpreter.plan)
+        if let faultPackageBytes {
+            // Both models' arenas live in the profile's inference arena at once.
+            let (fault, faultInterpreter) = try Self.admit(faultPackageBytes, profile: profile, arena: profile.arenaBytes - interpreter.plan.arenaBytes,
+                                                           role: "fault model")
+            guard fault.inputContract!.isFaultDetector else {
+                throw .model("fault model: its contract is not a fault detector's (signal and/or impedance window in, class scores out)")
+            }
+            faultPackage = fault
+            self.faultPackageBytes = faultPackageBytes
+            faultModelInstructions = try costModel.instructions(graph: faultInterpreter.graph, plan: faultInterpreter.plan)
+        } else {
+            faultPackage = nil
+            self.faultPackageBytes = nil
+            faultModelInstructions = nil
+        }
+    }
+
+    /// A package the profile can hold: it decodes, fits a model slot, takes the front
+    /// end's rate, and plans within `arena` bytes.
+    static func admit(_ bytes: [UInt8], profile: ImplantProfile, arena: Int, role: String) throws(ImplantError) -> (ModelPackage, Interpreter<PortableKernels>) {
+        let prefix = role.isEmpty ? "" : role + ": "
+        let package: ModelPackage
+        do { package = try ModelPackage.decode(bytes) } catch { throw .model(prefix + error.message) }
+        if bytes.count > profile.modelSlotBytes {
+            throw .model(prefix + "the package is \(bytes.count) bytes; a model slot of \(profile.name) holds \(profile.modelSlotBytes)")
+        }
+        guard let contract = package.inputContract else { throw .model(prefix + "the package states no input contract") }
+        if contract.sampleRate != profile.sampleRateHz {
+            throw .model(prefix + "the package takes \(contract.sampleRate) Hz; \(profile.name)'s front end samples at \(profile.sampleRateHz) Hz")
+        }
+        do { return (package, try Interpreter<PortableKernels>(graph: package.graph, batch: 1, arenaBudget: max(arena, 0))) } catch {
+            throw .model(prefix + "\(error.message) (\(profile.name)'s inference arena is \(profile.arenaBytes) bytes, \(max(arena, 0)) of them free for it)")
+        }
     }
 
     public func run(record path: String, injections: [FaultInjection] = [], seconds limit: Double? = nil) throws(ImplantError) -> ImplantReport {
@@ -140,6 +176,13 @@ public struct ImplantSimulator {
         do { loop = try BeatLoop<HostKernels>.from(packageBytes) } catch {
             throw .model(error.message)
         }
+        var monitor: FaultMonitor<HostKernels>?
+        if let faultPackage {
+            do { monitor = try FaultMonitor<HostKernels>(package: faultPackage, period: max(1, Int(profile.faultDutyCycleSeconds * rate))) } catch {
+                throw .model("fault model: \(error.message)")
+            }
+        }
+        let faultClasses = faultPackage?.inputContract?.classes ?? []
         var labels: [BeatLabel] = []
         labels.reserveCapacity(codes.count / Int(rate) * 3)
         var events: [ImplantEvent] = []
@@ -147,6 +190,9 @@ public struct ImplantSimulator {
         var railRun = 0
         for (i, code) in codes.enumerated() {
             if let label = loop.process(millivolts: frontEnd.millivolts(code)) { labels.append(label) }
+            if let monitor, let verdict = monitor.process(millivolts: frontEnd.millivolts(code), ohms: impedance[i]), verdict != 0 {
+                events.append(ImplantEvent(kind: .faultAlarm, seconds: Double(i) / rate, detail: faultClasses[verdict]))
+            }
             if i % impedanceEvery == 0, !profile.impedanceNormalOhms.contains(Double(impedance[i])) {
                 events.append(ImplantEvent(kind: .leadImpedance, seconds: Double(i) / rate, detail: "\(Int(impedance[i].rounded())) Ω"))
             }
@@ -167,19 +213,24 @@ public struct ImplantSimulator {
         let deadline = profile.beatDeadlineSeconds * profile.clockHz
         let beatsPerDay = Double(labels.count) / seconds * 86_400
         let joulesPerCycle = profile.activeNanojoulesPerCycle * 1e-9
-        let inferenceCycles = beatsPerDay * beatInstructions * cpi
+        // Cycles a day: the arrhythmia model on every beat, the fault detector on its
+        // duty cycle, the signal chain on every sample.
+        let beatCycles = beatsPerDay * beatInstructions * cpi
+        let faultCycles = faultModelInstructions.map { 86_400 / profile.faultDutyCycleSeconds * $0 * cpi } ?? 0
         let signalCycles = rate * 86_400 * beatLoopCost.signalInstructionsPerSample * cpi
-        let activeSeconds = (inferenceCycles + signalCycles) / profile.clockHz
+        let activeSeconds = (beatCycles + faultCycles + signalCycles) / profile.clockHz
         let sleep = max(0, 86_400 - activeSeconds) * profile.sleepMicrowatts * 1e-6
         let radio = profile.radioBytesPerDay * profile.radioNanojoulesPerByte * 1e-9
-        let inference = inferenceCycles * joulesPerCycle, signalEnergy = signalCycles * joulesPerCycle
+        let faultEnergy = faultCycles * joulesPerCycle
+        let inference = beatCycles * joulesPerCycle + faultEnergy, signalEnergy = signalCycles * joulesPerCycle
         let perDay = inference + signalEnergy + sleep + radio + profile.otherJoulesPerDay
         return ImplantReport(
             profile: profile.name, record: signal.recordName, model: package.manifest.name, seconds: seconds, classes: contract.classes,
             beatsByClass: byClass, labels: labels, events: events, clippedSamples: clipped,
             worstBeatCycles: worstBeat, deadlineCycles: deadline, deadlineMisses: worstBeat > deadline ? labels.count : 0,
             beatsPerDay: beatsPerDay, modelInstructions: modelInstructions,
-            inferenceJoulesPerDay: inference, signalJoulesPerDay: signalEnergy, sleepJoulesPerDay: sleep, radioJoulesPerDay: radio,
+            faultModelInstructions: faultModelInstructions, faultRuns: monitor?.runs ?? 0,
+            inferenceJoulesPerDay: inference, faultJoulesPerDay: faultEnergy, signalJoulesPerDay: signalEnergy, sleepJoulesPerDay: sleep, radioJoulesPerDay: radio,
             otherJoulesPerDay: profile.otherJoulesPerDay, batteryYears: profile.batteryJoules / perDay / 365.25,
             wallSeconds: Self.seconds(clock.now - started))
     }

@@ -44,6 +44,14 @@ public struct InputContract: Sendable, Equatable {
 
     /// Whether a beat loop can feed this model: beat windows and/or RR features in,
     /// class scores out.
+    /// A lead-fault / signal-quality detector: its inputs are the front end's latest
+    /// samples (ECG and/or impedance), and one output holds class scores.
+    public var isFaultDetector: Bool {
+        inputs.contains { $0.role == .signalWindow || $0.role == .impedanceWindow }
+            && inputs.allSatisfy { $0.role == .signalWindow || $0.role == .impedanceWindow }
+            && outputs.contains { $0.role == .classScores } && window != nil
+    }
+
     public var isBeatClassifier: Bool {
         inputs.contains { $0.role == .beatWindow || $0.role == .rrFeatures }
             && inputs.allSatisfy { $0.role == .beatWindow || $0.role == .rrFeatures }
@@ -189,6 +197,11 @@ public struct InputContract: Sendable, Equatable {
         case rrFeatures = 2
         /// One score per class (probabilities or logits; the largest wins), last axis.
         case classScores = 3
+        /// The front end's latest `window.length` ECG samples in mV, oldest first, as
+        /// sensed (unconditioned) [length, 1]: a signal-quality or lead-fault detector's input.
+        case signalWindow = 4
+        /// The lead impedance in ohms at the same samples [length, 1].
+        case impedanceWindow = 5
 
         public var name: String {
             switch self {
@@ -196,6 +209,8 @@ public struct InputContract: Sendable, Equatable {
             case .beatWindow: return "beat window"
             case .rrFeatures: return "RR features"
             case .classScores: return "class scores"
+            case .signalWindow: return "signal window"
+            case .impedanceWindow: return "impedance window"
             }
         }
     }
@@ -313,6 +328,9 @@ extension InputContract {
                 case .rrFeatures:
                     guard k == 0, let rr else { throw fail("\(what): an RR feature input needs the contract's RR features and must be an input") }
                     if t.shape != [rr.features.count] { throw fail("\(what) has shape \(t.shape); the contract names \(rr.features.count) RR features") }
+                case .signalWindow, .impedanceWindow:
+                    guard k == 0, let w = window else { throw fail("\(what): a signal or impedance window needs the contract's window and must be an input") }
+                    if t.shape != [w.length, 1] { throw fail("\(what) has shape \(t.shape); the window is [\(w.length), 1]") }
                 case .classScores:
                     if k != 1 { throw fail("\(what): class scores are an output") }
                     if t.shape.last != classes.count || classes.isEmpty {

@@ -16,7 +16,7 @@ struct ImplantRunCommand: ParsableCommand {
         abstract: "Replay a WFDB record through the simulated implant, faster than real time.",
         discussion: """
             The record passes the profile's front end (resampling, ADC, rails) and the firmware beat loop \
-            with the model on every beat. Cycles come from the cost model fitted on the emulated Cortex-M4 \
+            with the model on every beat; --fault-model runs a fault detector on the profile's duty cycle. Cycles come from the cost model fitted on the emulated Cortex-M4 \
             (Sources/VigilImplant/Measurements); energy per day is at the record's beat rate. --inject \
             KIND@START+DURATION (seconds) adds a synthesized fault: lead_fracture, lead_off, \
             insulation_breach, saturation, mains_interference or dropout.
@@ -30,6 +30,9 @@ struct ImplantRunCommand: ParsableCommand {
 
     @Option(help: "The arrhythmia model package (with its input contract).")
     var model: String
+
+    @Option(help: "A lead-fault / signal-quality detector package, run once per the profile's fault duty cycle.")
+    var faultModel: String?
 
     @Option(help: "Inject a fault: KIND@START+DURATION in seconds (repeatable).")
     var inject: [String] = []
@@ -51,8 +54,14 @@ struct ImplantRunCommand: ParsableCommand {
         let profile = try ImplantProfile.load(self.profile)
         let injections = try inject.map { spec throws(ImplantError) in try FaultInjection(spec: spec) }
         guard let data = FileManager.default.contents(atPath: model) else { throw CLIError("\(model): cannot read the package (missing or unreadable)") }
+        var faultBytes: [UInt8]?
+        if let faultModel {
+            guard let data = FileManager.default.contents(atPath: faultModel) else { throw CLIError("\(faultModel): cannot read the package (missing or unreadable)") }
+            faultBytes = [UInt8](data)
+        }
         let costModel = CostModel.fit(try CostModel.shippedMeasurements())
-        let simulator = try ImplantSimulator(profile: profile, packageBytes: [UInt8](data), costModel: costModel, beatLoopCost: try BeatLoopMeasurement.shipped())
+        let simulator = try ImplantSimulator(profile: profile, packageBytes: [UInt8](data), faultPackageBytes: faultBytes, costModel: costModel,
+                                             beatLoopCost: try BeatLoopMeasurement.shipped())
         let report = try simulator.run(record: record, injections: injections, seconds: seconds)
         if let annotations {
             do { try FileManager.default.createDirectory(atPath: annotations, withIntermediateDirectories: true) } catch {
@@ -74,6 +83,7 @@ struct ImplantRunCommand: ParsableCommand {
                 ("worst_beat_cycles", String(format: "%.0f", report.worstBeatCycles)), ("deadline_cycles", String(format: "%.0f", report.deadlineCycles)),
                 ("deadline_misses", "\(report.deadlineMisses)"), ("beats_per_day", String(format: "%.0f", report.beatsPerDay)),
                 ("inference_j_per_day", String(format: "%.5f", report.inferenceJoulesPerDay)),
+                ("fault_model_j_per_day", String(format: "%.5f", report.faultJoulesPerDay)), ("fault_runs", "\(report.faultRuns)"),
                 ("inference_budget_j_per_day", "\(profile.inferenceJoulesPerDay)"),
                 ("signal_j_per_day", String(format: "%.5f", report.signalJoulesPerDay)),
                 ("battery_years", String(format: "%.2f", report.batteryYears)), ("wall_s", String(format: "%.3f", report.wallSeconds)),
@@ -88,6 +98,9 @@ struct ImplantRunCommand: ParsableCommand {
         if report.events.count > 20 { print("  … \(report.events.count - 20) more (--json lists them all)") }
         print(String(format: "per beat: model %.0f instructions; worst beat %.0f cycles of a %.0f-cycle deadline (%d misses)",
                      report.modelInstructions, report.worstBeatCycles, report.deadlineCycles, report.deadlineMisses))
+        if let f = report.faultModelInstructions {
+            print(String(format: "fault detector: %d runs, %.0f instructions each, %.4f J a day", report.faultRuns, f, report.faultJoulesPerDay))
+        }
         print(String(format: "energy per day at %.0f beats: inference %.4f J (budget %.2f J), signal chain %.4f J, sleep %.3f J, radio %.4f J, rest of the device %.2f J",
                      report.beatsPerDay, report.inferenceJoulesPerDay, profile.inferenceJoulesPerDay, report.signalJoulesPerDay,
                      report.sleepJoulesPerDay, report.radioJoulesPerDay, report.otherJoulesPerDay))

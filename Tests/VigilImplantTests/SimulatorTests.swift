@@ -41,7 +41,7 @@ struct SimulatorTests {
     @Test func aModelAtAnotherRateIsRefused() throws {
         var other = ImplantProfile.implantM4
         other.sampleRateHz = 360
-        #expect(throws: ImplantError.model("the model takes 256 Hz; implant-m4's front end samples at 360 Hz")) { _ = try Fixture.simulator(other) }
+        #expect(throws: ImplantError.model("the package takes 256 Hz; implant-m4's front end samples at 360 Hz")) { _ = try Fixture.simulator(other) }
     }
 
     @Test func aMissingRecordIsRefused() throws {
