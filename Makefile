@@ -36,9 +36,10 @@ embedded-check:
 # and run on QEMU's mps2-an386. Every package (the converter-written .tflite fixtures,
 # the DESIGN §11 model among them, the quantized reference model, and every int8
 # package in Models/) must pass its golden vectors and give outputs bit-identical to the
-# host's reference kernels on 100 inputs; the beat loop must label 5 minutes of DS1
-# record 208 as the host's does; a truncated package must be refused, and so must a
-# package that needs a kernel the image was built without.
+# host's reference kernels on 100 inputs; the beat loop must label the whole of DS1
+# record 208 (30 minutes) and log its rhythm events as the host's does; a truncated
+# package must be refused, and so must a package that needs a kernel the image was
+# built without.
 DATASETS ?= ../shared/datasets
 device-test: deps
 	swift build --product vigil
@@ -46,7 +47,7 @@ device-test: deps
 	for p in .build-device/packages/*_int8.vpkg $(wildcard Models/*/*.int8.vpkg); do \
 	  echo "== $$p"; .build/debug/vigil device run $$p --random 100 || exit 1; done
 	if [ -f $(DATASETS)/mitdb-ds1/208.hea ]; then \
-	  .build/debug/vigil device run .build-device/packages/arrhythmia_reference_int8.vpkg --record $(DATASETS)/mitdb-ds1/208 --seconds 300; \
+	  .build/debug/vigil device run .build-device/packages/arrhythmia_reference_int8.vpkg --record $(DATASETS)/mitdb-ds1/208 --seconds 2000; \
 	else echo "device beat-loop check skipped: $(DATASETS)/mitdb-ds1 is absent"; fi
 	head -c 4000 .build-device/packages/arrhythmia_reference_int8.vpkg > .build-device/packages/truncated.vpkg
 	! .build/debug/vigil device run .build-device/packages/truncated.vpkg

@@ -74,7 +74,7 @@ if stale "$out/device.o" Device/Image/device.c; then
 fi
 printf '\t.section .vigil.model, "a"\n\t.balign 64\n\t.incbin "%s"\n' "$package" > "$out/model.S"
 clang --target=armv7em-none-eabi "${cpu[@]}" -c "$out/model.S" -o "$out/model.o"
-ld.lld -T Device/implant-m4.ld --gc-sections "$picolibc/crt0-semihost.o" "$main" "$out/device.o" "$out/model.o" \
+ld.lld -T Device/implant-m4.ld --gc-sections --icf=all "$picolibc/crt0-semihost.o" "$main" "$out/device.o" "$out/model.o" \
   "$out/modules/VigilFirmware.o" "$out/modules/VigilSignalCore.o" "$out/modules/VigilKernelsM4.o" "$out/modules/VigilRuntime.o" "$out/modules/VigilCrypto.o" \
   -L"$picolibc" -lc -lsemihost "$libgcc" -o "$image"
 arm-none-eabi-size -A "$image" | awk '$1 ~ /^\.(init|text|rodata|ARM.exidx|data|tdata|tbss|bss|model)$/ {printf "%s %s  ", $1, $2} END {print ""}'

@@ -6,9 +6,11 @@
 //   selftest                 the package's golden vectors on the device's kernels
 //   model INPUTS OUTPUTS     one inference per sample of INPUTS (each graph input's
 //                            bytes for batch 1, in order), outputs written likewise
-//   beats SAMPLES LABELS GAIN  the firmware beat loop over int16 ADC samples at the
-//                            contract's rate, GAIN ADC units per mV (a decimal); each
-//                            label written as two int32: R-peak sample, class index
+//   beats SAMPLES LABELS EVENTS GAIN  the firmware beat loop over int16 ADC samples
+//                            at the contract's rate, GAIN ADC units per mV (a decimal);
+//                            each label written as two int32 (R-peak sample, class
+//                            index), each rhythm event (RhythmMonitor) as four (kind,
+//                            sample, beats, value)
 //   calibrate                checks the instruction clock against a loop of known length
 //
 // Results are printed as `key value` lines (Device/README.md lists them); instruction
@@ -171,7 +173,7 @@ func parseDecimal(_ text: UnsafePointer<CChar>) -> Float? {
     return digits > 0 && mantissa > 0 ? Float(mantissa) / Float(scale) : nil
 }
 
-func runBeats(_ samplesPath: UnsafePointer<CChar>, _ labelsPath: UnsafePointer<CChar>, _ gainText: UnsafePointer<CChar>) -> Int32 {
+func runBeats(_ samplesPath: UnsafePointer<CChar>, _ labelsPath: UnsafePointer<CChar>, _ eventsPath: UnsafePointer<CChar>, _ gainText: UnsafePointer<CChar>) -> Int32 {
     guard let gain = parseDecimal(gainText) else { print("error: the ADC gain must be a positive decimal"); return 2 }
     guard slotPackage() != nil else { return 1 }
     let bytes = UnsafeRawBufferPointer(start: vigil_model_start(), count: Int(vigil_model_size()))
@@ -184,6 +186,15 @@ func runBeats(_ samplesPath: UnsafePointer<CChar>, _ labelsPath: UnsafePointer<C
     defer { _ = fclose(input) }
     guard let output = fopen(labelsPath, "wb") else { print("error: cannot create the labels file"); return 2 }
     defer { _ = fclose(output) }
+    guard let eventsFile = fopen(eventsPath, "wb") else { print("error: cannot create the events file"); return 2 }
+    defer { _ = fclose(eventsFile) }
+    var rhythm = RhythmMonitor(sampleRate: loop.contract.sampleRate, classes: loop.contract.classes)
+    var events = 0
+    func log(_ e: RhythmEvent) {
+        var record: (Int32, Int32, Int32, Int32) = (Int32(e.kind.rawValue), Int32(truncatingIfNeeded: e.sample), Int32(e.beats), Int32(e.value))
+        _ = withUnsafeBytes(of: &record) { fwrite($0.baseAddress!, 4, 4, eventsFile) }
+        events += 1
+    }
     let unit = 1 / gain
     var chunk = [Int16](repeating: 0, count: 256)
     var samples = 0, beats = 0
@@ -202,9 +213,12 @@ func runBeats(_ samplesPath: UnsafePointer<CChar>, _ labelsPath: UnsafePointer<C
             worstBeat = max(worstBeat, ticks)
             var record: (Int32, Int32) = (Int32(truncatingIfNeeded: label.sample), Int32(label.classIndex))
             if withUnsafeBytes(of: &record, { fwrite($0.baseAddress!, 4, 2, output) }) != 2 { print("error: cannot write the labels"); return 1 }
+            rhythm.process(label, emit: log)
         }
     }
     let k = InstructionClock.instructionsPerTick
+    rhythm.finish(emit: log)
+    report("events", events)
     report("samples", samples)
     report("beats", beats)
     report("arena_bytes", loop.interpreter.plan.arenaBytes)
@@ -229,7 +243,7 @@ func calibrate() -> Int32 {
     return 0
 }
 
-let usage = "usage: vigil-device.elf selftest | model INPUTS OUTPUTS | beats SAMPLES LABELS GAIN | calibrate"
+let usage = "usage: vigil-device.elf selftest | model INPUTS OUTPUTS | beats SAMPLES LABELS EVENTS GAIN | calibrate"
 
 @_cdecl("main")
 func deviceMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
@@ -246,8 +260,8 @@ func deviceMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer
         status = selfTest()
     } else if named("model"), argc == 4, let inputs = argument(2), let outputs = argument(3) {
         status = runModel(inputs, outputs, DeviceKernels.self)
-    } else if named("beats"), argc == 5, let samples = argument(2), let labels = argument(3), let gain = argument(4) {
-        status = runBeats(samples, labels, gain)
+    } else if named("beats"), argc == 6, let samples = argument(2), let labels = argument(3), let events = argument(4), let gain = argument(5) {
+        status = runBeats(samples, labels, events, gain)
     } else if named("calibrate") && argc == 2 {
         status = calibrate()
     } else {

@@ -62,31 +62,48 @@ public enum DeviceComparison {
         public var report: DeviceReport
         public var deviceLabels: [BeatLabel]
         public var hostLabels: [BeatLabel]
-        public var identical: Bool { deviceLabels == hostLabels }
+        /// The firmware's rhythm events (`RhythmMonitor`) on each side.
+        public var deviceEvents: [RhythmEvent]
+        public var hostEvents: [RhythmEvent]
+        public var identical: Bool { deviceLabels == hostLabels && deviceEvents == hostEvents }
     }
 
-    /// The host's beat loop (reference kernels, the package's own copy of its weights).
-    public static func hostBeats(_ packageBytes: [UInt8], codes: [Int16], frontEnd: SensingFrontEnd) throws(FirmwareError) -> [BeatLabel] {
+    /// The host's beat loop (reference kernels, the package's own copy of its weights)
+    /// and its rhythm events.
+    public static func hostBeats(_ packageBytes: [UInt8], codes: [Int16], frontEnd: SensingFrontEnd) throws(FirmwareError) -> (labels: [BeatLabel], events: [RhythmEvent]) {
         let loop = try BeatLoop<PortableKernels>.from(packageBytes)
-        var labels: [BeatLabel] = []
-        for code in codes { if let label = loop.process(millivolts: frontEnd.millivolts(code)) { labels.append(label) } }
-        return labels
+        var rhythm = RhythmMonitor(sampleRate: loop.contract.sampleRate, classes: loop.contract.classes)
+        var labels: [BeatLabel] = [], events: [RhythmEvent] = []
+        for code in codes {
+            guard let label = loop.process(millivolts: frontEnd.millivolts(code)) else { continue }
+            labels.append(label)
+            rhythm.process(label) { events.append($0) }
+        }
+        rhythm.finish { events.append($0) }
+        return (labels, events)
     }
 
     public static func beats(_ packageBytes: [UInt8], image: URL, codes: [Int16], frontEnd: SensingFrontEnd, on device: EmulatedDevice) throws(DeviceError) -> BeatRun {
-        let host: [BeatLabel]
+        let host: (labels: [BeatLabel], events: [RhythmEvent])
         do { host = try hostBeats(packageBytes, codes: codes, frontEnd: frontEnd) } catch { throw DeviceError("the host beat loop refuses the package: \(error.message)") }
-        let samples = device.exchangeFile("samples.bin"), labels = device.exchangeFile("labels.bin")
-        defer { try? FileManager.default.removeItem(at: samples); try? FileManager.default.removeItem(at: labels) }
+        let samples = device.exchangeFile("samples.bin"), labels = device.exchangeFile("labels.bin"), events = device.exchangeFile("events.bin")
+        defer { for f in [samples, labels, events] { try? FileManager.default.removeItem(at: f) } }
         let raw = codes.withUnsafeBytes { Data($0) }
         do { try raw.write(to: samples) } catch { throw DeviceError("cannot write \(samples.path): \(error.localizedDescription)") }
         // The gain as the shortest decimal that reads back as the same Float.
-        let report = try device.run(image: image, ["beats", samples.path, labels.path, "\(frontEnd.gain)"])
+        let report = try device.run(image: image, ["beats", samples.path, labels.path, events.path, "\(frontEnd.gain)"])
         if report.status != 0 { throw DeviceError("the device refused the run (status \(report.status)): \(report.messages.joined(separator: "; "))") }
         guard let data = FileManager.default.contents(atPath: labels.path), data.count % 8 == 0 else { throw DeviceError("the device wrote no labels") }
         let words = [UInt8](data).withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
-        let device = stride(from: 0, to: words.count, by: 2).map { BeatLabel(sample: Int(words[$0]), classIndex: Int(words[$0 + 1])) }
-        return BeatRun(report: report, deviceLabels: device, hostLabels: host)
+        let deviceLabels = stride(from: 0, to: words.count, by: 2).map { BeatLabel(sample: Int(words[$0]), classIndex: Int(words[$0 + 1])) }
+        guard let eventData = FileManager.default.contents(atPath: events.path), eventData.count % 16 == 0 else { throw DeviceError("the device wrote no events file") }
+        let fields = [UInt8](eventData).withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+        var deviceEvents: [RhythmEvent] = []
+        for k in stride(from: 0, to: fields.count, by: 4) {
+            guard let kind = RhythmEvent.Kind(rawValue: UInt8(truncatingIfNeeded: fields[k])) else { throw DeviceError("the device wrote an unknown event kind \(fields[k])") }
+            deviceEvents.append(RhythmEvent(kind: kind, sample: Int(fields[k + 1]), beats: Int(fields[k + 2]), value: Int(fields[k + 3])))
+        }
+        return BeatRun(report: report, deviceLabels: deviceLabels, hostLabels: host.labels, deviceEvents: deviceEvents, hostEvents: host.events)
     }
 }
 

@@ -8,11 +8,11 @@ import VigilSignalCore
 /// One entry of the implant's event log, stamped with device time.
 public struct ImplantEvent: Sendable, Equatable {
     public enum Kind: String, Sendable {
-        /// Three or more consecutive ventricular beats.
+        /// The firmware's rhythm events (`RhythmMonitor`): three or more consecutive
+        /// ventricular, or supraventricular ectopic, beats; no beat for longer than
+        /// `ImplantSimulator.pauseSeconds`.
         case ventricularRun = "ventricular_run"
-        /// Three or more consecutive supraventricular ectopic beats.
         case supraventricularRun = "supraventricular_run"
-        /// No beat for longer than `ImplantSimulator.pauseSeconds`.
         case pause
         /// A periodic lead-impedance reading outside the profile's normal range.
         case leadImpedance = "lead_impedance"
@@ -237,29 +237,22 @@ public struct ImplantSimulator {
 
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 
-    /// Runs of three or more V (or S) beats, and pauses, from the label stream.
+    /// The firmware's rhythm events (`RhythmMonitor`) over a label stream, as log entries.
     func rhythmEvents(_ labels: [BeatLabel], classes: [String], rate: Double) -> [ImplantEvent] {
+        var monitor = RhythmMonitor(sampleRate: Int(rate), classes: classes, pauseMilliseconds: Int(Self.pauseSeconds * 1000))
         var events: [ImplantEvent] = []
-        for (symbol, kind) in [("V", ImplantEvent.Kind.ventricularRun), ("S", .supraventricularRun)] {
-            guard let target = classes.firstIndex(of: symbol) else { continue }
-            var runStart = -1
-            for i in 0...labels.count {
-                if i < labels.count && labels[i].classIndex == target {
-                    if runStart < 0 { runStart = i }
-                } else if runStart >= 0 {
-                    let count = i - runStart
-                    if count >= 3 {
-                        let span = Double(labels[i - 1].sample - labels[runStart].sample) / rate
-                        let bpm = span > 0 ? Double(count - 1) / span * 60 : 0
-                        events.append(ImplantEvent(kind: kind, seconds: Double(labels[runStart].sample) / rate, detail: "\(count) beats at \(Int(bpm.rounded())) bpm"))
-                    }
-                    runStart = -1
-                }
+        func log(_ e: RhythmEvent) {
+            let kind: ImplantEvent.Kind
+            let detail: String
+            switch e.kind {
+            case .ventricularRun: kind = .ventricularRun; detail = "\(e.beats) beats at \(e.value) bpm"
+            case .supraventricularRun: kind = .supraventricularRun; detail = "\(e.beats) beats at \(e.value) bpm"
+            case .pause: kind = .pause; detail = String(format: "%.1f s without a beat", Double(e.value) / 1000)
             }
+            events.append(ImplantEvent(kind: kind, seconds: Double(e.sample) / rate, detail: detail))
         }
-        for (a, b) in zip(labels, labels.dropFirst()) where Double(b.sample - a.sample) / rate > Self.pauseSeconds {
-            events.append(ImplantEvent(kind: .pause, seconds: Double(a.sample) / rate, detail: String(format: "%.1f s without a beat", Double(b.sample - a.sample) / rate)))
-        }
+        for label in labels { monitor.process(label, emit: log) }
+        monitor.finish(emit: log)
         return events
     }
 

@@ -145,7 +145,8 @@ struct DeviceRunCommand: ParsableCommand {
             let run = try DeviceComparison.beats([UInt8](packageData), image: image, codes: codes, frontEnd: frontEnd, on: device)
             let perSample = Double(run.report.integer("signal_instructions_per_sample_x1000") ?? 0) / 1000
             result += [("record", JSON.string(record)), ("beat_samples", "\(codes.count)"), ("device_beats", "\(run.deviceLabels.count)"),
-                       ("host_beats", "\(run.hostLabels.count)"), ("labels_identical", run.identical ? "true" : "false"),
+                       ("host_beats", "\(run.hostLabels.count)"), ("device_events", "\(run.deviceEvents.count)"),
+                       ("labels_identical", run.identical ? "true" : "false"),
                        ("signal_instructions_per_sample", String(format: "%.1f", perSample)),
                        ("beat_instructions_mean", "\(run.report.integer("beat_instructions_mean") ?? 0)"),
                        ("beat_instructions_max", "\(run.report.integer("beat_instructions_max") ?? 0)")]
@@ -153,7 +154,8 @@ struct DeviceRunCommand: ParsableCommand {
             for label in run.deviceLabels where label.classIndex < counts.count { counts[label.classIndex] += 1 }
             text.append("beat-loop mode: \(codes.count) samples of \(signal.recordName), \(run.deviceLabels.count) beats on the device ("
                         + zip(contract.classes, counts).map { "\($0) \($1)" }.joined(separator: ", ") + "), "
-                        + (run.identical ? "labels identical to the host's beat loop" : "labels DIFFER from the host's (\(run.hostLabels.count) beats there)"))
+                        + "\(run.deviceEvents.count) rhythm events; "
+                        + (run.identical ? "labels and events identical to the host's beat loop" : "labels or events DIFFER from the host's (\(run.hostLabels.count) beats, \(run.hostEvents.count) events there)"))
             text.append("beat loop: \(String(format: "%.1f", perSample)) instructions per sample between beats, \(run.report.integer("beat_instructions_mean") ?? 0) per beat on average (max \(run.report.integer("beat_instructions_max") ?? 0))")
             if !run.identical { failed = true }
             if let beatLoopMeasurement, let modelInstructions {

@@ -252,6 +252,12 @@ extension TFLiteConverter {
             sizes = [Int](repeating: 1, count: extent)
         }
         let shape = graph.tensors[x].shape
+        // The file's declared shape may disagree with what its producer made (a hostile
+        // or broken file): the split axis must exist, with the extent split, in the
+        // tensor the graph holds.
+        guard vigilAxis >= 1, vigilAxis <= shape.count, shape[vigilAxis - 1] == extent else {
+            throw .shapeMismatch(node: name, reason: "\(builtin.name) input '\(xT.name)' is declared \(xT.shape) but holds \(shape) after the batch")
+        }
         var start = 0
         for (k, out) in outputs.enumerated() {
             var starts = [Int](repeating: 0, count: shape.count), counts = shape
