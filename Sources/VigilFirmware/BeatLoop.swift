@@ -74,13 +74,9 @@ public final class BeatLoop<Kernels: KernelSet> {
 
         self.contract = contract
         do { interpreter = try Interpreter<Kernels>(graph: package.graph, batch: 1, constants: constants) } catch { throw .graph(error) }
-        var windowInput: Int?, rrInput: Int?, scoreOutput = 0
-        for (i, b) in contract.inputs.enumerated() {
-            if b.role == .beatWindow { windowInput = i }
-            if b.role == .rrFeatures { rrInput = i }
-        }
-        for (i, b) in contract.outputs.enumerated() where b.role == .classScores { scoreOutput = i }
-        self.windowInput = windowInput; self.rrInput = rrInput; self.scoreOutput = scoreOutput
+        windowInput = contract.input(.beatWindow)
+        rrInput = contract.input(.rrFeatures)
+        scoreOutput = contract.output(.classScores) ?? 0
         let rate = Double(contract.sampleRate)
         var detector = QRSDetector.Configuration(sampleRate: rate)
         if c.mainsHz > 0 { detector.mains = Double(c.mainsHz) }

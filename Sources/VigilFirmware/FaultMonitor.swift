@@ -39,13 +39,9 @@ public final class FaultMonitor<Kernels: KernelSet> {
         self.contract = contract
         self.period = period
         length = window.length
-        var signalInput: Int?, impedanceInput: Int?, scoreOutput = 0
-        for (i, b) in contract.inputs.enumerated() {
-            if b.role == .signalWindow { signalInput = i }
-            if b.role == .impedanceWindow { impedanceInput = i }
-        }
-        for (i, b) in contract.outputs.enumerated() where b.role == .classScores { scoreOutput = i }
-        self.signalInput = signalInput; self.impedanceInput = impedanceInput; self.scoreOutput = scoreOutput
+        signalInput = contract.input(.signalWindow)
+        impedanceInput = contract.input(.impedanceWindow)
+        scoreOutput = contract.output(.classScores) ?? 0
         signal = .allocate(capacity: length)
         signal.initialize(repeating: 0, count: length)
         impedance = .allocate(capacity: length)

@@ -44,6 +44,12 @@ public struct InputContract: Sendable, Equatable {
 
     /// Whether a beat loop can feed this model: beat windows and/or RR features in,
     /// class scores out.
+    /// The graph input bound to `role`, if any (a role other than `.values` binds at most one).
+    public func input(_ role: Role) -> Int? { inputs.firstIndex { $0.role == role } }
+
+    /// The graph output bound to `role`, if any.
+    public func output(_ role: Role) -> Int? { outputs.firstIndex { $0.role == role } }
+
     /// A lead-fault / signal-quality detector: its inputs are the front end's latest
     /// samples (ECG and/or impedance), and one output holds class scores.
     public var isFaultDetector: Bool {
