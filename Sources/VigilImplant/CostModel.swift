@@ -27,13 +27,13 @@ public struct NodeMeasurement: Sendable, Equatable {
     }
 
     /// The node `index` of a graph, with a measured count.
-    public init(graph: Graph, plan: MemoryPlan, node index: Int, instructions: Int) {
+    public init(graph: Graph, node index: Int, instructions: Int) {
         let node = graph.nodes[index]
         // Kernels differ by element type, and an int8 convolution by which device kernel
         // runs it: the key is the op, its output's type and, for those, the kernel.
         let dtype = node.outputs.first.map { graph.tensors[$0].dtype } ?? .float32
         op = node.op.name + "/" + dtype.name
-        macs = plan.macsPerNode[index]
+        macs = MemoryPlanner.macs(of: node, in: graph)
         inputElements = node.inputs.reduce(0) { graph.tensors[$1].isConstant ? $0 : $0 + graph.tensors[$1].elementCount }
         outputElements = node.outputs.reduce(0) { $0 + graph.tensors[$1].elementCount }
         switch node.op {
@@ -191,10 +191,10 @@ public struct CostModel: Sendable {
     }
 
     /// Predicted instructions of one inference of a graph at batch 1.
-    public func instructions(graph: Graph, plan: MemoryPlan) throws(ImplantError) -> Double {
+    public func instructions(graph: Graph) throws(ImplantError) -> Double {
         var total = 0.0
         for i in graph.nodes.indices {
-            let node = NodeMeasurement(graph: graph, plan: plan, node: i, instructions: 0)
+            let node = NodeMeasurement(graph: graph, node: i, instructions: 0)
             guard let cost = instructions(node) else {
                 throw .model("node '\(graph.nodes[i].name)': the cost model has no measurements of \(node.op); add a model with one to Device/measure.sh")
             }

@@ -112,7 +112,7 @@ public struct ImplantSimulator {
         self.packageBytes = packageBytes
         self.costModel = costModel
         self.beatLoopCost = beatLoopCost
-        modelInstructions = try costModel.instructions(graph: interpreter.graph, plan: interpreter.plan)
+        modelInstructions = try costModel.instructions(graph: interpreter.graph)
         if let faultPackageBytes {
             // Both models' arenas live in the profile's inference arena at once.
             let (fault, faultInterpreter) = try Self.admit(faultPackageBytes, profile: profile, arena: profile.arenaBytes - interpreter.plan.arenaBytes,
@@ -122,7 +122,7 @@ public struct ImplantSimulator {
             }
             faultPackage = fault
             self.faultPackageBytes = faultPackageBytes
-            faultModelInstructions = try costModel.instructions(graph: faultInterpreter.graph, plan: faultInterpreter.plan)
+            faultModelInstructions = try costModel.instructions(graph: faultInterpreter.graph)
         } else {
             faultPackage = nil
             self.faultPackageBytes = nil

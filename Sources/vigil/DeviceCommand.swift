@@ -100,15 +100,15 @@ struct DeviceRunCommand: ParsableCommand {
         if selfTest.status == 0 && (!inputs.isEmpty || random != nil) {
             let samples = try inputSamples(package)
             let run = try DeviceComparison.model(package, image: image, samples: samples, on: device)
-            let plan = try MemoryPlanner.plan(package.graph, batch: 1, scratchBytes: [Int](repeating: 0, count: package.graph.nodes.count))
             let total = run.report.integer("instructions_per_inference") ?? 0
             modelInstructions = total
             let nodes = package.graph.nodes.indices.map {
-                NodeMeasurement(graph: package.graph, plan: plan, node: $0, instructions: run.report.nodeInstructions[$0] ?? 0)
+                NodeMeasurement(graph: package.graph, node: $0, instructions: run.report.nodeInstructions[$0] ?? 0)
             }
+            let macs = nodes.reduce(0) { $0 + $1.macs }
             result += [("inferences", "\(samples.count)"), ("mismatched_samples", "\(run.mismatchedSamples.count)"),
                        ("bit_identical", run.mismatchedSamples.isEmpty ? "true" : "false"),
-                       ("instructions_per_inference", "\(total)"), ("macs_per_inference", "\(plan.totalMACs)"),
+                       ("instructions_per_inference", "\(total)"), ("macs_per_inference", "\(macs)"),
                        ("arena_bytes", "\(run.report.integer("arena_bytes") ?? 0)"),
                        ("stack_high_water_bytes", "\(run.report.integer("stack_high_water_bytes") ?? 0)"),
                        ("ops", "[" + nodes.enumerated().map { i, n in
@@ -117,12 +117,12 @@ struct DeviceRunCommand: ParsableCommand {
             result.append(("kernels", JSON.string(kernels.rawValue)))
             text.append("model mode (\(kernels.rawValue) kernels): \(samples.count) inferences, \(run.mismatchedSamples.isEmpty ? "outputs bit-identical to the host's reference kernels" : "\(run.mismatchedSamples.count) samples DIFFER from the host (first \(run.mismatchedSamples[0]))")")
             text.append("instructions per inference \(total) (min \(run.report.integer("instructions_per_inference_min") ?? 0), max \(run.report.integer("instructions_per_inference_max") ?? 0)), "
-                        + "\(plan.totalMACs) MACs; arena \(run.report.integer("arena_bytes") ?? 0) B, stack high-water \(run.report.integer("stack_high_water_bytes") ?? 0) B")
-            text.append("  " + "op".padding(toLength: 20, withPad: " ", startingAt: 0) + "MACs".leftPadded(10) + "instructions".leftPadded(14) + "per MAC".leftPadded(9) + "  node")
+                        + "\(macs) MACs; arena \(run.report.integer("arena_bytes") ?? 0) B, stack high-water \(run.report.integer("stack_high_water_bytes") ?? 0) B")
+            text.append("  " + Profile.pad("op", 26) + "MACs".leftPadded(10) + "instructions".leftPadded(14) + "per MAC".leftPadded(9) + "  node")
             for (i, n) in nodes.enumerated() {
                 let perMAC = n.macs > 0 ? String(format: "%.2f", Double(n.instructions) / Double(n.macs)) : "-"
                 let op = kernels == .reference ? n.op.replacingOccurrences(of: "/dsp", with: "") : n.op
-                let columns: [String] = [op.padding(toLength: 20, withPad: " ", startingAt: 0), String(n.macs).leftPadded(10),
+                let columns: [String] = [Profile.pad(op, 26), String(n.macs).leftPadded(10),
                                          String(n.instructions).leftPadded(14), perMAC.leftPadded(9)]
                 text.append("  " + columns.joined() + "  " + package.graph.nodes[i].name)
             }
