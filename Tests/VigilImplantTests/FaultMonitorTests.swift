@@ -53,6 +53,21 @@ struct FaultMonitorTests {
         #expect(monitor.runs == 3)
     }
 
+    /// The new contract roles are checked like the others: an impedance window must be an
+    /// input of the window's shape, and the contract must state the window.
+    @Test func badFaultContractsAreRefused() throws {
+        let package = try ModelPackage.decode(try HandFaultModel.package(window: 8))
+        var contract = try #require(package.inputContract)
+        contract.window = .init(length: 16, rPeakIndex: 0)
+        #expect(throws: PackageError.malformed("input contract", "input 0 'impedance' (impedance window) has shape [8, 1]; the window is [16, 1]")) {
+            try contract.check(against: package.graph)
+        }
+        contract.window = nil
+        #expect(throws: PackageError.malformed("input contract", "input 0 'impedance' (impedance window): a signal or impedance window needs the contract's window and must be an input")) {
+            try contract.check(against: package.graph)
+        }
+    }
+
     @Test func aBeatClassifierIsNotAFaultDetector() throws {
         let fault = try ModelPackage.decode(try HandFaultModel.package())
         #expect(throws: FirmwareError.self) { _ = try BeatLoop<PortableKernels>(package: fault) }
