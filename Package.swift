@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "VigilQuantizeTests", dependencies: ["VigilQuantize", "VigilRuntime", "VigilSignal", "VigilSignalCore", "VigilTestSupport"]),
         .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy", "VigilZip", "VigilTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilTUFTests", dependencies: ["VigilTUF", "VigilTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilSignalCore", "VigilDatasets", "VigilHDF5", "VigilTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilSignalTests", dependencies: ["VigilSignal", "VigilSignalCore", "VigilRuntime", "VigilDatasets", "VigilHDF5", "VigilTestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

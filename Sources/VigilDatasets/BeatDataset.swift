@@ -34,10 +34,14 @@ public struct BeatDataset: Sendable {
     public var records: [String] = []
     /// [count, window] conditioned samples.
     public var windows: [Float] = []
-    /// [count, 4] pre, post, local and long RR in seconds.
+    /// [count, 5] pre, post, local, long and variation RR in seconds.
     public var rr: [Float] = []
     /// [count, 4] pre/long, post/long, local/long, pre/post.
     public var rrNormalized: [Float] = []
+    /// [count, 7] the beat against the patient's dominant beat (`BeatMorphology.names`),
+    /// measured by the device's `MorphologyTracker` over the record's beats in order;
+    /// NaN where the window cannot hold the regions the features need.
+    public var morphology: [Float] = []
     /// AAMI class index under EC57 and de Chazal; -1 without a reference beat within 150 ms.
     public var ec57: [Int8] = []
     public var deChazal: [Int8] = []
@@ -77,9 +81,13 @@ public struct BeatDataset: Sendable {
             do { back = try Resampler(from: Int(signal.originalRate), to: rate) } catch { throw .resampler(error) }
             // The nearest reference beat within 150 ms gives the label.
             let matches = BeatLabels.nearest(beats.map(\.sample), in: reference, tolerance: Int(0.150 * Double(rate)))
+            var tracker = MorphologyTracker.fits(windowLength: settings.window, rPeakIndex: settings.rPeakIndex, sampleRate: Double(rate))
+                ? MorphologyTracker(sampleRate: Double(rate), rPeakIndex: settings.rPeakIndex) : nil
             for (beat, ref) in zip(beats, matches) {
+                let shape = beat.window.withUnsafeBufferPointer { tracker?.measure(window: $0.baseAddress!) }
+                dataset.morphology += shape?.values ?? [Float](repeating: .nan, count: BeatMorphology.names.count)
                 dataset.windows += beat.window
-                dataset.rr += beat.rr.raw
+                dataset.rr += beat.rr.intervals
                 dataset.rrNormalized += beat.rr.normalized
                 dataset.ec57.append(ref?.code.aamiClass(.ec57)?.rawValue ?? -1)
                 dataset.deChazal.append(ref?.code.aamiClass(.deChazal)?.rawValue ?? -1)
@@ -105,13 +113,16 @@ public struct BeatDataset: Sendable {
         try file.setAttribute("centers", string: settings.centers.rawValue)
         try file.setAttribute("signal", string: "conditioned ECG in mV: 0.5 Hz Butterworth high-pass + 40 Hz Butterworth low-pass, causal")
         try file.setAttribute("aami_classes", string: "N,S,V,F,Q (label -1: no reference beat within 150 ms)")
-        try file.setAttribute("rr_columns", string: "pre_rr,post_rr,local_rr,long_rr (seconds)")
+        try file.setAttribute("rr_columns", string: "pre_rr,post_rr,local_rr,long_rr,variation_rr (seconds)")
         try file.setAttribute("rr_normalized_columns", string: "pre/long,post/long,local/long,pre/post")
         try file.setAttribute("rr_local_count", value: Int32(10))
         try file.setAttribute("rr_long_count", value: Int32(256))
         try file.write(windows, shape: [count, settings.window], to: "/windows")
-        try file.write(rr, shape: [count, 4], to: "/rr")
+        try file.write(rr, shape: [count, 5], to: "/rr")
         try file.write(rrNormalized, shape: [count, 4], to: "/rr_normalized")
+        try file.write(morphology, shape: [count, BeatMorphology.names.count], to: "/morphology")
+        try file.setAttribute("columns", string: BeatMorphology.names.joined(separator: ","), on: "/morphology")
+        try file.setAttribute("meaning", string: "the beat against the patient's dominant beat, by the device's MorphologyTracker over the record's beats in order (NaN: the window cannot hold the regions)", on: "/morphology")
         try file.write(ec57, shape: [count], to: "/label_ec57")
         try file.setAttribute("mapping", string: "EC57 as WFDB bxb: N=N L R B; S=A a J S e j n; V=V r E; F=F; Q=Q / f ?", on: "/label_ec57")
         try file.write(deChazal, shape: [count], to: "/label_dechazal")

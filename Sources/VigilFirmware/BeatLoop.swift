@@ -7,8 +7,12 @@ public struct BeatLabel: Sendable, Equatable {
     public var sample: Int
     /// Index into the contract's classes.
     public var classIndex: Int
+    /// Whether the model ran (false: the contract's gate settled the beat).
+    public var inferred: Bool
 
-    public init(sample: Int, classIndex: Int) { self.sample = sample; self.classIndex = classIndex }
+    public init(sample: Int, classIndex: Int, inferred: Bool = true) {
+        self.sample = sample; self.classIndex = classIndex; self.inferred = inferred
+    }
 }
 
 /// The device's beat loop: one sample in → conditioning → QRS detection → beat window
@@ -31,8 +35,17 @@ public final class BeatLoop<Kernels: KernelSet> {
     private let stagingCount: Int
     /// Millivolts per ADC unit (0 when the contract takes millivolts).
     private let millivoltsPerUnit: Float
-    /// Beats classified so far.
+    /// The patient's beat templates, when the contract names morphology features.
+    private var morphology: MorphologyTracker?
+    /// A beat's window when the model does not take one but its morphology is measured.
+    private let windowScratch: UnsafeMutablePointer<Float>?
+    /// Morphology values by `InputContract.Morphology` raw value.
+    private let morphologyValues: UnsafeMutablePointer<Float>
+    /// Standardized beat features, for the gate.
+    private let features: UnsafeMutablePointer<Float>
+    /// Beats classified so far, and those the gate settled without the model.
     public private(set) var beatCount = 0
+    public private(set) var settledCount = 0
 
     /// Decodes and verifies a package from its bytes, checks that its contract is one
     /// this loop can feed, and runs its golden vectors before it accepts it.
@@ -69,6 +82,11 @@ public final class BeatLoop<Kernels: KernelSet> {
         if c.highPassHz != implemented.highPassHz || c.lowPassHz != implemented.lowPassHz {
             throw .contract("the package asks for \(c.highPassHz)–\(c.lowPassHz) Hz conditioning; this firmware conditions with \(implemented.highPassHz)–\(implemented.lowPassHz) Hz")
         }
+        let rate = Double(contract.sampleRate)
+        let measuresMorphology = contract.rr?.usesMorphology ?? false
+        if measuresMorphology && !MorphologyTracker.fits(windowLength: window.length, rPeakIndex: window.rPeakIndex, sampleRate: rate) {
+            throw .contract("morphology features need \(MorphologyTracker.requirement); the beat window has \(window.rPeakIndex) and \(window.length - window.rPeakIndex) samples at \(contract.sampleRate) Hz")
+        }
         let check = package.selfTest(kernels: Kernels.self, constants: constants)
         if !check.passed { throw .selfTest(check.failure) }
 
@@ -77,7 +95,6 @@ public final class BeatLoop<Kernels: KernelSet> {
         windowInput = contract.input(.beatWindow)
         rrInput = contract.input(.rrFeatures)
         scoreOutput = contract.output(.classScores) ?? 0
-        let rate = Double(contract.sampleRate)
         var detector = QRSDetector.Configuration(sampleRate: rate)
         if c.mainsHz > 0 { detector.mains = Double(c.mainsHz) }
         let rr = contract.rr.map { RRConfiguration(sampleRate: rate, localCount: $0.localCount, longCount: $0.longCount) }
@@ -87,9 +104,19 @@ public final class BeatLoop<Kernels: KernelSet> {
         staging = .allocate(capacity: stagingCount)
         staging.initialize(repeating: 0, count: stagingCount)
         millivoltsPerUnit = contract.adcGain > 0 ? 1 / contract.adcGain : 0
+        morphology = measuresMorphology ? MorphologyTracker(sampleRate: rate, rPeakIndex: window.rPeakIndex) : nil
+        windowScratch = measuresMorphology && windowInput == nil ? .allocate(capacity: window.length) : nil
+        windowScratch?.initialize(repeating: 0, count: window.length)
+        morphologyValues = .allocate(capacity: InputContract.Morphology.allCases.count)
+        morphologyValues.initialize(repeating: 0, count: InputContract.Morphology.allCases.count)
+        let featureCount = contract.rr?.features.count ?? 0
+        features = .allocate(capacity: max(featureCount, 1))
+        features.initialize(repeating: 0, count: max(featureCount, 1))
     }
 
-    deinit { staging.deallocate() }
+    deinit {
+        staging.deallocate(); windowScratch?.deallocate(); morphologyValues.deallocate(); features.deallocate()
+    }
 
     /// Feeds one sample in ADC units (the contract's gain converts it to millivolts).
     public func process(adc value: Int32) -> BeatLabel? {
@@ -100,20 +127,34 @@ public final class BeatLoop<Kernels: KernelSet> {
     /// when a beat's window and RR features are complete.
     public func process(millivolts x: Float) -> BeatLabel? {
         var emitted: (sample: Int, rr: RRFeatures)?
+        var cut: UnsafeMutablePointer<Float>? = windowScratch
         if let windowInput {
-            emitted = write(input: windowInput) { target in stream.process(x, window: target) }
+            emitted = write(input: windowInput) { target in
+                let beat = stream.process(x, window: target)
+                // An int8 input stages its float window; the morphology reads it there.
+                if beat != nil, morphology != nil { cut = target }
+                return beat
+            }
         } else {
-            emitted = stream.process(x, window: nil)
+            emitted = stream.process(x, window: windowScratch)
         }
         guard let beat = emitted else { return nil }
-        if let rrInput, let set = contract.rr {
-            _ = write(input: rrInput) { target in
-                set.values(pre: beat.rr.preRR, post: beat.rr.postRR, local: beat.rr.localRR, long: beat.rr.longRR, into: target)
-                return beat
+        beatCount += 1
+        if let window = cut, let m = morphology?.measure(window: UnsafePointer(window)) {
+            for k in 0..<InputContract.Morphology.allCases.count { morphologyValues[k] = m[k] }
+        }
+        if let set = contract.rr {
+            set.values(pre: beat.rr.preRR, post: beat.rr.postRR, local: beat.rr.localRR, long: beat.rr.longRR,
+                       variation: beat.rr.variationRR, morphology: morphologyValues, into: features)
+            if let gate = set.gate, gate.settles(features) {
+                settledCount += 1
+                return BeatLabel(sample: beat.sample, classIndex: gate.classIndex, inferred: false)
+            }
+            if let rrInput {
+                write(input: rrInput) { target in for k in set.features.indices { target[k] = features[k] } }
             }
         }
         interpreter.invoke()
-        beatCount += 1
         return BeatLabel(sample: beat.sample, classIndex: winningClass())
     }
 

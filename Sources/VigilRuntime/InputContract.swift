@@ -90,9 +90,11 @@ public struct InputContract: Sendable, Equatable {
     }
 
     /// An RR interval a feature is made of: pre (R(i) − R(i−1)), post (R(i+1) − R(i)),
-    /// local (mean of the last `localCount` intervals), long (of the last `longCount`).
+    /// local (mean of the last `localCount` intervals), long (of the last `longCount`),
+    /// variation (mean absolute difference of successive intervals among the last
+    /// `localCount`: the local rhythm's irregularity).
     public enum RRInterval: UInt8, Sendable, Equatable {
-        case pre = 0, post = 1, local = 2, long = 3
+        case pre = 0, post = 1, local = 2, long = 3, variation = 4
 
         public var name: String {
             switch self {
@@ -100,31 +102,62 @@ public struct InputContract: Sendable, Equatable {
             case .post: return "post"
             case .local: return "local"
             case .long: return "long"
+            case .variation: return "variation"
             }
         }
 
         public static func named(_ name: String) -> RRInterval? {
-            for i in [RRInterval.pre, .post, .local, .long] where i.name == name { return i }
+            for i in [RRInterval.pre, .post, .local, .long, .variation] where i.name.utf8.elementsEqual(name.utf8) { return i }
             return nil
         }
     }
 
+    /// A morphology feature: the beat against the patient's dominant beat, as
+    /// VigilSignalCore's `MorphologyTracker` measures it (its `BeatMorphology.names`,
+    /// in this order).
+    public enum Morphology: UInt8, Sendable, Equatable, CaseIterable {
+        case qrsCorrelation = 0, pCorrelation = 1, tCorrelation = 2, amplitudeRatio = 3, widthRatio = 4, widthSeconds = 5, residual = 6
+
+        public var name: String {
+            switch self {
+            case .qrsCorrelation: return "qrs_corr"
+            case .pCorrelation: return "p_corr"
+            case .tCorrelation: return "t_corr"
+            case .amplitudeRatio: return "qrs_amp"
+            case .widthRatio: return "qrs_width"
+            case .widthSeconds: return "qrs_width_s"
+            case .residual: return "qrs_residual"
+            }
+        }
+    }
+
+    /// A beat feature: an RR feature, or a morphology feature.
     public enum RRFeature: Sendable, Equatable {
         /// A quotient of two intervals ("pre/long").
         case ratio(RRInterval, RRInterval)
         /// One interval in seconds ("local_s").
         case seconds(RRInterval)
+        /// The beat against the patient's dominant beat ("morph:qrs_corr").
+        case morphology(Morphology)
 
         public var name: String {
             switch self {
             case .ratio(let a, let b): return a.name + "/" + b.name
             case .seconds(let a): return a.name + "_s"
+            case .morphology(let m): return "morph:" + m.name
             }
         }
 
-        /// Parses "A/B" or "A_s" with A, B one of pre, post, local, long.
+        /// Parses "A/B" or "A_s" with A, B one of pre, post, local, long, variation, or "morph:M"
+        /// with M a `Morphology` name.
         public static func named(_ name: String) -> RRFeature? {
             let utf8 = Array(name.utf8)
+            let prefix = Array("morph:".utf8)
+            if utf8.count > prefix.count, utf8[..<prefix.count].elementsEqual(prefix) {
+                let rest = utf8[prefix.count...]
+                for m in Morphology.allCases where m.name.utf8.elementsEqual(rest) { return .morphology(m) }
+                return nil
+            }
             if let slash = utf8.firstIndex(of: UInt8(ascii: "/")) {
                 guard let a = String(validating: utf8[..<slash], as: UTF8.self).flatMap(RRInterval.named),
                       let b = String(validating: utf8[(slash + 1)...], as: UTF8.self).flatMap(RRInterval.named) else { return nil }
@@ -138,8 +171,9 @@ public struct InputContract: Sendable, Equatable {
         }
     }
 
-    /// RR features, each standardized as (x − mean) / std, and the window lengths of
-    /// the running means they are computed from.
+    /// Beat features (RR and morphology), each standardized as (x − mean) / std, the
+    /// window lengths of the running means they are computed from, and an optional
+    /// gate: the cascade's first stage.
     public struct RRFeatureSet: Sendable, Equatable {
         public var features: [RRFeature]
         public var mean: [Float]
@@ -148,12 +182,21 @@ public struct InputContract: Sendable, Equatable {
         public var localCount: Int
         /// Intervals in the long mean: the patient's running rhythm.
         public var longCount: Int
+        /// The cascade's always-on first stage, when there is one.
+        public var gate: Gate?
 
-        public init(features: [RRFeature], mean: [Float]? = nil, std: [Float]? = nil, localCount: Int = 10, longCount: Int = 256) {
+        public init(features: [RRFeature], mean: [Float]? = nil, std: [Float]? = nil, localCount: Int = 10, longCount: Int = 256,
+                    gate: Gate? = nil) {
             self.features = features
             self.mean = mean ?? [Float](repeating: 0, count: features.count)
             self.std = std ?? [Float](repeating: 1, count: features.count)
-            self.localCount = localCount; self.longCount = longCount
+            self.localCount = localCount; self.longCount = longCount; self.gate = gate
+        }
+
+        /// Whether any feature is a morphology feature (the loop then keeps templates).
+        public var usesMorphology: Bool {
+            for f in features { if case .morphology = f { return true } }
+            return false
         }
 
         /// The `/rr_normalized` columns of `vigil dataset beats`, unstandardized.
@@ -167,13 +210,16 @@ public struct InputContract: Sendable, Equatable {
 
         /// The features of one beat from its intervals in seconds, written to `out`
         /// (`features.count` values).
-        public func values(pre: Float, post: Float, local: Float, long: Float, into out: UnsafeMutablePointer<Float>) {
+        /// `morphology` holds the `Morphology` values by raw value (nil: the set has none).
+        public func values(pre: Float, post: Float, local: Float, long: Float, variation: Float = 0,
+                           morphology: UnsafePointer<Float>? = nil, into out: UnsafeMutablePointer<Float>) {
             func seconds(_ i: RRInterval) -> Float {
                 switch i {
                 case .pre: return pre
                 case .post: return post
                 case .local: return local
                 case .long: return long
+                case .variation: return variation
                 }
             }
             for k in features.indices {
@@ -181,15 +227,46 @@ public struct InputContract: Sendable, Equatable {
                 switch features[k] {
                 case .ratio(let a, let b): x = seconds(a) / seconds(b)
                 case .seconds(let a): x = seconds(a)
+                case .morphology(let m): x = morphology.map { $0[Int(m.rawValue)] } ?? 0
                 }
                 out[k] = (x - mean[k]) / std[k]
             }
         }
 
-        public func values(pre: Float, post: Float, local: Float, long: Float) -> [Float] {
+        public func values(pre: Float, post: Float, local: Float, long: Float, variation: Float = 0, morphology: [Float]? = nil) -> [Float] {
             var out = [Float](repeating: 0, count: features.count)
-            out.withUnsafeMutableBufferPointer { values(pre: pre, post: post, local: local, long: long, into: $0.baseAddress!) }
+            out.withUnsafeMutableBufferPointer { o in
+                if let morphology {
+                    morphology.withUnsafeBufferPointer {
+                        values(pre: pre, post: post, local: local, long: long, variation: variation, morphology: $0.baseAddress, into: o.baseAddress!)
+                    }
+                } else {
+                    values(pre: pre, post: post, local: local, long: long, variation: variation, into: o.baseAddress!)
+                }
+            }
             return out
+        }
+    }
+
+    /// The cascade's first stage: a score over the standardized features x,
+    /// b + Σ w[k]·x[k] + Σ v[k]·|x[k]| (the |x| terms let it ask for a feature near its
+    /// usual value, on either side). A beat scoring below 0 is settled as class
+    /// `classIndex` without running the model; the rest go to the model.
+    public struct Gate: Sendable, Equatable {
+        public var weights: [Float]
+        public var absoluteWeights: [Float]
+        public var bias: Float
+        public var classIndex: Int
+
+        public init(weights: [Float], absoluteWeights: [Float], bias: Float, classIndex: Int) {
+            self.weights = weights; self.absoluteWeights = absoluteWeights; self.bias = bias; self.classIndex = classIndex
+        }
+
+        /// Whether the beat whose standardized features are `x` is settled by the gate.
+        public func settles(_ x: UnsafePointer<Float>) -> Bool {
+            var score = bias
+            for k in weights.indices { score += weights[k] * x[k] + absoluteWeights[k] * abs(x[k]) }
+            return score < 0
         }
     }
 
@@ -303,6 +380,17 @@ extension InputContract {
             if !Limits.rrCounts.contains(rr.localCount) || !Limits.rrCounts.contains(rr.longCount) {
                 throw fail("RR running means over \(rr.localCount) and \(rr.longCount) intervals (each 1…\(Limits.rrCounts.upperBound))")
             }
+            if rr.usesMorphology && window == nil { throw fail("morphology features are measured on a beat window, and none is stated") }
+            if let gate = rr.gate {
+                if gate.weights.count != rr.features.count || gate.absoluteWeights.count != rr.features.count {
+                    throw fail("the gate has \(gate.weights.count) and \(gate.absoluteWeights.count) weights for \(rr.features.count) features")
+                }
+                for w in gate.weights + gate.absoluteWeights where !w.isFinite { throw fail("gate weights must be finite") }
+                if !gate.bias.isFinite { throw fail("the gate's bias must be finite") }
+                if gate.classIndex < 0 || gate.classIndex >= classes.count {
+                    throw fail("the gate settles beats as class \(gate.classIndex), outside the \(classes.count) classes")
+                }
+            }
         }
         if !Limits.classes.contains(classes.count) { throw fail("\(classes.count) classes (at most \(Limits.classes.upperBound))") }
         if inputs.count != graph.inputs.count { throw fail("\(inputs.count) input bindings for a graph of \(graph.inputs.count) inputs") }
@@ -374,6 +462,7 @@ extension InputContract {
                 switch f {
                 case .ratio(let a, let b): w.u8(0); w.u8(a.rawValue); w.u8(b.rawValue)
                 case .seconds(let a): w.u8(1); w.u8(a.rawValue); w.u8(0)
+                case .morphology(let m): w.u8(2); w.u8(m.rawValue); w.u8(0)
                 }
                 // Mismatched lists (refused by `check`) encode as NaN rather than trap.
                 w.f32(k < rr.mean.count ? rr.mean[k] : .nan); w.f32(k < rr.std.count ? rr.std[k] : .nan)
@@ -391,6 +480,14 @@ extension InputContract {
         w.u32(UInt32(classes.count))
         for c in classes { w.string(c) }
         w.u8(labelMapping.rawValue)
+        // Written last, and only when present, so contracts without a gate keep the
+        // bytes they had before gates existed.
+        if let gate = rr?.gate {
+            w.u8(1)
+            w.u32(UInt32(gate.weights.count))
+            for x in gate.weights + gate.absoluteWeights { w.f32(x) }
+            w.f32(gate.bias); w.u32(UInt32(gate.classIndex))
+        }
         return w.bytes
     }
 
@@ -415,12 +512,16 @@ extension InputContract {
             var features: [RRFeature] = [], mean: [Float] = [], std: [Float] = []
             for _ in 0..<n {
                 let kind = try r.u8(), a = try r.u8(), b = try r.u8()
-                guard let ia = RRInterval(rawValue: a) else { throw fail("unknown RR interval \(a)") }
+                func interval(_ raw: UInt8) throws(PackageError) -> RRInterval {
+                    guard let i = RRInterval(rawValue: raw) else { throw fail("unknown RR interval \(raw)") }
+                    return i
+                }
                 switch kind {
-                case 0:
-                    guard let ib = RRInterval(rawValue: b) else { throw fail("unknown RR interval \(b)") }
-                    features.append(.ratio(ia, ib))
-                case 1: features.append(.seconds(ia))
+                case 0: features.append(.ratio(try interval(a), try interval(b)))
+                case 1: features.append(.seconds(try interval(a)))
+                case 2:
+                    guard let m = Morphology(rawValue: a) else { throw fail("unknown morphology feature \(a)") }
+                    features.append(.morphology(m))
                 default: throw fail("unknown RR feature kind \(kind)")
                 }
                 mean.append(try r.f32()); std.append(try r.f32())
@@ -449,6 +550,17 @@ extension InputContract {
         for _ in 0..<classCount { classes.append(try string("class name")) }
         let rawMapping = try r.u8()
         guard let mapping = LabelMapping(rawValue: rawMapping) else { throw fail("unknown label mapping \(rawMapping)") }
+        if r.remaining > 0 {
+            let tag = try r.u8()
+            if tag != 1 { throw fail("unknown trailing part \(tag)") }
+            guard rr != nil else { throw fail("a gate without beat features") }
+            let n = try r.count(minimumItemBytes: 4)
+            if n > Limits.rrFeatures.upperBound { throw fail("a gate of \(n) weights (at most \(Limits.rrFeatures.upperBound))") }
+            var weights: [Float] = [], absoluteWeights: [Float] = []
+            for _ in 0..<n { weights.append(try r.f32()) }
+            for _ in 0..<n { absoluteWeights.append(try r.f32()) }
+            rr!.gate = Gate(weights: weights, absoluteWeights: absoluteWeights, bias: try r.f32(), classIndex: Int(try r.u32()))
+        }
         if r.remaining != 0 { throw fail("\(r.remaining) unexpected trailing bytes") }
         return InputContract(sampleRate: rate, lead: lead, adcGain: gain, conditioning: conditioning, window: window, rr: rr,
                              inputs: lists[0], outputs: lists[1], classes: classes, labelMapping: mapping)

@@ -15,19 +15,37 @@ public struct RRFeatures: Sendable, Equatable {
     /// Mean of the last `longCount` RR intervals up to and including `preRR`:
     /// the patient's running rhythm, causal and fixed-memory (unlike de Chazal's ±5 min mean).
     public var longRR: Float
+    /// Mean absolute difference of successive intervals among the last `localCount`
+    /// up to and including `preRR`: how irregular the local rhythm is (atrial
+    /// fibrillation's irregularly irregular rhythm is large against `localRR`).
+    public var variationRR: Float = 0
 
     /// Model inputs, each normalized to the patient's own running rhythm so they
     /// transfer between patients: pre/long, post/long, local/long, pre/post.
     public var normalized: [Float] { [preRR / longRR, postRR / longRR, localRR / longRR, preRR / postRR] }
     public var raw: [Float] { [preRR, postRR, localRR, longRR] }
+    /// `raw` and `variationRR`: the `/rr` columns of `vigil dataset beats`.
+    public var intervals: [Float] { [preRR, postRR, localRR, longRR, variationRR] }
 
     /// The one formula both the streaming and the batch form use, from integer
     /// sample counts, so their results are bit-identical.
-    static func make(pre: Int, post: Int, localSum: Int, localCount: Int, longSum: Int, longCount: Int, rate: Double) -> RRFeatures {
+    static func make(pre: Int, post: Int, localSum: Int, localCount: Int, longSum: Int, longCount: Int,
+                     variationSum: Int, variationCount: Int, rate: Double) -> RRFeatures {
         let r = Float(rate)
         return RRFeatures(preRR: Float(pre) / r, postRR: Float(post) / r,
                           localRR: Float(localSum) / Float(localCount) / r,
-                          longRR: Float(longSum) / Float(longCount) / r)
+                          longRR: Float(longSum) / Float(longCount) / r,
+                          variationRR: variationCount > 0 ? Float(variationSum) / Float(variationCount) / r : 0)
+    }
+
+    /// Σ|rr[k] − rr[k−1]| over the successive pairs among the last `count` intervals
+    /// ending at `end` (exclusive), read through `interval`, and the number of pairs.
+    static func variation(end: Int, count: Int, _ interval: (Int) -> Int) -> (sum: Int, pairs: Int) {
+        let first = max(0, end - count)
+        var sum = 0
+        if end - first < 2 { return (0, 0) }
+        for k in (first + 1)..<end { sum += abs(interval(k) - interval(k - 1)) }
+        return (sum, end - first - 1)
     }
 }
 
@@ -55,7 +73,7 @@ public struct RRTracker: Sendable {
     private var localSum = 0, longSum = 0
     private var last: Int?
     /// The previous beat's pre-RR and the window sums at that beat.
-    private var previous: (pre: Int, localSum: Int, localCount: Int, longSum: Int, longCount: Int)?
+    private var previous: (pre: Int, localSum: Int, localCount: Int, longSum: Int, longCount: Int, variationSum: Int, variationPairs: Int)?
 
     public init(configuration: RRConfiguration) {
         self.configuration = configuration
@@ -70,7 +88,8 @@ public struct RRTracker: Sendable {
         var result: (sample: Int, features: RRFeatures)?
         if let p = previous {
             result = (last, RRFeatures.make(pre: p.pre, post: rr, localSum: p.localSum, localCount: p.localCount,
-                                            longSum: p.longSum, longCount: p.longCount, rate: configuration.sampleRate))
+                                            longSum: p.longSum, longCount: p.longCount,
+                                            variationSum: p.variationSum, variationCount: p.variationPairs, rate: configuration.sampleRate))
         }
         // Push rr and update both running sums (ring indexed by interval number).
         let size = intervals.count
@@ -80,7 +99,9 @@ public struct RRTracker: Sendable {
         written += 1
         localSum += rr
         longSum += rr
-        previous = (rr, localSum, min(written, configuration.localCount), longSum, min(written, configuration.longCount))
+        let variation = RRFeatures.variation(end: written, count: configuration.localCount) { intervals[$0 % size] }
+        previous = (rr, localSum, min(written, configuration.localCount), longSum, min(written, configuration.longCount),
+                    variation.sum, variation.pairs)
         return result
     }
 }
@@ -98,8 +119,12 @@ public enum RRBatch {
             let longStart = max(0, end - configuration.longCount)
             let localSum = rr[localStart..<end].reduce(0, +)
             let longSum = rr[longStart..<end].reduce(0, +)
+            var variationSum = 0
+            for k in (localStart + 1)..<max(localStart + 1, end) { variationSum += abs(rr[k] - rr[k - 1]) }
             out.append((rPeaks[i], RRFeatures.make(pre: rr[i - 1], post: rr[i], localSum: localSum, localCount: end - localStart,
-                                                   longSum: longSum, longCount: end - longStart, rate: configuration.sampleRate)))
+                                                   longSum: longSum, longCount: end - longStart,
+                                                   variationSum: variationSum, variationCount: max(0, end - localStart - 1),
+                                                   rate: configuration.sampleRate)))
         }
         return out
     }

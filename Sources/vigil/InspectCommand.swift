@@ -95,7 +95,11 @@ struct InspectCommand: ParsableCommand {
             let features = rr.features.indices.map { k in
                 rr.isStandardized ? "\(rr.features[k].name) (mean \(rr.mean[k]), std \(rr.std[k]))" : rr.features[k].name
             }
-            lines.append("  RR features: " + features.joined(separator: ", ") + "; local mean over \(rr.localCount), long over \(rr.longCount) intervals")
+            lines.append("  beat features: " + features.joined(separator: ", ") + "; local mean over \(rr.localCount), long over \(rr.longCount) intervals")
+            if let gate = rr.gate {
+                let names = c.classes.indices.contains(gate.classIndex) ? c.classes[gate.classIndex] : "class \(gate.classIndex)"
+                lines.append("  gate: beats with \(gate.bias) + Σ w·x + Σ v·|x| < 0 are settled as \(names) without the model (w \(gate.weights), v \(gate.absoluteWeights))")
+            }
         }
         lines.append("  inputs: " + c.inputs.map(\.role.name).joined(separator: ", ") + "; outputs: " + c.outputs.map(\.role.name).joined(separator: ", "))
         if !c.classes.isEmpty { lines.append("  classes: " + c.classes.joined(separator: ", ") + " (\(c.labelMapping.name))") }
@@ -107,7 +111,8 @@ struct InspectCommand: ParsableCommand {
         func floats(_ v: [Float]) -> String { "[" + v.map { "\($0)" }.joined(separator: ", ") + "]" }
         let window = c.window.map { "{\"length\": \($0.length), \"r_peak_index\": \($0.rPeakIndex)}" } ?? "null"
         let rr = c.rr.map { rr in
-            "{\"features\": [\(rr.features.map { JSON.string($0.name) }.joined(separator: ", "))], \"mean\": \(floats(rr.mean)), \"std\": \(floats(rr.std)), \"local_count\": \(rr.localCount), \"long_count\": \(rr.longCount)}"
+            let gate = rr.gate.map { "{\"weights\": \(floats($0.weights)), \"absolute_weights\": \(floats($0.absoluteWeights)), \"bias\": \($0.bias), \"class_index\": \($0.classIndex)}" } ?? "null"
+            return "{\"features\": [\(rr.features.map { JSON.string($0.name) }.joined(separator: ", "))], \"mean\": \(floats(rr.mean)), \"std\": \(floats(rr.std)), \"local_count\": \(rr.localCount), \"long_count\": \(rr.longCount), \"gate\": \(gate)}"
         } ?? "null"
         return "{\"sample_rate\": \(c.sampleRate), \"lead\": \(JSON.string(c.lead)), \"adc_gain\": \(c.adcGain), "
             + "\"conditioning\": {\"high_pass_hz\": \(c.conditioning.highPassHz), \"low_pass_hz\": \(c.conditioning.lowPassHz), \"mains_hz\": \(c.conditioning.mainsHz)}, "

@@ -34,7 +34,7 @@ struct ContractCLITests {
 
         let inspect = try CLI.run(["inspect", output, "--verify"])
         #expect(inspect.status == 0, "\(inspect.stderr)")
-        #expect(inspect.stdout.contains("RR features: pre/local"))
+        #expect(inspect.stdout.contains("beat features: pre/local"))
         #expect(inspect.stdout.contains("self-test on the host kernels: golden vectors pass"))
         #expect(inspect.stdout.contains("self-test on the device kernels: golden vectors pass"))
         let json = try CLI.run(["inspect", output, "--json", "--verify"])

@@ -103,7 +103,7 @@ struct QuantizeWFDBCLITests {
         // Malformed normalization files.
         let unknown = dir.appendingPathComponent("unknown.json")
         try Data(#"{"features": ["pre/qt", "a", "b", "c"]}"#.utf8).write(to: unknown)
-        try expectError(package, ["--calibration", empty.path, "--rr-normalization", unknown.path], mentioning: "unknown RR feature 'pre/qt'")
+        try expectError(package, ["--calibration", empty.path, "--rr-normalization", unknown.path], mentioning: "unknown beat feature 'pre/qt'")
         let zeroStd = dir.appendingPathComponent("zero.json")
         try Data(#"{"features": ["pre/long", "post/long", "local/long", "pre/post"], "mean": [0, 0, 0, 0], "std": [1, 0, 1, 1]}"#.utf8).write(to: zeroStd)
         try expectError(package, ["--calibration", empty.path, "--rr-normalization", zeroStd.path], mentioning: "std")

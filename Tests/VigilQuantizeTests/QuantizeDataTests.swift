@@ -31,7 +31,7 @@ struct QuantizeDataTests {
         #expect(values.count == 2 && values[0] == 0 && abs(values[1] - 1.2) < 1e-6)
         #expect(rr.summary == "pre/local, local_s (standardized)")
         #expect(InputContract.RRFeatureSet.dataset.summary == "pre/long, post/long, local/long, pre/post")
-        #expect(throws: DatasetError("test: unknown RR feature 'pre/median'; use A/B (a ratio) or A_s (seconds) with A, B one of pre, post, local, long")) {
+        #expect(throws: DatasetError("test: unknown beat feature 'pre/median'; use A/B (a ratio) or A_s (seconds) with A, B one of pre, post, local, long, variation, or morph:M with M one of qrs_corr, p_corr, t_corr, qrs_amp, qrs_width, qrs_width_s, qrs_residual")) {
             try RRNormalization.parse(names: ["pre/median"], mean: nil, std: nil, source: "test")
         }
         #expect(throws: DatasetError.self) { try RRNormalization.parse(names: ["pre/post"], mean: [0], std: [0], source: "test") }

@@ -132,4 +132,81 @@ struct InputContractTests {
         #expect(needs.macs == plan.totalMACs && needs.macs > 700_000)
         #expect(needs.constantBytes == package.graph.constantBytes)
     }
+
+    /// The reference package with its RR features extended by a variation ratio and two
+    /// morphology features (the graph's RR input widened to match is not needed: only
+    /// the contract is exercised) and a gate.
+    static func gatedContract() throws -> InputContract {
+        var contract = try package().inputContract!
+        contract.rr!.features = [.ratio(.pre, .local), .ratio(.variation, .local), .morphology(.qrsCorrelation), .morphology(.widthRatio)]
+        contract.rr!.gate = InputContract.Gate(weights: [1, -2, 0.5, 0], absoluteWeights: [0.25, 0, 0, 3], bias: -1, classIndex: 0)
+        return contract
+    }
+
+    @Test func morphologyFeaturesAndTheGateSurviveCoding() throws {
+        let contract = try Self.gatedContract()
+        let decoded = try contract.encoded().withUnsafeBytes { try InputContract.decode($0) }
+        #expect(decoded == contract)
+        #expect(decoded.rr!.usesMorphology)
+        #expect(decoded.rr!.features.map(\.name) == ["pre/local", "variation/local", "morph:qrs_corr", "morph:qrs_width"])
+        for f in decoded.rr!.features { #expect(InputContract.RRFeature.named(f.name) == f) }
+        for bad in ["morph:", "morph:qrs", "morph:QRS_corr", "morph:qrs_corr_", "variation"] {
+            #expect(InputContract.RRFeature.named(bad) == nil, "'\(bad)' parsed")
+        }
+    }
+
+    /// Morphology values come by `Morphology` raw value; the gate's score by hand:
+    /// x = [(0.8/0.9 − 1)/0.15, (0.1/0.9 − 1)/0.5, (0.95 − 1)/0.35, (1.3 − 0.8)/0.25]
+    /// ≈ [−0.741, −1.778, −0.143, 2]; score = bias + (−0.741 + 0.25·0.741) + 3.556 + 0.5·(−0.143) + 3·2
+    /// = bias + 8.929: 7.93 with bias −1, −0.07 with bias −9.
+    @Test func featuresAndTheGateAreComputedAsStated() throws {
+        var set = try Self.gatedContract().rr!
+        var morphology = [Float](repeating: 0, count: InputContract.Morphology.allCases.count)
+        morphology[Int(InputContract.Morphology.qrsCorrelation.rawValue)] = 0.95
+        morphology[Int(InputContract.Morphology.widthRatio.rawValue)] = 1.3
+        let x = set.values(pre: 0.8, post: 1, local: 0.9, long: 1, variation: 0.1, morphology: morphology)
+        let expected: [Float] = [(0.8 / 0.9 - 1) / 0.15, (0.1 / 0.9 - 1) / 0.5, (0.95 - 1) / 0.35, (1.3 - 0.8) / 0.25]
+        for k in 0..<4 { #expect(abs(x[k] - expected[k]) < 1e-5) }
+        #expect(!x.withUnsafeBufferPointer { set.gate!.settles($0.baseAddress!) })  // score ≈ +7.93
+        set.gate!.bias = -9
+        #expect(x.withUnsafeBufferPointer { set.gate!.settles($0.baseAddress!) })  // ≈ −0.07
+    }
+
+    @Test func gatesThatCannotBeTrueAreRefused() throws {
+        var graph = try Self.package().graph
+        graph.tensors[graph.inputs[1]].shape = [4]
+        let cases: [(String, (inout InputContract) -> Void)] = [
+            ("three weights for four features", { $0.rr!.gate!.weights.removeLast() }),
+            ("five absolute weights", { $0.rr!.gate!.absoluteWeights.append(1) }),
+            ("NaN weight", { $0.rr!.gate!.weights[2] = .nan }),
+            ("infinite bias", { $0.rr!.gate!.bias = .infinity }),
+            ("class outside the five", { $0.rr!.gate!.classIndex = 5 }),
+            ("morphology without a window", { $0.window = nil; $0.inputs[0].role = .values }),
+        ]
+        try Self.gatedContract().check(against: graph)
+        for (what, change) in cases {
+            var contract = try Self.gatedContract()
+            change(&contract)
+            #expect(throws: PackageError.self, "\(what) was accepted") { try contract.check(against: graph) }
+        }
+    }
+
+    /// The gate is written after everything contracts had before it, so a contract
+    /// cut exactly there reads as the same contract without its gate (the package's
+    /// section digest refuses such a cut); every other cut is refused here.
+    @Test func everyOtherTruncationOfAGatedContractIsRefused() throws {
+        let contract = try Self.gatedContract()
+        let bytes = contract.encoded()
+        var ungated = contract
+        ungated.rr!.gate = nil
+        let boundary = ungated.encoded().count
+        for n in 0..<bytes.count {
+            let slice = Array(bytes[0..<n])
+            if n == boundary {
+                #expect(try slice.withUnsafeBytes { try InputContract.decode($0) } == ungated)
+            } else {
+                #expect(throws: PackageError.self) { try slice.withUnsafeBytes { try InputContract.decode($0) } }
+            }
+        }
+    }
 }

@@ -14,6 +14,8 @@ import Testing
         // Beat at 896: local = mean(1, 1.5) = 1.25; long = mean(1, 1, 1.5) = 7/6.
         #expect(f[2].preRR == 1.5 && f[2].postRR == 1 && f[2].localRR == 1.25 && abs(f[2].longRR - 7.0 / 6) < 1e-6)
         #expect(abs(f[2].normalized[0] - 1.5 / (7.0 / 6)) < 1e-6 && f[2].normalized[3] == 1.5)
+        // Variation: the last 2 intervals up to the beat's pre-RR are 1 and 1.5 s, one pair, |1.5 − 1| = 0.5 s.
+        #expect(f[2].variationRR == 0.5)
     }
 
     @Test func streamingRREqualsBatch() {

@@ -80,7 +80,7 @@ struct ReplayLibraryTests {
         #expect(progress == ["a: \(beats.count)"])
         #expect(beats.matched.allSatisfy { $0 == 1 })
         #expect(beats.ec57.allSatisfy { $0 == 0 })
-        #expect(beats.windows.count == beats.count * 256 && beats.rr.count == beats.count * 4)
+        #expect(beats.windows.count == beats.count * 256 && beats.rr.count == beats.count * 5 && beats.morphology.count == beats.count * 7)
         #expect(throws: ReplayError.noReferenceAnnotations(path: dir + "/b.atr")) {
             try BeatDataset.build(folder: dir, records: ["b"], settings: beatSettings)
         }
@@ -88,6 +88,8 @@ struct ReplayLibraryTests {
         let beatFile = try HDF5File.open(dir + "/beats.h5")
         #expect(try beatFile.stringAttribute("format") == "vigil-beats-1")
         #expect(try beatFile.shape(of: "/windows") == [beats.count, 256])
+        #expect(try beatFile.shape(of: "/morphology") == [beats.count, 7])
+        #expect(try beatFile.shape(of: "/rr") == [beats.count, 5])
         #expect(try beatFile.readStrings("/records") == ["a"])
 
         var faultSettings = FaultDataset.Settings()

@@ -18,7 +18,7 @@ public enum RRNormalization {
         var features: [InputContract.RRFeature] = []
         for name in names {
             guard let feature = InputContract.RRFeature.named(name) else {
-                throw fail("unknown RR feature '\(name)'; use A/B (a ratio) or A_s (seconds) with A, B one of pre, post, local, long")
+                throw fail("unknown beat feature '\(name)'; use A/B (a ratio) or A_s (seconds) with A, B one of pre, post, local, long, variation, or morph:M with M one of \(InputContract.Morphology.allCases.map(\.name).joined(separator: ", "))")
             }
             features.append(feature)
         }
@@ -42,21 +42,36 @@ public enum RRNormalization {
         }
         let source = "\(option): \(path)"
         guard let dict = object as? [String: Any], let names = dict["features"] as? [String] else {
-            throw DatasetError("\(source): expected an object with \"features\" (a list of names) and optional \"mean\" and \"std\"")
+            throw DatasetError("\(source): expected an object with \"features\" (a list of names) and optional \"mean\", \"std\" and \"gate\"")
         }
         func numbers(_ key: String) throws(DatasetError) -> [Float]? {
             guard let value = dict[key] else { return nil }
             guard let list = value as? [NSNumber] else { throw DatasetError("\(source): \"\(key)\" must be a list of numbers") }
             return list.map { $0.floatValue }
         }
-        return try parse(names: names, mean: numbers("mean"), std: numbers("std"), source: source)
+        var set = try parse(names: names, mean: numbers("mean"), std: numbers("std"), source: source)
+        if let value = dict["gate"] {
+            guard let gate = value as? [String: Any], let weights = gate["weights"] as? [NSNumber],
+                  let absoluteWeights = gate["absolute_weights"] as? [NSNumber], let bias = gate["bias"] as? NSNumber,
+                  let classIndex = gate["class_index"] as? Int else {
+                throw DatasetError("\(source): \"gate\" must be an object with \"weights\" and \"absolute_weights\" (one per feature), \"bias\" and \"class_index\"")
+            }
+            guard weights.count == names.count, absoluteWeights.count == names.count, classIndex >= 0,
+                  (weights + absoluteWeights).allSatisfy({ $0.floatValue.isFinite }), bias.floatValue.isFinite else {
+                throw DatasetError("\(source): the gate needs \(names.count) finite weights and \(names.count) finite absolute weights, a finite bias and a class index ≥ 0")
+            }
+            set.gate = InputContract.Gate(weights: weights.map(\.floatValue), absoluteWeights: absoluteWeights.map(\.floatValue),
+                                          bias: bias.floatValue, classIndex: classIndex)
+        }
+        return set
     }
 }
 
 extension InputContract.RRFeatureSet {
-    /// The model inputs of one beat's RR intervals.
-    public func values(_ rr: RRFeatures) -> [Float] {
-        values(pre: rr.preRR, post: rr.postRR, local: rr.localRR, long: rr.longRR)
+    /// The model inputs of one beat's RR intervals and, for a set with morphology
+    /// features, its morphology.
+    public func values(_ rr: RRFeatures, morphology: BeatMorphology? = nil) -> [Float] {
+        values(pre: rr.preRR, post: rr.postRR, local: rr.localRR, long: rr.longRR, variation: rr.variationRR, morphology: morphology?.values)
     }
 
     public var names: [String] { features.map(\.name) }

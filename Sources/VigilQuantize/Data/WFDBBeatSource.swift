@@ -15,6 +15,8 @@ public struct WFDBBeatSource: Sendable {
     public var lead = "MLII"
     public var rate = 256
     public var rPeakIndex = 90
+    /// The beat window a model without a window input is measured on (morphology features).
+    public var windowLength = 256
     public var rr: InputContract.RRFeatureSet = .dataset
     public var mapping: AAMIMapping = .deChazal
 
@@ -40,6 +42,7 @@ public struct WFDBBeatSource: Sendable {
             }
         }
         let usesRR = roles.contains { $0.sameKind(as: .rr) }
+        if window == nil && usesRR && rr.usesMorphology { window = InputContract.BeatWindow(length: windowLength, rPeakIndex: rPeakIndex) }
         var names = classes
         if names.isEmpty, graph.outputs.contains(where: { graph.tensors[$0].shape.last == AAMIClass.allCases.count }) {
             names = AAMIClass.allCases.map(\.name)
@@ -116,13 +119,19 @@ public struct WFDBBeatSource: Sendable {
             let beats = BeatBatch.beats(conditioned: conditioned, rPeaks: peaks, shape: shape, rr: RRConfiguration(sampleRate: Double(rate), localCount: rr.localCount, longCount: rr.longCount))
             var windows: [[Float]] = [], features: [[Float]] = [], labels: [Int] = []
             let matches = reference.map { BeatLabels.nearest(beats.map(\.sample), in: $0, tolerance: tolerance) }
+            // Morphology is measured on every beat in order, as the device's loop does.
+            var tracker = rr.usesMorphology ? MorphologyTracker(sampleRate: Double(rate), rPeakIndex: rPeakIndex) : nil
+            if tracker != nil && !MorphologyTracker.fits(windowLength: shape.length, rPeakIndex: rPeakIndex, sampleRate: Double(rate)) {
+                throw DatasetError("\(option): morphology features need \(MorphologyTracker.requirement); the window has \(rPeakIndex) and \(shape.length - rPeakIndex) samples at \(rate) Hz")
+            }
             for (k, beat) in beats.enumerated() {
+                let morphology = beat.window.withUnsafeBufferPointer { tracker?.measure(window: $0.baseAddress!) }
                 if let matches {
                     guard let label = matches[k]?.code.aamiClass(mapping) else { continue }
                     labels.append(Int(label.rawValue))
                 }
                 windows.append(beat.window)
-                features.append(rr.values(beat.rr))
+                features.append(rr.values(beat.rr, morphology: morphology))
             }
             perRecord.append((windows, features, matches == nil ? nil : labels))
         }
