@@ -8,8 +8,9 @@
 //                            bytes for batch 1, in order), outputs written likewise
 //   beats SAMPLES LABELS EVENTS GAIN  the firmware beat loop over int16 ADC samples
 //                            at the contract's rate, GAIN ADC units per mV (a decimal);
-//                            each label written as two int32 (R-peak sample, class
-//                            index), each rhythm event (RhythmMonitor) as four (kind,
+//                            each label written as three int32 (R-peak sample, class
+//                            index, 1 if the model ran, 0 if the gate settled the
+//                            beat), each rhythm event (RhythmMonitor) as four (kind,
 //                            sample, beats, value)
 //   calibrate                checks the instruction clock against a loop of known length
 //
@@ -197,8 +198,8 @@ func runBeats(_ samplesPath: UnsafePointer<CChar>, _ labelsPath: UnsafePointer<C
     }
     let unit = 1 / gain
     var chunk = [Int16](repeating: 0, count: 256)
-    var samples = 0, beats = 0
-    var sampleTicks: UInt64 = 0, beatTicks: UInt64 = 0, worstBeat: UInt64 = 0
+    var samples = 0, beats = 0, settled = 0
+    var sampleTicks: UInt64 = 0, beatTicks: UInt64 = 0, worstBeat: UInt64 = 0, settledTicks: UInt64 = 0
     while true {
         let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress!, 2, 256, input) }
         if n <= 0 { break }
@@ -209,10 +210,15 @@ func runBeats(_ samplesPath: UnsafePointer<CChar>, _ labelsPath: UnsafePointer<C
             samples += 1
             guard let label else { sampleTicks &+= ticks; continue }
             beats += 1
-            beatTicks &+= ticks
-            worstBeat = max(worstBeat, ticks)
-            var record: (Int32, Int32) = (Int32(truncatingIfNeeded: label.sample), Int32(label.classIndex))
-            if withUnsafeBytes(of: &record, { fwrite($0.baseAddress!, 4, 2, output) }) != 2 { print("error: cannot write the labels"); return 1 }
+            if label.inferred {
+                beatTicks &+= ticks
+                worstBeat = max(worstBeat, ticks)
+            } else {
+                settled += 1
+                settledTicks &+= ticks
+            }
+            var record: (Int32, Int32, Int32) = (Int32(truncatingIfNeeded: label.sample), Int32(label.classIndex), label.inferred ? 1 : 0)
+            if withUnsafeBytes(of: &record, { fwrite($0.baseAddress!, 4, 3, output) }) != 3 { print("error: cannot write the labels"); return 1 }
             rhythm.process(label, emit: log)
         }
     }
@@ -223,10 +229,13 @@ func runBeats(_ samplesPath: UnsafePointer<CChar>, _ labelsPath: UnsafePointer<C
     report("beats", beats)
     report("arena_bytes", loop.interpreter.plan.arenaBytes)
     if samples > beats { report("signal_instructions_per_sample_x1000", sampleTicks * k * 1000 / UInt64(samples - beats)) }
-    if beats > 0 {
-        report("beat_instructions_mean", beatTicks * k / UInt64(beats))
+    // Beats the model ran on; beats the contract's gate settled are counted apart.
+    report("settled_beats", settled)
+    if beats > settled {
+        report("beat_instructions_mean", beatTicks * k / UInt64(beats - settled))
         report("beat_instructions_max", worstBeat * k)
     }
+    if settled > 0 { report("settled_instructions_mean", settledTicks * k / UInt64(settled)) }
     return 0
 }
 

@@ -93,9 +93,12 @@ public enum DeviceComparison {
         // The gain as the shortest decimal that reads back as the same Float.
         let report = try device.run(image: image, ["beats", samples.path, labels.path, events.path, "\(frontEnd.gain)"])
         if report.status != 0 { throw DeviceError("the device refused the run (status \(report.status)): \(report.messages.joined(separator: "; "))") }
-        guard let data = FileManager.default.contents(atPath: labels.path), data.count % 8 == 0 else { throw DeviceError("the device wrote no labels") }
+        // (sample, class, whether the model ran) per beat.
+        guard let data = FileManager.default.contents(atPath: labels.path), data.count % 12 == 0 else { throw DeviceError("the device wrote no labels") }
         let words = [UInt8](data).withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
-        let deviceLabels = stride(from: 0, to: words.count, by: 2).map { BeatLabel(sample: Int(words[$0]), classIndex: Int(words[$0 + 1])) }
+        let deviceLabels = stride(from: 0, to: words.count, by: 3).map {
+            BeatLabel(sample: Int(words[$0]), classIndex: Int(words[$0 + 1]), inferred: words[$0 + 2] != 0)
+        }
         guard let eventData = FileManager.default.contents(atPath: events.path), eventData.count % 16 == 0 else { throw DeviceError("the device wrote no events file") }
         let fields = [UInt8](eventData).withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
         var deviceEvents: [RhythmEvent] = []

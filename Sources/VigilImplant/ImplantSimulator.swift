@@ -67,6 +67,10 @@ public struct ImplantReport: Sendable {
     /// Per day at the replay's beat rate, and that rate.
     public var beatsPerDay: Double
     public var modelInstructions: Double
+    /// Beats the model ran on (the rest the contract's gate settled), and the mean
+    /// instructions per beat of the beat loop and the model together.
+    public var inferredBeats: Int
+    public var beatInstructions: Double
     /// The fault detector, when there is one: instructions per run, runs in the replay.
     public var faultModelInstructions: Double?
     public var faultRuns: Int
@@ -208,7 +212,13 @@ public struct ImplantSimulator {
         for label in labels where label.classIndex < byClass.count { byClass[label.classIndex] += 1 }
         let seconds = Double(codes.count) / rate
         let cpi = profile.cyclesPerInstruction
-        let beatInstructions = beatLoopCost.beatOverheadInstructions + modelInstructions
+        // A beat the contract's gate settles costs its features and the gate; the rest
+        // the beat loop's overhead and the model.
+        let inferred = labels.reduce(0) { $0 + ($1.inferred ? 1 : 0) }
+        let settledCost = beatLoopCost.settledBeatInstructions ?? beatLoopCost.beatOverheadInstructions
+        let beatInstructions = labels.isEmpty ? 0
+            : (Double(inferred) * (beatLoopCost.beatOverheadInstructions + modelInstructions) + Double(labels.count - inferred) * settledCost)
+              / Double(labels.count)
         let worstBeat = (beatLoopCost.signalInstructionsPerSample + beatLoopCost.beatOverheadMaxInstructions + modelInstructions) * cpi
         let deadline = profile.beatDeadlineSeconds * profile.clockHz
         let beatsPerDay = Double(labels.count) / seconds * 86_400
@@ -228,7 +238,7 @@ public struct ImplantSimulator {
             profile: profile.name, record: signal.recordName, model: package.manifest.name, seconds: seconds, classes: contract.classes,
             beatsByClass: byClass, labels: labels, events: events, clippedSamples: clipped,
             worstBeatCycles: worstBeat, deadlineCycles: deadline, deadlineMisses: worstBeat > deadline ? labels.count : 0,
-            beatsPerDay: beatsPerDay, modelInstructions: modelInstructions,
+            beatsPerDay: beatsPerDay, modelInstructions: modelInstructions, inferredBeats: inferred, beatInstructions: beatInstructions,
             faultModelInstructions: faultModelInstructions, faultRuns: monitor?.runs ?? 0,
             inferenceJoulesPerDay: inference, faultJoulesPerDay: faultEnergy, signalJoulesPerDay: signalEnergy, sleepJoulesPerDay: sleep, radioJoulesPerDay: radio,
             otherJoulesPerDay: profile.otherJoulesPerDay, batteryYears: profile.batteryJoules / perDay / 365.25,
@@ -271,21 +281,28 @@ public struct ImplantSimulator {
 
 /// The firmware beat loop's own cost on the emulated device (Device/measure.sh over a
 /// DS1 excerpt): the signal chain per sample, and per beat what is not the model's
-/// nodes (window and RR features, input quantization, the interpreter's loop, the label).
+/// nodes (window, RR and morphology features, the gate, input quantization, the
+/// interpreter's loop, the label), and the whole cost of a beat a gate settles.
 public struct BeatLoopMeasurement: Sendable, Equatable {
     public var signalInstructionsPerSample: Double
     public var beatOverheadInstructions: Double
     public var beatOverheadMaxInstructions: Double
+    /// A beat the contract's gate settles without the model (nil: not measured).
+    public var settledBeatInstructions: Double?
 
-    public init(signalInstructionsPerSample: Double, beatOverheadInstructions: Double, beatOverheadMaxInstructions: Double) {
+    public init(signalInstructionsPerSample: Double, beatOverheadInstructions: Double, beatOverheadMaxInstructions: Double,
+                settledBeatInstructions: Double? = nil) {
         self.signalInstructionsPerSample = signalInstructionsPerSample
         self.beatOverheadInstructions = beatOverheadInstructions
         self.beatOverheadMaxInstructions = beatOverheadMaxInstructions
+        self.settledBeatInstructions = settledBeatInstructions
     }
 
     public var json: [String: Any] {
-        ["signal_instructions_per_sample": signalInstructionsPerSample, "beat_overhead_instructions": beatOverheadInstructions,
-         "beat_overhead_max_instructions": beatOverheadMaxInstructions]
+        var o: [String: Any] = ["signal_instructions_per_sample": signalInstructionsPerSample, "beat_overhead_instructions": beatOverheadInstructions,
+                                "beat_overhead_max_instructions": beatOverheadMaxInstructions]
+        if let settledBeatInstructions { o["settled_beat_instructions"] = settledBeatInstructions }
+        return o
     }
 
     /// The shipped measurement (Sources/VigilImplant/Measurements/beat-loop.json).
@@ -297,6 +314,7 @@ public struct BeatLoopMeasurement: Sendable, Equatable {
               let m = o["beat_overhead_max_instructions"] as? Double else {
             throw .model("the beat-loop measurement is missing from the build (Device/measure.sh writes it)")
         }
-        return BeatLoopMeasurement(signalInstructionsPerSample: s, beatOverheadInstructions: b, beatOverheadMaxInstructions: m)
+        return BeatLoopMeasurement(signalInstructionsPerSample: s, beatOverheadInstructions: b, beatOverheadMaxInstructions: m,
+                                   settledBeatInstructions: o["settled_beat_instructions"] as? Double)
     }
 }

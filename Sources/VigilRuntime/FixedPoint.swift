@@ -105,16 +105,21 @@ public enum FixedPoint {
         if x == 0 || mantissa == 0 { return 0 }
         let negative = x < 0
         let magnitude = UInt64(x.magnitude)
-        let (high, low) = magnitude.multipliedFullWidth(by: mantissa)
+        // The 85-bit product from two 32 × 32 → 64-bit multiplies (one UMULL each on a
+        // 32-bit core, where a 64 × 64 → 128-bit product is a library routine).
+        let p0 = (magnitude & 0xFFFF_FFFF) &* (mantissa & 0xFFFF_FFFF)
+        let p1 = (magnitude & 0xFFFF_FFFF) &* (mantissa &>> 32)
+        let low = p0 &+ (p1 &<< 32)
+        let high = (p1 &>> 32) &+ (low < p0 ? 1 : 0)
         let bits = high != 0 ? 128 - high.leadingZeroBitCount : 64 - low.leadingZeroBitCount
         var t: UInt64
         var e = exponent
         if bits > 53 {
             // Round the exact product to 53 significant bits, ties to even.
             let r = UInt64(bits - 53)  // at most 31: |x| < 2^32, mantissa < 2^53
-            t = (low >> r) | (high << (64 - r))
-            let remainder = low & ((1 << r) - 1)
-            let half: UInt64 = 1 << (r - 1)
+            t = (low &>> r) | (high &<< (64 - r))
+            let remainder = low & ((1 &<< r) - 1)
+            let half: UInt64 = 1 &<< (r - 1)
             if remainder > half || (remainder == half && t & 1 == 1) { t += 1 }
             e += Int32(r)
         } else {
@@ -122,15 +127,15 @@ public enum FixedPoint {
         }
         var q: UInt64
         if e >= 0 {
-            q = e > 31 ? UInt64.max : (t > (UInt64.max >> UInt64(e)) ? UInt64.max : t << UInt64(e))
+            q = e > 31 ? UInt64.max : (t > (UInt64.max &>> UInt64(e)) ? UInt64.max : t &<< UInt64(e))
         } else {
             let k = UInt64(-e)
             if k > 63 {
                 q = 0
             } else {
-                q = t >> k
-                let remainder = t & ((1 << k) - 1)
-                if remainder >= (UInt64(1) << (k - 1)) { q += 1 }
+                q = t &>> k
+                let remainder = t & ((1 &<< k) - 1)
+                if remainder >= (UInt64(1) &<< (k - 1)) { q += 1 }
             }
         }
         if negative { return q >= (1 << 31) ? Int32.min : -Int32(q) }

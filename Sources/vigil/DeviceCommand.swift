@@ -149,19 +149,24 @@ struct DeviceRunCommand: ParsableCommand {
                        ("labels_identical", run.identical ? "true" : "false"),
                        ("signal_instructions_per_sample", String(format: "%.1f", perSample)),
                        ("beat_instructions_mean", "\(run.report.integer("beat_instructions_mean") ?? 0)"),
-                       ("beat_instructions_max", "\(run.report.integer("beat_instructions_max") ?? 0)")]
+                       ("beat_instructions_max", "\(run.report.integer("beat_instructions_max") ?? 0)"),
+                       ("settled_beats", "\(run.report.integer("settled_beats") ?? 0)"),
+                       ("settled_instructions_mean", "\(run.report.integer("settled_instructions_mean") ?? 0)")]
             var counts = [Int](repeating: 0, count: contract.classes.count)
             for label in run.deviceLabels where label.classIndex < counts.count { counts[label.classIndex] += 1 }
             text.append("beat-loop mode: \(codes.count) samples of \(signal.recordName), \(run.deviceLabels.count) beats on the device ("
                         + zip(contract.classes, counts).map { "\($0) \($1)" }.joined(separator: ", ") + "), "
                         + "\(run.deviceEvents.count) rhythm events; "
                         + (run.identical ? "labels and events identical to the host's beat loop" : "labels or events DIFFER from the host's (\(run.hostLabels.count) beats, \(run.hostEvents.count) events there)"))
-            text.append("beat loop: \(String(format: "%.1f", perSample)) instructions per sample between beats, \(run.report.integer("beat_instructions_mean") ?? 0) per beat on average (max \(run.report.integer("beat_instructions_max") ?? 0))")
+            let settled = run.report.integer("settled_beats") ?? 0
+            text.append("beat loop: \(String(format: "%.1f", perSample)) instructions per sample between beats, \(run.report.integer("beat_instructions_mean") ?? 0) per beat the model runs on (max \(run.report.integer("beat_instructions_max") ?? 0))"
+                        + (settled > 0 ? "; the gate settled \(settled) of \(run.deviceLabels.count) beats at \(run.report.integer("settled_instructions_mean") ?? 0) instructions each" : ""))
             if !run.identical { failed = true }
             if let beatLoopMeasurement, let modelInstructions {
                 let mean = Double(run.report.integer("beat_instructions_mean") ?? 0), worst = Double(run.report.integer("beat_instructions_max") ?? 0)
                 let m = BeatLoopMeasurement(signalInstructionsPerSample: perSample, beatOverheadInstructions: mean - Double(modelInstructions),
-                                            beatOverheadMaxInstructions: worst - Double(modelInstructions))
+                                            beatOverheadMaxInstructions: worst - Double(modelInstructions),
+                                            settledBeatInstructions: settled > 0 ? Double(run.report.integer("settled_instructions_mean") ?? 0) : nil)
                 try writeJSON(m.json, to: beatLoopMeasurement)
             }
         }

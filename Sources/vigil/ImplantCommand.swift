@@ -80,6 +80,8 @@ struct ImplantRunCommand: ParsableCommand {
                 ("beats_by_class", "{" + byClass.map { "\(JSON.string($0)): \($1)" }.joined(separator: ", ") + "}"),
                 ("events", "[" + events.joined(separator: ", ") + "]"), ("clipped_samples", "\(report.clippedSamples)"),
                 ("model_instructions", String(format: "%.0f", report.modelInstructions)),
+                ("inferred_beats", "\(report.inferredBeats)"), ("beat_instructions", String(format: "%.0f", report.beatInstructions)),
+                ("fault_model_instructions", report.faultModelInstructions.map { String(format: "%.0f", $0) } ?? "null"),
                 ("worst_beat_cycles", String(format: "%.0f", report.worstBeatCycles)), ("deadline_cycles", String(format: "%.0f", report.deadlineCycles)),
                 ("deadline_misses", "\(report.deadlineMisses)"), ("beats_per_day", String(format: "%.0f", report.beatsPerDay)),
                 ("inference_j_per_day", String(format: "%.5f", report.inferenceJoulesPerDay)),
@@ -96,8 +98,8 @@ struct ImplantRunCommand: ParsableCommand {
         print("events \(report.events.count)")
         for e in report.events.prefix(20) { print(String(format: "  %8.1f s  ", e.seconds) + e.kind.rawValue + "  " + e.detail) }
         if report.events.count > 20 { print("  … \(report.events.count - 20) more (--json lists them all)") }
-        print(String(format: "per beat: model %.0f instructions; worst beat %.0f cycles of a %.0f-cycle deadline (%d misses)",
-                     report.modelInstructions, report.worstBeatCycles, report.deadlineCycles, report.deadlineMisses))
+        print(String(format: "per beat: model %.0f instructions, run on %d of %d beats (the rest settled by the gate); %.0f instructions a beat on average with the beat loop; worst beat %.0f cycles of a %.0f-cycle deadline (%d misses)",
+                     report.modelInstructions, report.inferredBeats, report.beats, report.beatInstructions, report.worstBeatCycles, report.deadlineCycles, report.deadlineMisses))
         if let f = report.faultModelInstructions {
             print(String(format: "fault detector: %d runs, %.0f instructions each, %.4f J a day", report.faultRuns, f, report.faultJoulesPerDay))
         }
