@@ -19,9 +19,14 @@ public struct FaultDataset: Sendable {
         public var perRecord = 80
         /// Seed for the fault and noise parameters.
         public var seed: UInt64 = 1
+        /// Which half of each noise record the noise is drawn from (nil: all of it), so
+        /// that a detector can be tested on noise segments it did not train on.
+        public var noiseHalf: NoiseHalf?
 
         public init() {}
     }
+
+    public enum NoiseHalf: String, Sendable, CaseIterable { case first, second }
 
     public var settings: Settings
     /// Record names; `recordIndex` indexes them.
@@ -75,6 +80,12 @@ public struct FaultDataset: Sendable {
                     NoiseSynthesis.noisePower(em[$0..<($0 + window)]) > 1e-4
                 }.flatMap { Array(em[$0..<($0 + window)]) }
                 if !active.isEmpty { sources.append(("em", active)) }
+            }
+        }
+        if let half = settings.noiseHalf {
+            sources = sources.map { name, samples in
+                let middle = samples.count / 2
+                return (name, Array(half == .first ? samples[..<middle] : samples[middle...]))
             }
         }
         var rng = SplitMix64(seed: seed)
@@ -135,6 +146,7 @@ public struct FaultDataset: Sendable {
         try file.setAttribute("signal", string: "raw front-end ECG in mV (resampled, unfiltered) after fault synthesis")
         try file.setAttribute("fault_names", string: FaultKind.allCases.map(\.name).joined(separator: ","))
         try file.setAttribute("noise_sources", string: (["none"] + noiseSources).joined(separator: ","))
+        try file.setAttribute("noise_half", string: settings.noiseHalf?.rawValue ?? "all")
         try file.write(ecg, shape: [count, window], to: "/ecg")
         try file.write(impedance, shape: [count, window], to: "/impedance")
         try file.setAttribute("units", string: "ohm", on: "/impedance")

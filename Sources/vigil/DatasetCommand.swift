@@ -97,7 +97,13 @@ struct FaultsDataset: ParsableCommand {
     @Option(help: "Seed for the fault and noise parameters.")
     var seed: UInt64 = 1
 
+    @Option(help: "Draw noise only from the first or the second half of each noise record (first, second; default: all), to test on noise segments a detector did not train on.")
+    var noiseHalf: String?
+
     func validate() throws {
+        if let noiseHalf, FaultDataset.NoiseHalf(rawValue: noiseHalf) == nil {
+            throw ValidationError("--noise-half must be first or second, not '\(noiseHalf)'")
+        }
         guard window >= 16 && window <= 65536 else { throw ValidationError("--window must be between 16 and 65536 samples") }
         guard perRecord >= 1 && perRecord <= 100_000 else { throw ValidationError("--per-record must be between 1 and 100000") }
     }
@@ -110,6 +116,7 @@ struct FaultsDataset: ParsableCommand {
         settings.window = window
         settings.perRecord = perRecord
         settings.seed = seed
+        settings.noiseHalf = noiseHalf.flatMap(FaultDataset.NoiseHalf.init(rawValue:))
         let dataset = CLISupport.attempt { () throws(ReplayError) in
             try FaultDataset.build(folder: selection.db, records: names, noiseFolder: noiseDb, settings: settings) { name, windows in
                 FileHandle.standardError.write(Data("\(name): \(windows) windows\n".utf8))

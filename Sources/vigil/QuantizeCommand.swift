@@ -59,6 +59,9 @@ struct QuantizeCommand: ParsableCommand {
     @Option(name: .customLong("keep-float"), help: "Nodes to keep in float, comma-separated (names as `vigil quantize --verbose` lists them): float islands of your choosing, named in the report. The package is then no longer integer-only.")
     var keepFloat: [String] = []
 
+    @Option(help: "Also write the float package, carrying the same input contract as the int8 one (the float reference a device can run).")
+    var floatOutput: String?
+
     @Option(help: "Write the report as JSON to this file.")
     var report: String?
 
@@ -92,6 +95,9 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(help: "State the beat loop's input contract (rate, lead, window, RR features, classes) from the WFDB beat options even when the data are NumPy files; WFDB data always states it.")
     var beatClassifier = false
 
+    @Option(help: "State a lead-fault / signal-quality detector's input contract: what each model input holds, in order, comma-separated: signal (the front end's ECG window in mV as sensed) or impedance (the lead impedance in ohms), each [length, 1]; --class-names names its classes.")
+    var faultDetector: String?
+
     @Flag(help: "List every int8 activation tensor's scale and zero point.")
     var verbose = false
 
@@ -116,6 +122,10 @@ struct QuantizeCommand: ParsableCommand {
         if !wfdb && !beatClassifier && rrNormalization != nil {
             throw ValidationError("--rr-normalization applies to WFDB folders, or to the input contract --beat-classifier states; --calibration and --validation name files")
         }
+        if faultDetector != nil && (wfdb || beatClassifier || rrNormalization != nil) {
+            throw ValidationError("--fault-detector states a fault detector's contract; it does not combine with beats (WFDB folders, --beat-classifier, --rr-normalization)")
+        }
+        if faultDetector != nil && classNames == nil { throw ValidationError("--fault-detector needs --class-names") }
         if !calibrationRecords.isEmpty && !QuantizeDataset.isWFDBFolder(calibration) { throw ValidationError("--calibration-records needs a WFDB folder as --calibration") }
         if !validationRecords.isEmpty && !QuantizeDataset.isWFDBFolder(validation) { throw ValidationError("--validation-records needs a WFDB folder as --validation") }
         for name in (calibrationRecords + validationRecords).flatMap({ $0.split(separator: ",") }) where name.contains("/") {
@@ -160,7 +170,20 @@ struct QuantizeCommand: ParsableCommand {
         if QuantizeDataset.isWFDBFolder(calibration) || QuantizeDataset.isWFDBFolder(validation) || beatClassifier {
             int8Package.inputContract = try beatSource().contract(for: int8Package.graph, classes: names, layouts: floatPackage.contract, option: "--calibration")
         }
+        if let faultDetector {
+            int8Package.inputContract = try FaultContract.contract(
+                for: int8Package.graph, inputs: FaultContract.inputs(faultDetector, option: "--fault-detector"), classes: names,
+                rate: rate, lead: lead, layouts: floatPackage.contract, option: "--fault-detector")
+        }
         try PackageFiles.write(int8Package, to: output)
+        if let floatOutput {
+            var stated = floatPackage
+            stated.inputContract = int8Package.inputContract
+            if let contract = stated.inputContract {
+                do { try contract.check(against: stated.graph) } catch { throw CLIError("--float-output: \(error.message)") }
+            }
+            try PackageFiles.write(stated, to: floatOutput)
+        }
 
         // The comparison: validation data when given, else the calibration set.
         let validationData = try validation.isEmpty ? nil : data(validation, records: validationRecords, beats: validationBeats, for: floatPackage, option: "--validation")
