@@ -47,7 +47,9 @@ public enum Int8Quantization {
         if !(r == r) { return zeroPoint }
         if r >= 2_147_483_520 { return Int32.max }
         if r <= -2_147_483_520 { return Int32.min }
-        let q = Int64(r) + Int64(zeroPoint)
+        // |r| < 2^31 here, so the conversion is one VCVT on the device (a Float → Int64
+        // conversion is a library call there).
+        let q = Int64(Int32(r)) + Int64(zeroPoint)
         return Int32(clamping: q)
     }
 
