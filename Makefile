@@ -7,7 +7,7 @@ APT_PACKAGES := libopenblas-dev libhdf5-dev libssl-dev zlib1g-dev pkg-config pyt
 VENV := .venv-ci
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test embedded-check device-test bench onnx-node-tests fuzz tuf-interop tuf-conformance
+.PHONY: deps build demo test embedded-check device-test bench onnx-node-tests fuzz tuf-interop tuf-conformance models
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -26,6 +26,12 @@ demo: build
 bench: build
 	.build/release/vigil bench --profile
 
+# Retrains and repackages the arrhythmia cascade and the lead-fault detector
+# (Models/training, issue #11): minutes on two cores; not part of `make test`. PYTHON
+# names an interpreter with Models/training/requirements.txt installed.
+models: build
+	Models/training/make_models.sh
+
 # The device half (VigilCrypto, VigilRuntime, VigilSignalCore, VigilFirmware), each
 # module compiled whole as Embedded Swift for a Cortex-M4F; anything that breaks that fails here.
 embedded-check:
@@ -37,7 +43,9 @@ embedded-check:
 # the DESIGN §11 model among them, the quantized reference model, and every int8
 # package in Models/) must pass its golden vectors and give outputs bit-identical to the
 # host's reference kernels on 100 inputs; the beat loop must label the whole of DS1
-# record 208 (30 minutes) and log its rhythm events as the host's does; a truncated
+# record 208 (30 minutes) and log its rhythm events as the host's does, with the
+# reference model and with the trained cascade (its morphology features and gate on the
+# device, every gate decision as the host's); a truncated
 # package must be refused, and so must a package that needs a kernel the image was
 # built without.
 DATASETS ?= ../shared/datasets
@@ -47,7 +55,8 @@ device-test: deps
 	for p in .build-device/packages/*_int8.vpkg $(wildcard Models/*/*.int8.vpkg); do \
 	  echo "== $$p"; .build/debug/vigil device run $$p --random 100 || exit 1; done
 	if [ -f $(DATASETS)/mitdb-ds1/208.hea ]; then \
-	  .build/debug/vigil device run .build-device/packages/arrhythmia_reference_int8.vpkg --record $(DATASETS)/mitdb-ds1/208 --seconds 2000; \
+	  .build/debug/vigil device run .build-device/packages/arrhythmia_reference_int8.vpkg --record $(DATASETS)/mitdb-ds1/208 --seconds 2000 && \
+	  .build/debug/vigil device run Models/arrhythmia/arrhythmia.int8.vpkg --record $(DATASETS)/mitdb-ds1/208 --seconds 2000 || exit 1; \
 	else echo "device beat-loop check skipped: $(DATASETS)/mitdb-ds1 is absent"; fi
 	head -c 4000 .build-device/packages/arrhythmia_reference_int8.vpkg > .build-device/packages/truncated.vpkg
 	! .build/debug/vigil device run .build-device/packages/truncated.vpkg
