@@ -38,6 +38,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from beats import CLASSES, FEATURES, SKIP_SECONDS, Beats, se_pp, standardize  # noqa: E402
+from common import Log, export_onnx  # noqa: E402
 
 FOLDS = 5
 SEEDS = [0, 1, 2]
@@ -45,15 +46,7 @@ HIDDEN = [8, 16]
 GATE_RECALL = 0.995
 EPOCHS = 120
 BATCH = 1024
-
-
-def log(*parts):
-    line = " ".join(str(p) for p in parts)
-    print(line, flush=True)
-    LOG.append(line)
-
-
-LOG = []
+log = Log()
 
 
 def folds_by_record(data):
@@ -258,20 +251,8 @@ def main():
     np.savez(os.path.join(data_out, "validation.npz"), input_0=x[val], labels=data.labels[val])
     results["final"] = {"hidden": best, "seed": SEEDS[0], "stage2_fraction": float(passes[usable].mean()),
                         "calibration_beats": int(len(cal)), "validation_beats": int(len(val)), "validation_records": folds[0]}
-    with open(os.path.join(args.out, "cv_results.json"), "w") as f:
-        json.dump(results, f, indent=1)
-    log(f"done in {time.time() - start:.0f} s")
-    with open(os.path.join(args.out, "training.log"), "w") as f:
-        f.write("\n".join(LOG) + "\n")
+    log.finish(args.out, "cv_results.json", results, time.time() - start)
 
-
-def export_onnx(model, path):
-    import tensorflow as tf
-    import tf2onnx
-    spec = (tf.TensorSpec((None, model.input_shape[-1]), tf.float32, name="features"),)
-    proto, _ = tf2onnx.convert.from_keras(model, input_signature=spec, opset=17)
-    with open(path, "wb") as f:
-        f.write(proto.SerializeToString())
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ training.log.
 import argparse
 import json
 import os
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -30,19 +31,17 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import Log, export_onnx  # noqa: E402
+
 SEEDS = [0, 1, 2]
 EPOCHS = 40
 OPEN_CIRCUIT_OHMS = 4000.0
 CLEAN_WEIGHT = 3.0
 # The fault monitor runs once a minute (the implant profile's duty cycle).
 RUNS_PER_DAY = 1440
-LOG = []
+log = Log()
 
-
-def log(*parts):
-    line = " ".join(str(p) for p in parts)
-    print(line, flush=True)
-    LOG.append(line)
 
 
 def load(path):
@@ -151,20 +150,8 @@ def main():
     np.savez(os.path.join(data_out, "calibration.npz"), input_0=xe[cal], input_1=np.minimum(xi[cal], OPEN_CIRCUIT_OHMS), labels=y[cal])
     np.savez(os.path.join(data_out, "validation.npz"), input_0=te, input_1=ti, labels=ty)
     results["final_seed"] = SEEDS[0]
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
-    log(f"done in {time.time() - start:.0f} s")
-    with open(os.path.join(args.out, "training.log"), "w") as f:
-        f.write("\n".join(LOG) + "\n")
+    log.finish(args.out, "results.json", results, time.time() - start)
 
-
-def export_onnx(model, path):
-    import tensorflow as tf
-    import tf2onnx
-    spec = tuple(tf.TensorSpec((None,) + tuple(i.shape[1:]), tf.float32, name=i.name) for i in model.inputs)
-    proto, _ = tf2onnx.convert.from_keras(model, input_signature=spec, opset=17)
-    with open(path, "wb") as f:
-        f.write(proto.SerializeToString())
 
 
 if __name__ == "__main__":
