@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "VigilImportTests", dependencies: ["VigilImport", "VigilRuntime", "VigilKernels", "VigilNumPy", "VigilQuantize", "VigilReferenceModel", "VigilTestSupport",
                                                             .product(name: "SwiftProtobuf", package: "swift-protobuf")], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "VigilNumPy", "VigilRuntime", "VigilReferenceModel", "VigilTestSupport", "VigilImport", "VigilKernels"]),
-        .testTarget(name: "VigilImplantTests", dependencies: ["VigilImplant", "VigilFirmware", "VigilRuntime", "VigilSignal", "VigilSignalCore", "VigilTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilImplantTests", dependencies: ["VigilImplant", "VigilFirmware", "VigilRuntime", "VigilKernels", "VigilSignal", "VigilSignalCore", "VigilDatasets", "VigilTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilFirmwareTests", dependencies: ["VigilFirmware", "VigilRuntime", "VigilImport", "VigilSignal", "VigilSignalCore"]),
         .testTarget(name: "VigilQuantizeTests", dependencies: ["VigilQuantize", "VigilRuntime", "VigilSignal", "VigilSignalCore", "VigilTestSupport"]),
         .testTarget(name: "VigilNumPyTests", dependencies: ["VigilNumPy", "VigilZip", "VigilTestSupport"], resources: [.copy("Fixtures")]),
