@@ -41,6 +41,7 @@ public final class BeatLoop<Kernels: KernelSet> {
     private let windowScratch: UnsafeMutablePointer<Float>?
     /// Morphology values by `InputContract.Morphology` raw value.
     private let morphologyValues: UnsafeMutablePointer<Float>
+    private let morphologyCount = InputContract.Morphology.allCases.count
     /// Standardized beat features, for the gate.
     private let features: UnsafeMutablePointer<Float>
     /// Beats classified so far, and those the gate settled without the model.
@@ -107,8 +108,8 @@ public final class BeatLoop<Kernels: KernelSet> {
         morphology = measuresMorphology ? MorphologyTracker(sampleRate: rate, rPeakIndex: window.rPeakIndex) : nil
         windowScratch = measuresMorphology && windowInput == nil ? .allocate(capacity: window.length) : nil
         windowScratch?.initialize(repeating: 0, count: window.length)
-        morphologyValues = .allocate(capacity: InputContract.Morphology.allCases.count)
-        morphologyValues.initialize(repeating: 0, count: InputContract.Morphology.allCases.count)
+        morphologyValues = .allocate(capacity: morphologyCount)
+        morphologyValues.initialize(repeating: 0, count: morphologyCount)
         let featureCount = contract.rr?.features.count ?? 0
         features = .allocate(capacity: max(featureCount, 1))
         features.initialize(repeating: 0, count: max(featureCount, 1))
@@ -141,7 +142,7 @@ public final class BeatLoop<Kernels: KernelSet> {
         guard let beat = emitted else { return nil }
         beatCount += 1
         if let window = cut, let m = morphology?.measure(window: UnsafePointer(window)) {
-            for k in 0..<InputContract.Morphology.allCases.count { morphologyValues[k] = m[k] }
+            for k in 0..<morphologyCount { morphologyValues[k] = m[k] }
         }
         if let set = contract.rr {
             set.values(pre: beat.rr.preRR, post: beat.rr.postRR, local: beat.rr.localRR, long: beat.rr.longRR,
