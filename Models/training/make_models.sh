@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Retrains both models of issue #11 from the shared datasets and packages them
-# (`make models`; minutes on two cores, not run in CI):
+# (`make models`; about 7 minutes on two cores, not run in CI):
 #   1. `vigil dataset beats` over DS1 and `vigil dataset faults` (training records with
 #      noise from the first half of each NST record; held-out records with the second);
 #   2. train_arrhythmia.py and train_faults.py (Keras, pinned in requirements.txt);
