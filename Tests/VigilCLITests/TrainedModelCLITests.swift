@@ -96,4 +96,26 @@ struct TrainedModelCLITests {
         #expect(r.status == 2)
         #expect(r.stderr.contains("--noise-half must be first or second, not 'middle'"))
     }
+
+    static let ds1 = TestPaths.repository.appendingPathComponent("../shared/datasets/mitdb-ds1").standardized.path
+
+    /// Calibration beats from WFDB records for a features-only model with morphology
+    /// features: measured on a 256-sample window the contract states; an R-peak index
+    /// that leaves no room for the regions is refused before any record is read.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: ds1 + "/101.hea"), "../shared/datasets is absent; WFDB calibration skipped"))
+    func morphologyFeaturesFromWFDBRecords() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let package = Self.models.appendingPathComponent("arrhythmia/arrhythmia.vpkg").path
+        let features = Self.models.appendingPathComponent("arrhythmia/features.json").path
+        let output = dir.appendingPathComponent("w.vpkg").path
+        let common = ["quantize", package, "--calibration", Self.ds1, "--calibration-records", "101", "--rr-normalization", features,
+                      "--centers", "detected", "--class-names", "N,S,V,F", "-o", output]
+        let good = try CLI.run(common)
+        #expect(good.status == 0, "\(good.stderr)")
+        let contract = try #require(try ModelPackage.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: output)))).inputContract)
+        #expect(contract.window == InputContract.BeatWindow(length: 256, rPeakIndex: 90) && contract.rr?.gate != nil)
+        let bad = try CLI.run(common + ["--r-index", "40"])
+        #expect(bad.status == 1 && bad.stderr.contains("morphology features need 300 ms before the R peak"), "\(bad.stderr)")
+    }
 }

@@ -96,7 +96,13 @@ public struct WFDBBeatSource: Sendable {
         let roles = try roles(graph, option: option)
         let names = try recordNames(folder, requested: requested, option: option)
         var perRecord: [(windows: [[Float]], rr: [[Float]], labels: [Int]?)] = []
-        let windowLength = roles.compactMap { if case .window(let w) = $0 { w } else { nil } }.first ?? rPeakIndex + 1
+        // Without a window input the window only has to hold the R peak, unless the
+        // morphology features are measured on it (the contract states `windowLength` then).
+        let windowLength = roles.compactMap { if case .window(let w) = $0 { w } else { nil } }.first
+            ?? (rr.usesMorphology ? self.windowLength : rPeakIndex + 1)
+        if rr.usesMorphology && !MorphologyTracker.fits(windowLength: windowLength, rPeakIndex: rPeakIndex, sampleRate: Double(rate)) {
+            throw DatasetError("\(option): morphology features need \(MorphologyTracker.requirement); the window has \(rPeakIndex) and \(windowLength - rPeakIndex) samples at \(rate) Hz")
+        }
         let shape = BeatWindowShape(length: windowLength, rPeakIndex: rPeakIndex)
         let tolerance = Int(0.150 * Double(rate))
         for name in names {
@@ -121,9 +127,6 @@ public struct WFDBBeatSource: Sendable {
             let matches = reference.map { BeatLabels.nearest(beats.map(\.sample), in: $0, tolerance: tolerance) }
             // Morphology is measured on every beat in order, as the device's loop does.
             var tracker = rr.usesMorphology ? MorphologyTracker(sampleRate: Double(rate), rPeakIndex: rPeakIndex) : nil
-            if tracker != nil && !MorphologyTracker.fits(windowLength: shape.length, rPeakIndex: rPeakIndex, sampleRate: Double(rate)) {
-                throw DatasetError("\(option): morphology features need \(MorphologyTracker.requirement); the window has \(rPeakIndex) and \(shape.length - rPeakIndex) samples at \(rate) Hz")
-            }
             for (k, beat) in beats.enumerated() {
                 let morphology = beat.window.withUnsafeBufferPointer { tracker?.measure(window: $0.baseAddress!) }
                 if let matches {
