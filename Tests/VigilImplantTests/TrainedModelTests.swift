@@ -127,4 +127,14 @@ struct TrainedModelTests {
         let agree = zip(verdicts[0], verdicts[1]).filter { $0 == $1 }.count
         #expect(Double(agree) >= 0.99 * Double(windows.count), "\(agree) of \(windows.count)")
     }
+
+    /// A contract whose beat window cannot hold the morphology regions (R at sample 40:
+    /// 156 ms before it, 300 ms needed) is refused by the beat loop, saying why.
+    @Test func aWindowTooShortForTheMorphologyIsRefused() throws {
+        var package = try Self.bytes("arrhythmia/arrhythmia.int8.vpkg").withUnsafeBytes { try ModelPackage.decode($0) }
+        package.inputContract!.window = InputContract.BeatWindow(length: 256, rPeakIndex: 40)
+        #expect { _ = try BeatLoop<HostKernels>(package: package) } throws: { error in
+            "\(error)".contains("morphology features need 300 ms before the R peak")
+        }
+    }
 }

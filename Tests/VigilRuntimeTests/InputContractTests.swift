@@ -209,4 +209,35 @@ struct InputContractTests {
             }
         }
     }
+
+    /// Bytes no encoder writes: an unknown morphology feature, an unknown trailing part,
+    /// a gate with no beat features to score. Each is refused with what is wrong.
+    @Test func hostileGateAndMorphologyBytesAreRefused() throws {
+        var contract = try Self.gatedContract()
+        contract.rr!.features[3] = .morphology(.residual)
+        let bytes = contract.encoded()
+        let triple: [UInt8] = [2, InputContract.Morphology.residual.rawValue, 0]
+        let at = try #require((0...(bytes.count - 3)).first { Array(bytes[$0..<($0 + 3)]) == triple })
+        #expect((at + 1...(bytes.count - 3)).allSatisfy { Array(bytes[$0..<($0 + 3)]) != triple })
+        func refusal(_ b: [UInt8]) -> String {
+            do { _ = try b.withUnsafeBytes { try InputContract.decode($0) } } catch let error as PackageError { return error.message } catch {
+                return "\(error)"
+            }
+            return "accepted"
+        }
+        var unknown = bytes
+        unknown[at + 1] = 99
+        #expect(refusal(unknown).contains("unknown morphology feature 99"))
+
+        var ungated = contract
+        ungated.rr!.gate = nil
+        var badTag = bytes
+        badTag[ungated.encoded().count] = 2
+        #expect(refusal(badTag).contains("unknown trailing part 2"))
+
+        var featureless = ungated
+        featureless.rr = nil
+        let gate = Array(bytes[ungated.encoded().count...])
+        #expect(refusal(featureless.encoded() + gate).contains("a gate without beat features"))
+    }
 }
