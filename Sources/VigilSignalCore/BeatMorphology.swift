@@ -25,7 +25,7 @@ public struct BeatMorphology: Sendable, Equatable {
     public static let names = ["qrs_corr", "p_corr", "t_corr", "qrs_amp", "qrs_width", "qrs_width_s", "qrs_residual"]
 
     /// The values in `names` order.
-    public var values: [Float] { [qrsCorrelation, pCorrelation, tCorrelation, amplitudeRatio, widthRatio, widthSeconds, residual] }
+    public var values: [Float] { Self.names.indices.map { self[$0] } }
 
     /// The value at `index` of `names`.
     public subscript(index: Int) -> Float {
